@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from auction_site import views
+
+APPS = ["accounts", "lots", "valuation", "bidding", "escrow", "settlement"]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/testing/clock/", views.TestingClockView.as_view(), name="testing-clock"),
+    path("healthz", views.healthz, name="healthz"),
+]
+urlpatterns += [path("api/v1/", include(f"{app}.api_urls")) for app in APPS]
+urlpatterns += [path("", include(f"{app}.urls")) for app in APPS]
+
+if not settings.MEDIA_USES_S3:
+    # Embedded default only: local files stand in for the object store.
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,45 @@
+"""Live events to websocket watchers (ARCHITECTURE.md, Live updates).
+
+Call these only from `transaction.on_commit`: an event is sent only for a committed change.
+Delivery is at-most-once; every event carries the round's sequence number so clients resync.
+"""
+
+import logging
+from datetime import datetime
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger("bidding.events")
+
+
+def group_name(round_id: int) -> str:
+    return f"round_{round_id}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _send(round_id: int, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group_name(round_id), {"type": "round.event", "event": message})
+    except Exception:  # the channel layer is best-effort; clients resync from the snapshot
+        logger.warning("could not publish %s for round %s", message.get("type"), round_id, exc_info=True)
+
+
+def publish_status(round_id: int, status: str, seq: int, ends_at: datetime | None) -> None:
+    """`{"type":"status","status":..,"seq":n,"ends_at":..}` to everyone watching the round."""
+    _send(round_id, {"type": "status", "status": status, "seq": seq, "ends_at": _iso(ends_at)})
+
+
+def publish_bid(round_id: int, *, seq: int, code: str, amount: int, at: datetime, priority: bool,
+                current_price: int, ends_at: datetime, proxy: bool = False) -> None:
+    """`{"type":"bid",...}` to everyone watching the round (the contract's shape)."""
+    _send(round_id, {
+        "type": "bid", "seq": seq, "code": code, "amount": amount, "at": _iso(at), "priority": priority,
+        "current_price": current_price, "ends_at": _iso(ends_at), "proxy": proxy,
+    })

@@ -1,0 +1,110 @@
+"""Posting to the ledger: the only write path for money records.
+
+Every transaction balances (sum of signed entries = 0), checked here and, on PostgreSQL, by a
+deferred constraint trigger at commit. Entries are never edited: corrections are reversals.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from auction_site import audit, clock
+from auction_site.errors import DomainError
+from escrow.models import LedgerAccount, LedgerEntry, LedgerTransaction
+
+
+class UnbalancedTransaction(DomainError):
+    def __init__(self, total: int):
+        super().__init__("unbalanced", f"交易借贷不平衡 / transaction does not balance (sum {total})")
+
+
+class InsufficientBalance(DomainError):
+    def __init__(self, account: LedgerAccount, balance: int):
+        super().__init__("insufficient_balance", f"账户余额不足 / {account.code} would fall to {balance}")
+
+
+@dataclass(frozen=True)
+class Line:
+    account: LedgerAccount
+    debit: int = 0
+    credit: int = 0
+
+    @property
+    def signed(self) -> int:
+        return self.debit - self.credit
+
+
+def get_account(code: str, kind: str, name: str, **refs) -> LedgerAccount:
+    account, _ = LedgerAccount.objects.get_or_create(
+        code=code, defaults={"kind": kind, "name": name, "created_at": clock.now(), **refs}
+    )
+    return account
+
+
+def case_account(case) -> LedgerAccount:
+    return get_account(f"case:{case.pk}", LedgerAccount.Kind.CASE, f"案款账户 {case.case_number}", case=case)
+
+
+def provider_cash_account() -> LedgerAccount:
+    return get_account("provider_cash", LedgerAccount.Kind.PROVIDER_CASH, "平台托管资金 / escrow at payment provider")
+
+
+def balance(account: LedgerAccount) -> int:
+    """Balance in the account's normal direction (never stored; derived from entries)."""
+    total = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or 0
+    return total * account.sign
+
+
+def post(kind: str, lines: list[Line], *, memo: str = "", idempotency_key: str | None = None,
+         case=None, round=None, external_ref: str = "", reverses: LedgerTransaction | None = None,
+         actor=None) -> LedgerTransaction:
+    """Post one balanced transaction. With an idempotency key already used, returns the earlier one."""
+    lines = [ln for ln in lines if ln.signed != 0]
+    if not lines:
+        raise DomainError("empty_transaction", "交易没有分录 / no entries")
+    for ln in lines:
+        if ln.debit < 0 or ln.credit < 0 or not isinstance(ln.debit, int) or not isinstance(ln.credit, int):
+            raise DomainError("invalid_amount", "分录金额必须为非负整数分 / entry amounts are non-negative integer fen")
+    total = sum(ln.signed for ln in lines)
+    if total != 0:
+        raise UnbalancedTransaction(total)
+    with transaction.atomic():
+        if idempotency_key:
+            existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+            if existing:
+                return existing
+        # Lock the accounts in a fixed order so concurrent postings cannot deadlock or overdraw.
+        ids = sorted({ln.account.pk for ln in lines})
+        locked = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        try:
+            with transaction.atomic():
+                txn = LedgerTransaction.objects.create(
+                    kind=kind, memo=memo, idempotency_key=idempotency_key, case=case, round=round,
+                    external_ref=external_ref, reverses=reverses, created_at=clock.now(),
+                )
+        except IntegrityError:
+            existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+            if existing:
+                return existing
+            raise
+        LedgerEntry.objects.bulk_create([LedgerEntry(transaction=txn, account=ln.account, amount=ln.signed) for ln in lines])
+        for pk in ids:
+            acct = locked[pk]
+            after = balance(acct)
+            if after < 0:
+                raise InsufficientBalance(acct, after)
+        audit.record("ledger.posted", txn, actor=actor, data={
+            "kind": kind, "memo": memo, "entries": [[ln.account.code, ln.signed] for ln in lines],
+            "idempotency_key": idempotency_key or "",
+        })
+    return txn
+
+
+def reverse(original: LedgerTransaction, memo: str = "", actor=None) -> LedgerTransaction:
+    """A correcting transaction with every entry of `original` negated."""
+    lines = []
+    for e in original.entries.select_related("account"):
+        lines.append(Line(e.account, debit=-e.amount) if e.amount < 0 else Line(e.account, credit=e.amount))
+    return post(f"reversal:{original.kind}", lines, memo=memo or f"冲正 #{original.pk}", case=original.case,
+                round=original.round, reverses=original, idempotency_key=f"reversal:{original.pk}", actor=actor)

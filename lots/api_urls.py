@@ -1,0 +1,3 @@
+"""API routes of lots, mounted under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,217 @@
+"""Courts, enforcement-case mirrors, lots, auction rounds and media."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Court(models.Model):
+    name = models.CharField("法院", max_length=200, unique=True)
+    code = models.CharField("法院代字", max_length=20, unique=True, help_text="e.g. 苏05")
+    province = models.CharField(max_length=50, blank=True)
+    city = models.CharField(max_length=50, blank=True)
+    contact = models.CharField("联系方式", max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnforcementCase(models.Model):
+    """Mirror of an enforcement case (执行案件); one case, one account (一案一账号)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "执行中"
+        SETTLED = "settled", "已结算"
+        CLOSED = "closed", "已结案"
+
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cases")
+    case_number = models.CharField("案号", max_length=64, unique=True)
+    applicants = models.JSONField("申请执行人", default=list)
+    respondents = models.JSONField("被执行人", default=list)
+    amount_owed = models.BigIntegerField("执行标的金额(分)")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(amount_owed__gte=0), name="case_amount_owed_nonneg")]
+
+    def __str__(self) -> str:
+        return self.case_number
+
+
+class CaseParty(models.Model):
+    """A party of the case (applicant or debtor) linked to a platform account when they have one."""
+
+    class Side(models.TextChoices):
+        APPLICANT = "applicant", "申请执行人"
+        RESPONDENT = "respondent", "被执行人"
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="parties")
+    side = models.CharField(max_length=16, choices=Side.choices)
+    name = models.CharField(max_length=200)
+    id_number = models.CharField(max_length=18, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="case_parties")
+
+    def __str__(self) -> str:
+        return f"{self.get_side_display()} {self.name}"
+
+
+class Category(models.TextChoices):
+    REAL_ESTATE = "real_estate", "不动产"
+    VEHICLE = "vehicle", "机动车"
+    EQUITY = "equity", "股权"
+    MOVABLE = "movable", "动产"
+    OTHER = "other", "其他财产权"
+
+
+class Lot(models.Model):
+    """A piece of seized property put up for sale (拍卖标的)."""
+
+    class TaxPayer(models.TextChoices):
+        BUYER = "buyer", "买受人承担全部税费"
+        EACH = "each", "按照法律规定各自承担"
+        SELLER = "seller", "被执行人承担"
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="lots")
+    title = models.CharField("标的名称", max_length=300)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    description = models.TextField("标的描述", blank=True)
+    location = models.CharField("所在地", max_length=300, blank=True)
+    city = models.CharField(max_length=50, blank=True)
+    size = models.DecimalField("面积/数量", max_digits=14, decimal_places=2, null=True, blank=True)
+    size_unit = models.CharField(max_length=16, blank=True, default="㎡")
+    year_built = models.PositiveIntegerField("建成/出厂年份", null=True, blank=True)
+    defects_and_encumbrances = models.TextField("瑕疵与权利负担", blank=True)
+    occupancy = models.TextField("占有使用情况", blank=True)
+    title_status = models.TextField("权属情况", blank=True)
+    transfer_tax_payer = models.CharField(max_length=16, choices=TaxPayer.choices, default=TaxPayer.EACH)
+    judgment_enforced = models.TextField("执行依据", blank=True)
+    # Reference price (参考价) and where it came from; fixed by valuation (B), or entered by the judge.
+    reference_price = models.BigIntegerField("参考价(分)", null=True, blank=True)
+    reference_price_source = models.CharField(max_length=200, blank=True)
+    reference_price_fixed_at = models.DateTimeField(null=True, blank=True)
+    reference_price_valid_until = models.DateTimeField(null=True, blank=True)
+    seized_at = models.DateTimeField("查封时间", null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["category"]), models.Index(fields=["city"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(reference_price__isnull=True) | models.Q(reference_price__gt=0), name="lot_reference_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def court(self) -> Court:
+        return self.case.court
+
+    @property
+    def is_real_estate_like(self) -> bool:
+        # A12: real estate and other property rights take the longer notice.
+        return self.category in {Category.REAL_ESTATE, Category.EQUITY, Category.OTHER}
+
+
+class PriorityHolder(models.Model):
+    """优先购买权人 confirmed by the court with a rank (1 = first). A19, A21."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="priority_holders")
+    name = models.CharField(max_length=200)
+    id_number = models.CharField(max_length=18)
+    rank = models.PositiveSmallIntegerField(default=1)
+    basis = models.CharField("依据", max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lot", "id_number"], name="priority_holder_unique")]
+        ordering = ["rank", "id"]
+
+
+class Round(models.Model):
+    """One auction round of a lot (first auction, re-auction, or sell-off)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        ANNOUNCED = "announced", "公告中"
+        OPEN = "open", "竞价中"
+        CLOSED = "closed", "已结束"
+        SOLD = "sold", "已成交"
+        FAILED = "failed", "流拍"
+        SUSPENDED = "suspended", "中止"
+        WITHDRAWN = "withdrawn", "撤回"
+        PAID = "paid", "已付款"
+        SETTLED = "settled", "已结算"
+        DEFAULTED = "defaulted", "悔拍"
+
+    class Kind(models.TextChoices):
+        AUCTION = "auction", "拍卖"
+        SELLOFF = "selloff", "变卖"
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="rounds")
+    number = models.PositiveSmallIntegerField("拍次", default=1)  # 1 = 一拍, 2 = 二拍; sell-off keeps counting
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.AUCTION)
+    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_round")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    starting_price = models.BigIntegerField("起拍价(分)")
+    deposit = models.BigIntegerField("保证金(分)")
+    increment = models.BigIntegerField("加价幅度(分)")
+    starts_at = models.DateTimeField("开始时间")
+    ends_at = models.DateTimeField("结束时间")  # moves with the A20 extension
+    scheduled_ends_at = models.DateTimeField("原定结束时间")
+    balance_due_days = models.PositiveSmallIntegerField("尾款期限(天)", default=10)
+    proxy_bidding_enabled = models.BooleanField("允许代理出价", default=False)
+    announcement = models.TextField("拍卖公告", blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    parties_notified_at = models.DateTimeField(null=True, blank=True)
+    # Live state, written only by the bid engine under the row lock.
+    current_price = models.BigIntegerField(null=True, blank=True)
+    leader = models.ForeignKey("bidding.Registration", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    seq = models.BigIntegerField(default=0)
+    bid_count = models.PositiveIntegerField(default=0)
+    # Outcome.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    sold_price = models.BigIntegerField(null=True, blank=True)
+    balance_due_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "number"], name="round_number_unique"),
+            models.CheckConstraint(condition=models.Q(starting_price__gt=0), name="round_start_positive"),
+            models.CheckConstraint(condition=models.Q(deposit__gt=0), name="round_deposit_positive"),
+            models.CheckConstraint(condition=models.Q(increment__gt=0), name="round_increment_positive"),
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="round_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot.title} · 第{self.number}次{self.get_kind_display()}"
+
+
+class Media(models.Model):
+    """A photo, video, 360° panorama or document of a lot, stored in object storage."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", "照片"
+        VIDEO = "video", "视频"
+        PANORAMA = "panorama", "VR全景"
+        DOCUMENT = "document", "文件"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待上传"
+        READY = "ready", "已上传"
+        REJECTED = "rejected", "已拒绝"
+
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=200, blank=True)
+    key = models.CharField(max_length=500, unique=True)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["position", "id"]

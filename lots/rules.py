@@ -1,0 +1,142 @@
+"""Legal rules for lots and rounds, as pure functions ([A] = 法释〔2016〕18号, [C] = 2020 amendment).
+
+Durations are legal values, not settings. Each check returns None when satisfied or a Violation.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+REAL_ESTATE_LIKE = {"real_estate", "equity", "other"}
+
+
+@dataclass(frozen=True)
+class Violation:
+    article: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.article}] {self.message}"
+
+
+# A10: in round 1 the starting price (= reserve) is at least 70% of the reference price.
+FIRST_ROUND_MIN_PERCENT = 70
+
+
+def check_starting_price(starting_price: int, reference_price: int | None, round_number: int) -> Violation | None:
+    if round_number != 1:
+        return None
+    if reference_price is None:
+        return Violation("A10", "no_reference_price", "一拍须先确定参考价 / round 1 needs a reference price")
+    if starting_price * 100 < reference_price * FIRST_ROUND_MIN_PERCENT:
+        minimum = -(-reference_price * FIRST_ROUND_MIN_PERCENT // 100)
+        return Violation("A10", "starting_price_too_low",
+                         f"一拍起拍价不得低于参考价的70%（至少 {minimum} 分）/ round-1 starting price must be ≥ 70% of the reference price")
+    return None
+
+
+# A12: announcement before bidding opens: movables ≥15 days; real estate and other property rights ≥30 days.
+# A26: re-auction notice: movables 7 days, real estate 15 days.
+def min_notice(category: str, round_number: int) -> timedelta:
+    real_estate_like = category in REAL_ESTATE_LIKE
+    if round_number == 1:
+        return timedelta(days=30 if real_estate_like else 15)
+    return timedelta(days=15 if real_estate_like else 7)
+
+
+def check_notice(category: str, round_number: int, published_at: datetime, starts_at: datetime) -> Violation | None:
+    need = min_notice(category, round_number)
+    if starts_at - published_at < need:
+        article = "A12" if round_number == 1 else "A26"
+        return Violation(article, "notice_too_short",
+                         f"公告期不足 {need.days} 日 / at least {need.days} days' notice before bidding opens")
+    return None
+
+
+# A17: deposit 5%–20% of the starting price.
+DEPOSIT_MIN_PERCENT, DEPOSIT_MAX_PERCENT = 5, 20
+
+
+def check_deposit(deposit: int, starting_price: int) -> Violation | None:
+    if deposit * 100 < starting_price * DEPOSIT_MIN_PERCENT or deposit * 100 > starting_price * DEPOSIT_MAX_PERCENT:
+        return Violation("A17", "deposit_out_of_range", "保证金应为起拍价的5%至20% / deposit must be 5%–20% of the starting price")
+    return None
+
+
+# A20: bidding lasts at least 24 hours.
+MIN_BIDDING_PERIOD = timedelta(hours=24)
+
+
+def check_bidding_period(starts_at: datetime, ends_at: datetime) -> Violation | None:
+    if ends_at - starts_at < MIN_BIDDING_PERIOD:
+        return Violation("A20", "bidding_period_too_short", "竞价时间不得少于24小时 / bidding lasts at least 24 hours")
+    return None
+
+
+def check_increment(increment: int, starting_price: int) -> Violation | None:
+    # A20: bids rise in whole increments set by the court; an increment above the start price is absurd.
+    if increment <= 0 or increment > starting_price:
+        return Violation("A20", "increment_invalid", "加价幅度须为正且不超过起拍价 / increment must be positive and not above the starting price")
+    return None
+
+
+# A13–14: what must be published with the announcement.
+REQUIRED_DISCLOSURES = {
+    "announcement": "拍卖公告",
+    "description": "标的物介绍",
+    "judgment_enforced": "执行依据",
+    "title_status": "权属情况",
+    "occupancy": "占有使用情况",
+    "defects_and_encumbrances": "瑕疵与权利负担",
+    "transfer_tax_payer": "税费承担",
+    "court_contact": "法院联系方式",
+}
+
+
+def check_disclosures(present: dict[str, bool], has_photo: bool, has_valuation_report: bool) -> list[Violation]:
+    out = [
+        Violation("A13", f"missing_{key}", f"公告须载明{label} / the announcement must include {key.replace('_', ' ')}")
+        for key, label in REQUIRED_DISCLOSURES.items() if not present.get(key)
+    ]
+    if not has_photo:
+        out.append(Violation("A14", "missing_photos", "须公示标的物图片 / photos of the property must be published"))
+    if not has_valuation_report:
+        out.append(Violation("A13", "missing_valuation_report", "须公示评估/询价报告或参考价依据 / the valuation report or reference price basis must be published"))
+    return out
+
+
+# A16: parties notified at least 3 days before the announcement (recorded; the platform sends the notice).
+PARTY_NOTICE_BEFORE_ANNOUNCEMENT = timedelta(days=3)
+
+
+# A26: after a failed round, re-auction within 30 days, starting price cut at most 20% of the previous.
+REAUCTION_WITHIN = timedelta(days=30)
+MAX_CUT_PERCENT = 20
+
+
+def min_reauction_start(previous_start: int) -> int:
+    return -(-previous_start * (100 - MAX_CUT_PERCENT) // 100)
+
+
+def check_reauction_price(starting_price: int, previous_start: int) -> Violation | None:
+    if starting_price < min_reauction_start(previous_start):
+        return Violation("A26", "cut_too_deep", "再次拍卖降价不得超过前次起拍价的20% / re-auction may cut at most 20% of the previous starting price")
+    if starting_price > previous_start:
+        return Violation("A26", "reauction_price_higher", "再次拍卖起拍价不得高于前次 / re-auction starting price cannot exceed the previous one")
+    return None
+
+
+def check_reauction_timing(previous_closed_at: datetime, starts_at: datetime) -> Violation | None:
+    if starts_at - previous_closed_at > REAUCTION_WITHIN:
+        return Violation("A26", "reauction_too_late", "流拍后应在30日内再次拍卖 / re-auction must open within 30 days of the failure")
+    return None
+
+
+# A26/A37 and [C]: after a second failure, an online sell-off for 60 days at the round-2 starting price.
+SELLOFF_PERIOD = timedelta(days=60)
+
+# A28: after suspension, resume within 5 days once the cause ends.
+RESUME_WITHIN = timedelta(days=5)
+
+# A25: balance due by the deadline in the announcement (typically 10 days).
+DEFAULT_BALANCE_DAYS = 10

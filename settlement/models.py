@@ -1,0 +1,1 @@
+"""Settlement, sale documents, report-back outbox (issue 6)."""

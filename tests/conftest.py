@@ -1,0 +1,200 @@
+"""Shared fixtures: users of every role, a court with a case, and live Daphne servers.
+
+The suite runs against the real services named by the environment (`scripts/test.sh` sets them:
+PostgreSQL, Redis, an S3-protocol server and a Stripe-compatible server).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from auction_site import clock
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+# Valid test identities (GB 11643 / GB 32100 checksums hold).
+ID_NUMBERS = ["11010519491231002X", "110101199003070134", "32050219850612001X", "320502198506120036",
+              "440305199912310011", "510104198001010014", "33010619750606002X", "120101196610100014"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def court(db):
+    from lots.models import Court
+
+    return Court.objects.create(name="江苏省苏州市中级人民法院", code="苏05", province="江苏", city="苏州", contact="0512-12345678")
+
+
+@pytest.fixture
+def other_court(db):
+    from lots.models import Court
+
+    return Court.objects.create(name="浙江省杭州市中级人民法院", code="浙01", province="浙江", city="杭州", contact="0571-87654321")
+
+
+def make_user(username: str, role: str, **extra):
+    from accounts.models import User
+
+    user = User.objects.create_user(username=username, password="pass-1234-word", role=role, **extra)
+    return user
+
+
+@pytest.fixture
+def judge(court):
+    return make_user("judge_su", "judge", court=court, real_name="王法官")
+
+
+@pytest.fixture
+def other_judge(other_court):
+    return make_user("judge_zhe", "judge", court=other_court, real_name="李法官")
+
+
+@pytest.fixture
+def bidder_factory(db):
+    counter = {"n": 0}
+
+    def make(**extra):
+        n = counter["n"]
+        counter["n"] += 1
+        defaults = {"real_name": f"竞买人{n}", "id_kind": "resident_id", "id_number": ID_NUMBERS[n % len(ID_NUMBERS)] if n < len(ID_NUMBERS) else "",
+                    "phone": f"1380000{n:04d}"}
+        defaults.update(extra)
+        return make_user(f"bidder{n}", "bidder", **defaults)
+
+    return make
+
+
+@pytest.fixture
+def bidder(bidder_factory):
+    return bidder_factory()
+
+
+@pytest.fixture
+def enforcement_case(court):
+    from lots.models import EnforcementCase
+
+    return EnforcementCase.objects.create(
+        court=court, case_number="(2024)苏05执123号", applicants=["苏州银行股份有限公司"], respondents=["张三"],
+        amount_owed=500_000_000, created_at=clock.now(),
+    )
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def token_client(user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def as_user():
+    """as_user(user) -> an APIClient authenticated with the user's token."""
+    return token_client
+
+
+@pytest.fixture
+def advance_clock(db):
+    def advance(**kwargs):
+        return clock.advance(int(timedelta(**kwargs).total_seconds()))
+
+    return advance
+
+
+class DaphneServer:
+    def __init__(self, port: int, proc: subprocess.Popen):
+        self.port = port
+        self.proc = proc
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}"
+
+
+def _test_env(channel_prefix: str) -> dict:
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    if db["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    env["CHANNEL_PREFIX"] = channel_prefix
+    env["AUCTION_MODE"] = "test"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def start_daphne(channel_prefix: str, port: int | None = None) -> DaphneServer:
+    port = port or free_port()
+    log = open(ARTIFACTS / f"daphne-{port}.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "auction_site.asgi:application"],
+        cwd=ROOT, env=_test_env(channel_prefix), stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"daphne exited early; see {log.name}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return DaphneServer(port, proc)
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("daphne did not start in 30 s")
+
+
+def stop_daphne(server: DaphneServer) -> None:
+    server.proc.terminate()
+    try:
+        server.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+
+
+@pytest.fixture
+def channel_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def daphne_servers(transactional_db, channel_prefix):
+    """daphne_servers(n) -> n live Daphne processes sharing the test database and Redis."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    started: list[DaphneServer] = []
+
+    def start(n: int = 1) -> list[DaphneServer]:
+        servers = [start_daphne(channel_prefix) for _ in range(n)]
+        started.extend(servers)
+        return servers
+
+    yield start
+    for s in started:
+        stop_daphne(s)
+
+
+@pytest.fixture
+def live_daphne(daphne_servers):
+    """One live Daphne serving the whole site (pages, API, websockets) against the test database."""
+    return daphne_servers(1)[0]

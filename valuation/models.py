@@ -1,0 +1,1 @@
+"""Valuation models (issue 3)."""

@@ -1,0 +1,3 @@
+"""Page routes of valuation."""
+
+urlpatterns: list = []
