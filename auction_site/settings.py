@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accounts",
     "lots",
     "valuation",
+    "avm",
     "bidding",
     "escrow",
     "settlement",

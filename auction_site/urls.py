@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from auction_site import views
 
-APPS = ["accounts", "lots", "valuation", "bidding", "escrow", "settlement"]
+APPS = ["accounts", "lots", "valuation", "avm", "bidding", "escrow", "settlement"]
 
 urlpatterns = [
     path("admin/", admin.site.urls),

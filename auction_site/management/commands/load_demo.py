@@ -3,7 +3,7 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_MODULES = ["lots.demo", "valuation.demo", "escrow.demo", "bidding.demo", "settlement.demo"]
+DEMO_MODULES = ["lots.demo", "avm.demo", "valuation.demo", "escrow.demo", "bidding.demo", "settlement.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,3 @@
+"""Page routes of avm."""
+
+urlpatterns: list = []
