@@ -173,6 +173,9 @@ class Round(models.Model):
     balance_due_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
+    # The status a suspended round returns to on resume (A28): "announced" or "open".
+    suspended_from = models.CharField(max_length=16, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -1,0 +1,465 @@
+"""Every write of the lots app: cases, lots, reference prices, rounds and their state changes, media.
+
+Public interface (other apps and the pages call these; names are stable):
+
+- ``create_case(judge, *, case_number, applicants, respondents, amount_owed) -> EnforcementCase``
+- ``create_lot(judge, *, case, priority_holders=(), **fields) -> Lot``
+- ``update_lot(judge, lot, *, priority_holders=None, **fields) -> Lot``   (only while no round is published)
+- ``set_reference_price(lot, *, amount, source, fixed_at, valid_until, actor=None) -> Lot``  (valuation calls it)
+- ``create_round(judge, lot, *, starting_price, deposit, increment, starts_at, ends_at, announcement="",
+  balance_due_days=10, proxy_bidding_enabled=False) -> Round``  (a draft)
+- ``publication_violations(round, now) -> list[Violation]``  (A10, A12/A26, A13–14, A17, A20, B27)
+- ``publish_round(judge, round_id) -> Round``     draft -> announced
+- ``suspend_round(judge, round_id, *, reason) -> Round``   announced/open -> suspended (A28)
+- ``resume_round(judge, round_id, *, reason="") -> Round`` suspended -> announced/open (A28)
+- ``withdraw_round(judge, round_id, *, reason) -> Round``  draft/announced/open/suspended -> withdrawn (A28)
+- ``open_due_rounds(now) -> list[int]``  announced -> open at starts_at (clockwork)
+- ``change_round_status(round, status, *, actor=None, reason="", data=None) -> None``  shared helper for
+  other apps' transitions: call it inside your own atomic block on a row you locked with select_for_update;
+  it bumps ``round.seq``, saves, audits and publishes the status event on commit.
+- ``request_media_upload(judge, lot, *, kind, filename, content_type, size, title="") -> (Media, upload dict)``
+- ``complete_media_upload(judge, media_id) -> Media``  (ready, or rejected and the object deleted)
+
+Services raise ``auction_site.errors.DomainError`` / ``NotFound`` / ``Forbidden`` / ``Conflict``; a refused
+publication raises ``RulesViolated`` carrying every violation (the API returns them in ``error.details``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from auction_site import audit, clock
+from auction_site.errors import Conflict, DomainError, Forbidden, NotFound
+from lots import rules
+from lots.models import CaseParty, Court, EnforcementCase, Lot, Media, PriorityHolder, Round
+
+Status = Round.Status
+
+
+class RulesViolated(DomainError):
+    """One or more legal rules refuse the action; ``violations`` lists them all (each names its article)."""
+
+    def __init__(self, violations: list[rules.Violation]):
+        first = violations[0]
+        message = "；".join(str(v) for v in violations)
+        super().__init__(first.code, message, status=400)
+        self.violations = violations
+
+    @property
+    def details(self) -> list[dict]:
+        return [{"article": v.article, "code": v.code, "message": v.message} for v in self.violations]
+
+
+# ---------------------------------------------------------------------------------------------- access
+
+
+def ensure_judge_of(user, court: Court) -> None:
+    """Only a judge of this court may act on its cases, lots and rounds."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_judge", False):
+        raise Forbidden("仅法官可执行此操作 / only a judge may do this")
+    if user.court_id != court.pk:
+        raise Forbidden("只能操作本院的案件与标的 / a judge acts only in their own court", code="other_court")
+
+
+# ----------------------------------------------------------------------------------------------- cases
+
+# Case number (案号): (year)court-code + 执 / 执恢 / 执保 + number + 号, e.g. (2024)苏05执123号.
+CASE_NUMBER_RE = re.compile(r"^[(（](?P<year>\d{4})[)）](?P<court>.+?)(?P<kind>执恢|执保|执)(?P<number>\d{1,6})号$")
+
+
+def parse_case_number(value: str) -> dict[str, str]:
+    match = CASE_NUMBER_RE.match((value or "").strip())
+    if not match:
+        raise DomainError("invalid_case_number", "案号格式应如 (2024)苏05执123号 / case number must look like (2024)苏05执123号", field="case_number")
+    year = int(match["year"])
+    if not 1990 <= year <= clock.now().year + 1:
+        raise DomainError("invalid_case_number", "案号年份不正确 / the year of the case number is wrong", field="case_number")
+    return match.groupdict()
+
+
+def normalise_case_number(value: str) -> str:
+    return value.strip().replace("（", "(").replace("）", ")")
+
+
+def create_case(judge, *, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> EnforcementCase:
+    """A judge mirrors an enforcement case of their court; the case gets its own account (一案一账号)."""
+    if not getattr(judge, "is_judge", False) or not judge.court_id:
+        raise Forbidden("仅法官可创建案件 / only a judge may open a case")
+    parts = parse_case_number(case_number)
+    court = judge.court
+    if parts["court"] != court.code:
+        raise DomainError("case_number_court_mismatch",
+                          f"案号中的法院代字应为本院代字「{court.code}」/ the court code in the case number must be {court.code}", field="case_number")
+    applicants = [a.strip() for a in applicants if a and a.strip()]
+    respondents = [r.strip() for r in respondents if r and r.strip()]
+    if not applicants or not respondents:
+        raise DomainError("parties_required", "须至少有一名申请执行人和一名被执行人 / at least one applicant and one respondent", field="applicants")
+    number = normalise_case_number(case_number)
+    from escrow.ledger import case_account
+
+    with transaction.atomic():
+        if EnforcementCase.objects.filter(case_number=number).exists():
+            raise Conflict("duplicate_case", "案号已存在 / a case with this number already exists")
+        case = EnforcementCase.objects.create(
+            court=court, case_number=number, applicants=applicants, respondents=respondents,
+            amount_owed=amount_owed, created_at=clock.now(),
+        )
+        CaseParty.objects.bulk_create(
+            [CaseParty(case=case, side=CaseParty.Side.APPLICANT, name=n) for n in applicants]
+            + [CaseParty(case=case, side=CaseParty.Side.RESPONDENT, name=n) for n in respondents]
+        )
+        case_account(case)
+        audit.record("case.created", case, actor=judge, data={"case_number": number, "amount_owed": amount_owed})
+    return case
+
+
+# ------------------------------------------------------------------------------------------------ lots
+
+LOT_FIELDS = {
+    "title", "category", "description", "location", "city", "size", "size_unit", "year_built",
+    "defects_and_encumbrances", "occupancy", "title_status", "judgment_enforced", "transfer_tax_payer",
+    "reference_price", "reference_price_source", "seized_at",
+}
+# Statuses in which a round's announcement is (or was) public and the lot's particulars are frozen.
+PUBLISHED_STATUSES = {Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED, Status.CLOSED, Status.SOLD,
+                      Status.PAID, Status.SETTLED, Status.DEFAULTED}
+ACTIVE_STATUSES = {Status.DRAFT, Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED, Status.CLOSED}
+
+
+def _set_priority_holders(lot: Lot, holders: Iterable[dict]) -> None:
+    lot.priority_holders.all().delete()
+    seen: set[str] = set()
+    rows = []
+    for h in holders:
+        id_number = (h.get("id_number") or "").strip().upper()
+        if id_number in seen:
+            raise DomainError("duplicate_priority_holder", "优先购买权人重复 / a priority holder is listed twice", field="priority_holders")
+        seen.add(id_number)
+        rows.append(PriorityHolder(lot=lot, name=h["name"], id_number=id_number, rank=h.get("rank") or 1, basis=h.get("basis", "")))
+    PriorityHolder.objects.bulk_create(rows)
+
+
+def create_lot(judge, *, case: EnforcementCase, priority_holders: Iterable[dict] = (), **fields: Any) -> Lot:
+    ensure_judge_of(judge, case.court)
+    unknown = set(fields) - LOT_FIELDS
+    if unknown:
+        raise DomainError("invalid", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
+    if case.status != EnforcementCase.Status.OPEN:
+        raise Conflict("case_not_open", "案件已结算或结案 / the case is no longer open")
+    now = clock.now()
+    with transaction.atomic():
+        lot = Lot(case=case, created_at=now, **fields)
+        if lot.reference_price is not None:
+            lot.reference_price_fixed_at = now
+        lot.save()
+        _set_priority_holders(lot, priority_holders)
+        audit.record("lot.created", lot, actor=judge, data={"title": lot.title, "category": lot.category, "reference_price": lot.reference_price})
+    return lot
+
+
+def update_lot(judge, lot: Lot, *, priority_holders: Iterable[dict] | None = None, **fields: Any) -> Lot:
+    """Change a lot's particulars while none of its rounds is (or was) published."""
+    ensure_judge_of(judge, lot.case.court)
+    unknown = set(fields) - LOT_FIELDS
+    if unknown:
+        raise DomainError("invalid", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        lot = Lot.objects.select_for_update().get(pk=lot.pk)
+        if lot.rounds.filter(status__in=PUBLISHED_STATUSES).exists():
+            raise Conflict("lot_published", "标的已公告，不能修改 / the lot has a published round and cannot be changed")
+        changed = {}
+        for name, value in fields.items():
+            if getattr(lot, name) != value:
+                changed[name] = value
+                setattr(lot, name, value)
+        if "reference_price" in changed:
+            lot.reference_price_fixed_at = clock.now() if lot.reference_price is not None else None
+            lot.reference_price_valid_until = None
+        lot.save()
+        if priority_holders is not None:
+            _set_priority_holders(lot, priority_holders)
+            changed["priority_holders"] = list(priority_holders)
+        audit.record("lot.updated", lot, actor=judge, data={"changed": sorted(changed)})
+    return lot
+
+
+def set_reference_price(lot: Lot, *, amount: int, source: str, fixed_at: datetime, valid_until: datetime | None, actor=None) -> Lot:
+    """Record the reference price fixed by a valuation (B13, B27): amount in fen, its basis and validity.
+
+    Called by the valuation app when a valuation concludes. It does not touch rounds already published.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise DomainError("invalid_amount", "参考价必须是正整数分 / the reference price is a positive integer of fen")
+    with transaction.atomic():
+        locked = Lot.objects.select_for_update().get(pk=lot.pk)
+        locked.reference_price = amount
+        locked.reference_price_source = source[:200]
+        locked.reference_price_fixed_at = fixed_at
+        locked.reference_price_valid_until = valid_until
+        locked.save(update_fields=["reference_price", "reference_price_source", "reference_price_fixed_at", "reference_price_valid_until"])
+        audit.record("lot.reference_price_set", locked, actor=actor, data={
+            "amount": amount, "source": source, "fixed_at": fixed_at, "valid_until": valid_until,
+        })
+    lot.reference_price, lot.reference_price_source = locked.reference_price, locked.reference_price_source
+    lot.reference_price_fixed_at, lot.reference_price_valid_until = fixed_at, valid_until
+    return lot
+
+
+# ---------------------------------------------------------------------------------------------- rounds
+
+
+def _price_violations(lot: Lot, number: int, previous: Round | None, *, starting_price: int, deposit: int, increment: int,
+                      starts_at: datetime, ends_at: datetime) -> list[rules.Violation]:
+    found: list[rules.Violation | None] = [
+        rules.check_deposit(deposit, starting_price),
+        rules.check_bidding_period(starts_at, ends_at),
+        rules.check_increment(increment, starting_price),
+    ]
+    if number == 1:
+        found.append(rules.check_starting_price(starting_price, lot.reference_price, number))
+    elif previous is not None:
+        found.append(rules.check_reauction_price(starting_price, previous.starting_price))
+        if previous.closed_at:
+            found.append(rules.check_reauction_timing(previous.closed_at, starts_at))
+    return [v for v in found if v]
+
+
+def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, increment: int, starts_at: datetime, ends_at: datetime,
+                 announcement: str = "", balance_due_days: int = rules.DEFAULT_BALANCE_DAYS, proxy_bidding_enabled: bool = False) -> Round:
+    """A draft round of the lot. Round 1 first; a re-auction (round n+1) only after round n failed (A26)."""
+    ensure_judge_of(judge, lot.case.court)
+    with transaction.atomic():
+        lot = Lot.objects.select_for_update().get(pk=lot.pk)
+        last = lot.rounds.order_by("-number").first()
+        if last is None:
+            number, previous = 1, None
+        elif last.status in {Status.FAILED, Status.DEFAULTED}:
+            number, previous = last.number + 1, last
+        elif last.status in ACTIVE_STATUSES:
+            raise Conflict("round_in_progress", "该标的已有未结束的拍卖 / the lot already has a round in progress")
+        else:
+            raise Conflict("lot_finished", "该标的已成交或已撤回，不能再拍 / the lot was sold or withdrawn")
+        violations = _price_violations(lot, number, previous, starting_price=starting_price, deposit=deposit, increment=increment,
+                                       starts_at=starts_at, ends_at=ends_at)
+        if number == 1 and lot.reference_price is None:
+            # A draft may wait for the valuation; publication enforces A10 fully.
+            violations = [v for v in violations if v.code != "no_reference_price"]
+        if violations:
+            raise RulesViolated(violations)
+        rnd = Round.objects.create(
+            lot=lot, number=number, previous=previous, status=Status.DRAFT, starting_price=starting_price, deposit=deposit,
+            increment=increment, starts_at=starts_at, ends_at=ends_at, scheduled_ends_at=ends_at, announcement=announcement,
+            balance_due_days=balance_due_days, proxy_bidding_enabled=proxy_bidding_enabled, created_at=clock.now(),
+        )
+        audit.record("round.created", rnd, actor=judge, data={
+            "number": number, "starting_price": starting_price, "deposit": deposit, "increment": increment,
+            "starts_at": starts_at, "ends_at": ends_at,
+        })
+    return rnd
+
+
+def disclosures_present(lot: Lot, rnd: Round) -> dict[str, bool]:
+    """What of A13–14's list the announcement carries (see rules.REQUIRED_DISCLOSURES)."""
+    return {
+        "announcement": bool(rnd.announcement.strip()),
+        "description": bool(lot.description.strip()),
+        "judgment_enforced": bool(lot.judgment_enforced.strip()),
+        "title_status": bool(lot.title_status.strip()),
+        "occupancy": bool(lot.occupancy.strip()),
+        "defects_and_encumbrances": bool(lot.defects_and_encumbrances.strip()),
+        "transfer_tax_payer": bool(lot.transfer_tax_payer),
+        "court_contact": bool(lot.case.court.contact.strip()),
+    }
+
+
+def publication_violations(rnd: Round, now: datetime) -> list[rules.Violation]:
+    """Every rule that refuses publishing this round now (A10, A12/A26, A13–14, A17, A20, B27)."""
+    from valuation.rules import check_reference_price_usable
+
+    lot = rnd.lot
+    found: list[rules.Violation | None] = _price_violations(
+        lot, rnd.number, rnd.previous, starting_price=rnd.starting_price, deposit=rnd.deposit, increment=rnd.increment,
+        starts_at=rnd.starts_at, ends_at=rnd.ends_at,
+    )
+    found.append(rules.check_notice(lot.category, rnd.number, now, rnd.starts_at))
+    if lot.reference_price is not None:
+        found.append(check_reference_price_usable(lot.reference_price_valid_until, now, rnd.number))
+    ready = lot.media.filter(status=Media.Status.READY)
+    has_photo = ready.filter(kind=Media.Kind.PHOTO).exists()
+    has_report = ready.filter(kind=Media.Kind.DOCUMENT).exists() or bool(lot.reference_price_source.strip())
+    found.extend(rules.check_disclosures(disclosures_present(lot, rnd), has_photo, has_report))
+    return [v for v in found if v]
+
+
+def change_round_status(rnd: Round, status: str, *, actor=None, reason: str = "", data: dict | None = None,
+                        extra_fields: Iterable[str] = ()) -> None:
+    """Move a LOCKED round (select_for_update, inside transaction.atomic) to `status`.
+
+    Bumps the sequence number, saves, writes the audit record and publishes the status event on commit.
+    """
+    from bidding import events
+
+    before = rnd.status
+    rnd.status = status
+    rnd.seq += 1
+    if reason:
+        rnd.status_reason = reason
+    rnd.save(update_fields=["status", "seq", "status_reason", *extra_fields])
+    audit.record(f"round.{status}", rnd, actor=actor, data={"from": before, "to": status, "seq": rnd.seq, "reason": reason, **(data or {})})
+    round_id, seq, ends_at = rnd.pk, rnd.seq, rnd.ends_at
+    transaction.on_commit(lambda: events.publish_status(round_id, status, seq, ends_at))
+
+
+def _locked_round(round_id: int) -> Round:
+    try:
+        return Round.objects.select_for_update().select_related("lot__case__court", "previous").get(pk=round_id)
+    except Round.DoesNotExist:
+        raise NotFound("拍卖轮次不存在 / no such round")
+
+
+def publish_round(judge, round_id: int) -> Round:
+    """Draft -> announced, if every publication rule holds now; otherwise RulesViolated with all of them."""
+    with transaction.atomic():
+        rnd = _locked_round(round_id)
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.status != Status.DRAFT:
+            raise Conflict("not_draft", "只有草稿可以发布 / only a draft round can be published")
+        now = clock.now()
+        violations = publication_violations(rnd, now)
+        if violations:
+            raise RulesViolated(violations)
+        rnd.published_at = now
+        change_round_status(rnd, Status.ANNOUNCED, actor=judge, extra_fields=["published_at"],
+                            data={"published_at": now, "starts_at": rnd.starts_at, "ends_at": rnd.ends_at})
+    return rnd
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        # A28: the reason for suspending or withdrawing is published.
+        raise DomainError("reason_required", f"{what}须说明理由（A28）/ a reason is required (A28)", field="reason")
+    return reason
+
+
+def suspend_round(judge, round_id: int, *, reason: str) -> Round:
+    reason = _require_reason(reason, "中止拍卖")
+    with transaction.atomic():
+        rnd = _locked_round(round_id)
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.status not in {Status.ANNOUNCED, Status.OPEN}:
+            raise Conflict("not_suspendable", "只有公告中或竞价中的拍卖可以中止 / only an announced or open round can be suspended")
+        rnd.suspended_from = rnd.status
+        rnd.suspended_at = clock.now()
+        change_round_status(rnd, Status.SUSPENDED, actor=judge, reason=reason, extra_fields=["suspended_from", "suspended_at"])
+    return rnd
+
+
+def resume_round(judge, round_id: int, *, reason: str = "") -> Round:
+    """A28: resume a suspended round. Bidding time lost while suspended is given back."""
+    with transaction.atomic():
+        rnd = _locked_round(round_id)
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.status != Status.SUSPENDED:
+            raise Conflict("not_suspended", "该拍卖未中止 / the round is not suspended")
+        now = clock.now()
+        paused = now - (rnd.suspended_at or now)
+        target = rnd.suspended_from or Status.ANNOUNCED
+        if target == Status.OPEN:
+            rnd.ends_at += paused
+            rnd.scheduled_ends_at += paused
+        elif rnd.starts_at <= now:
+            # Suspended before bidding opened and the opening time passed: open now, for the full period.
+            period = rnd.ends_at - rnd.starts_at
+            rnd.starts_at, rnd.ends_at = now, now + period
+            rnd.scheduled_ends_at = rnd.ends_at
+        rnd.suspended_at = None
+        rnd.suspended_from = ""
+        change_round_status(rnd, target, actor=judge, reason=(reason or "").strip(), data={"paused_seconds": int(paused.total_seconds())},
+                            extra_fields=["starts_at", "ends_at", "scheduled_ends_at", "suspended_at", "suspended_from"])
+    return rnd
+
+
+def withdraw_round(judge, round_id: int, *, reason: str) -> Round:
+    """A28: withdraw the round (deposits are then released by the escrow clock at once)."""
+    reason = _require_reason(reason, "撤回拍卖")
+    with transaction.atomic():
+        rnd = _locked_round(round_id)
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.status not in {Status.DRAFT, Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED}:
+            raise Conflict("not_withdrawable", "该拍卖已结束，不能撤回 / the round has ended and cannot be withdrawn")
+        rnd.withdrawn_at = clock.now()
+        change_round_status(rnd, Status.WITHDRAWN, actor=judge, reason=reason, extra_fields=["withdrawn_at"])
+    return rnd
+
+
+def open_due_rounds(now: datetime) -> list[int]:
+    """Announced rounds whose start has come are opened (idempotent: re-checked under the row lock)."""
+    opened: list[int] = []
+    due = list(Round.objects.filter(status=Status.ANNOUNCED, starts_at__lte=now).order_by("starts_at").values_list("pk", flat=True)[:500])
+    for pk in due:
+        with transaction.atomic():
+            rnd = Round.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Status.ANNOUNCED, starts_at__lte=now).first()
+            if rnd is None:
+                continue
+            change_round_status(rnd, Status.OPEN, actor="clock", data={"starts_at": rnd.starts_at})
+            opened.append(pk)
+    return opened
+
+
+# ----------------------------------------------------------------------------------------------- media
+
+
+def request_media_upload(judge, lot: Lot, *, kind: str, filename: str, content_type: str, size: int, title: str = "") -> tuple[Media, dict]:
+    """Check type and size, create a pending Media row and return where to upload it (see lots.media)."""
+    from lots import media as storage
+
+    ensure_judge_of(judge, lot.case.court)
+    storage.check_declared(kind, content_type, size)
+    key = storage.new_key(lot, kind, filename)
+    with transaction.atomic():
+        position = lot.media.count()
+        item = Media.objects.create(lot=lot, kind=kind, title=(title or filename)[:200], key=key, content_type=content_type,
+                                    size=size, status=Media.Status.PENDING, position=position, created_at=clock.now())
+        audit.record("media.requested", item, actor=judge, data={"kind": kind, "content_type": content_type, "size": size, "key": key})
+    return item, storage.upload_target(item)
+
+
+def complete_media_upload(judge, media_id: int) -> Media:
+    """After the upload: check the stored object's size and type; mark ready, or rejected and delete the object."""
+    from lots import media as storage
+
+    try:
+        item = Media.objects.select_related("lot__case__court").get(pk=media_id)
+    except Media.DoesNotExist:
+        raise NotFound("文件不存在 / no such media")
+    ensure_judge_of(judge, item.lot.case.court)
+    if item.status != Media.Status.PENDING:
+        return item
+    stored = storage.inspect(item)
+    if stored is None:
+        raise Conflict("not_uploaded", "文件尚未上传 / the file has not been uploaded yet")
+    problem = storage.mismatch(item, stored)
+    with transaction.atomic():
+        locked = Media.objects.select_for_update().get(pk=item.pk)
+        if locked.status != Media.Status.PENDING:
+            return locked
+        locked.status = Media.Status.REJECTED if problem else Media.Status.READY
+        locked.save(update_fields=["status"])
+        audit.record(f"media.{locked.status}", locked, actor=judge, data={"size": stored.size, "content_type": stored.content_type, "problem": problem or ""})
+    if problem:
+        storage.delete(locked)
+        locked.rejection = problem  # type: ignore[attr-defined]
+    return locked
+
+
+__all__ = [
+    "RulesViolated", "ensure_judge_of", "create_case", "create_lot", "update_lot", "set_reference_price", "create_round",
+    "publication_violations", "publish_round", "suspend_round", "resume_round", "withdraw_round", "open_due_rounds",
+    "change_round_status", "request_media_upload", "complete_media_upload", "parse_case_number",
+]
