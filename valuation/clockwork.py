@@ -1,7 +1,16 @@
-"""Work the clock process does for this app on each tick (see auction_site/ticks.py)."""
+"""Work the clock process does for this app on each tick (see auction_site/ticks.py).
+
+Idempotent and safe to run twice at once: each step locks its rows (skip_locked) and re-checks the state;
+outcomes follow the recorded deadlines, so a late tick changes nothing.
+"""
 
 from datetime import datetime
 
+from valuation import services
+
 
 def tick(now: datetime) -> dict:
-    return {}
+    report = services.process_deadlines(now)
+    report.update(services.retry_dispatch_and_mail(now))
+    report["fees_awarded"] = services.award_fees_for_sold_rounds()
+    return report

@@ -1,8 +1,16 @@
-"""Legal rules of valuation ([B] = 法释〔2018〕15号), as pure functions. Issue 3 fills in the rest."""
+"""Legal rules of valuation ([B] = 法释〔2018〕15号), as pure functions.
 
+Durations are legal values, not settings. Checks return None when satisfied, or a Violation.
+"""
+
+import random
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from lots.rules import Violation
+
+# B2: the methods, normally tried in this order; each falls through to the next when it cannot or does not succeed.
+METHOD_ORDER = ["negotiated", "directed", "network", "appraisal"]
 
 # B27: a result is valid at most one year; the first auction must be announced within it;
 # a sale no later than 6 months after expiry needs no new price.
@@ -19,3 +27,151 @@ def check_reference_price_usable(valid_until: datetime | None, now: datetime, ro
     if round_number > 1 and now > valid_until + GRACE_AFTER_EXPIRY:
         return Violation("B27", "reference_price_expired", "参考价有效期届满超过六个月，须重新确定参考价 / more than 6 months past expiry: fix a new price")
     return None
+
+
+def check_quote_validity(valid_until: datetime, now: datetime) -> Violation | None:
+    """B11/B27: a result states its validity, which is in the future and at most one year long."""
+    if valid_until <= now:
+        return Violation("B27", "validity_past", "有效期须晚于出具时间 / the validity must end in the future")
+    if valid_until > now + MAX_VALIDITY:
+        return Violation("B27", "validity_too_long", "询价/评估结果有效期最长不得超过一年 / a result is valid at most one year")
+    return None
+
+
+def reference_valid_until(quote_valid_untils: Iterable[datetime], fixed_at: datetime) -> datetime:
+    """B27: the reference price is valid as long as every result it rests on, and never past one year from fixing."""
+    return min([*quote_valid_untils, fixed_at + MAX_VALIDITY])
+
+
+# B4: the parties' negotiated price stands only when every party submitted the same price.
+def negotiated_outcome(prices: Sequence[int], parties_expected: int) -> tuple[str, int | None]:
+    """-> ("pending", None) while prices are missing, ("agreed", price) or ("disagreed", None)."""
+    if parties_expected < 2:
+        return "disagreed", None  # B4 needs both sides
+    if len(set(prices)) > 1:
+        return "disagreed", None
+    if len(prices) < parties_expected:
+        return "pending", None
+    return "agreed", prices[0]
+
+
+# B11: each network inquiry platform reports within 3 days; one 3-day extension, only if ALL platforms missed.
+NETWORK_DEADLINE = timedelta(days=3)
+NETWORK_EXTENSION = timedelta(days=3)
+
+
+def network_deadline_outcome(delivered: int, asked_extension: int) -> str:
+    """At the deadline: 'conclude' when any platform delivered on time (others' extension refused);
+    'extend' when all missed and some asked; 'fail' (go to appraisal) when all missed without asking."""
+    if delivered > 0:
+        return "conclude"
+    if asked_extension > 0:
+        return "extend"
+    return "fail"
+
+
+# B12: a platform corrects its result within 3 days.
+CORRECTION_WINDOW = timedelta(days=3)
+
+
+def correction_deadline(first_submitted_at: datetime, correction_requested_at: datetime | None) -> datetime:
+    """A result may be corrected within 3 days of its submission, or of the court's request to correct it."""
+    start = correction_requested_at or first_submitted_at
+    return start + CORRECTION_WINDOW
+
+
+# B13: the reference price is the average of all results delivered on time (upheld objections left out).
+# Rounding rule: the exact mean in fen, rounded HALF UP to a whole fen (integers only, no float).
+def average_half_up(prices: Sequence[int]) -> int:
+    if not prices:
+        raise ValueError("no results to average")
+    if any(p <= 0 for p in prices):
+        raise ValueError("prices must be positive")
+    n = len(prices)
+    return (2 * sum(prices) + n) // (2 * n)
+
+
+# B16: three institutions, agreed by the parties or drawn by lottery from the list.
+APPRAISAL_INSTITUTIONS = 3
+
+
+def draw_lottery(seed: str, candidate_codes: Iterable[str], k: int = APPRAISAL_INSTITUTIONS) -> list[str]:
+    """Replayable draw: random.Random(seed) over the candidates sorted by code picks k in order."""
+    pool = sorted(set(candidate_codes))
+    return random.Random(seed).sample(pool, min(k, len(pool)))
+
+
+# B19: report within 30 days; an extension is asked at least 5 days before the deadline; at most two, of at most 15 days.
+APPRAISAL_DEADLINE = timedelta(days=30)
+APPRAISAL_MAX_EXTENSIONS = 2
+APPRAISAL_EXTENSION_MAX_DAYS = 15
+APPRAISAL_EXTENSION_NOTICE = timedelta(days=5)
+
+
+def check_appraisal_extension(now: datetime, deadline: datetime, extensions_granted: int, days: int) -> Violation | None:
+    if extensions_granted >= APPRAISAL_MAX_EXTENSIONS:
+        return Violation("B19", "too_many_extensions", "评估期限最多延长两次 / at most two extensions")
+    if not 1 <= days <= APPRAISAL_EXTENSION_MAX_DAYS:
+        return Violation("B19", "extension_too_long", "每次延长不超过十五日 / each extension is at most 15 days")
+    if deadline - now < APPRAISAL_EXTENSION_NOTICE:
+        return Violation("B19", "extension_too_late", "延期申请须在期限届满五日前提出 / ask at least 5 days before the deadline")
+    return None
+
+
+# B21: the result reaches the parties within 3 days.
+DELIVERY_WITHIN = timedelta(days=3)
+
+# B22: objections within 5 days of receipt, on these grounds only. B24: none against negotiated or directed results.
+OBJECTION_WINDOW = timedelta(days=5)
+OBJECTION_GROUNDS = {"wrong_facts", "out_of_scope", "unqualified", "unlawful_procedure"}
+OBJECTIONABLE_METHODS = {"network", "appraisal"}
+
+
+def check_objection(method: str, ground: str, delivered_at: datetime | None, now: datetime) -> Violation | None:
+    if method not in OBJECTIONABLE_METHODS:
+        return Violation("B24", "objection_not_allowed", "对议价或定向询价结果不得提出异议 / no objection lies against a negotiated or directed price")
+    if ground not in OBJECTION_GROUNDS:
+        return Violation("B22", "objection_ground_invalid",
+                         "异议只能基于：财产基本信息错误、超出财产范围、机构或人员不具备资格、程序严重违法 / grounds are limited by B22")
+    if delivered_at is None:
+        return Violation("B22", "not_delivered", "结果尚未送达 / the result has not been delivered")
+    if now > delivered_at + OBJECTION_WINDOW:
+        return Violation("B22", "objection_too_late", "异议须在收到报告后五日内提出 / objections within 5 days of receipt")
+    return None
+
+
+# Sanity bounds on a quoted price (absurd input is refused; money is integer fen).
+MAX_QUOTE_FEN = 10**14  # one trillion yuan
+
+
+def check_price(price: int) -> Violation | None:
+    if isinstance(price, bool) or not isinstance(price, int):
+        return Violation("B11", "price_not_integer", "价格须为以分为单位的整数 / price must be an integer number of fen")
+    if price <= 0:
+        return Violation("B11", "price_not_positive", "价格须大于零 / price must be positive")
+    if price > MAX_QUOTE_FEN:
+        return Violation("B11", "price_absurd", "价格超出合理范围 / price is absurdly large")
+    return None
+
+
+# Reports are PDF documents (B11/B19): checked by magic bytes and size.
+REPORT_MAX_BYTES = 50 * 1024 * 1024
+REPORT_MIN_BYTES = 64
+
+
+def check_report_pdf(head: bytes, size: int) -> Violation | None:
+    if not head.startswith(b"%PDF-"):
+        return Violation("B11", "report_not_pdf", "报告须为 PDF 文件 / the report must be a PDF")
+    if size < REPORT_MIN_BYTES:
+        return Violation("B11", "report_too_small", "报告文件过小 / the report file is too small to be a report")
+    if size > REPORT_MAX_BYTES:
+        return Violation("B11", "report_too_large", "报告文件过大（上限50MB）/ the report is larger than 50 MB")
+    return None
+
+
+# B31: the fee goes to the platform whose result was closest to the sale price (ties: earliest submission).
+def closest_to_sale(results: Sequence[tuple[int, datetime, int]], sold_price: int) -> int | None:
+    """results: (price, submitted_at, id) -> id of the closest one."""
+    if not results:
+        return None
+    return min(results, key=lambda r: (abs(r[0] - sold_price), r[1], r[2]))[2]
