@@ -8,6 +8,8 @@ leader is shown by bidder code only (A18).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
@@ -109,7 +111,7 @@ class LotWriteSerializer(serializers.Serializer):
     description = StrictCharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     location = StrictCharField(max_length=300, required=False, allow_blank=True)
     city = StrictCharField(max_length=50, required=False, allow_blank=True)
-    size = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
+    size = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True)
     size_unit = StrictCharField(max_length=16, required=False, allow_blank=True)
     year_built = StrictIntegerField(min_value=1800, max_value=2100, required=False, allow_null=True)
     defects_and_encumbrances = StrictCharField(max_length=MAX_TEXT, required=False, allow_blank=True)
