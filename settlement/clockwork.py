@@ -1,7 +1,53 @@
-"""Work the clock process does for this app on each tick (see auction_site/ticks.py)."""
+"""Work the clock process does for this app on each tick (see auction_site/ticks.py).
 
+1. Sale documents (A22): a confirmation for every sold round, the draft ruling once paid. One per
+   round and kind (unique constraint + a row lock), so two ticks at once make one document.
+2. The report-back outbox: due messages are sent with retries and exponential backoff.
+"""
+
+import logging
 from datetime import datetime
+
+from django.db.models import Count, Q
+
+from lots.models import Round
+from settlement import documents, rules, services
+
+logger = logging.getLogger("settlement.clockwork")
+
+
+def rounds_missing_documents():
+    """Rounds whose due documents are not all there yet."""
+    return (
+        Round.objects.filter(status__in=rules.CONFIRMATION_STATUSES)
+        .annotate(
+            n_conf=Count("sale_documents", filter=Q(sale_documents__kind="confirmation")),
+            n_rul=Count("sale_documents", filter=Q(sale_documents__kind="ruling")),
+        )
+        .filter(Q(n_conf=0) | (Q(status__in=rules.RULING_STATUSES) & Q(n_rul=0)))
+        .order_by("id")
+    )
+
+
+def generate_documents(limit: int = 100) -> dict:
+    made = errors = 0
+    for round in rounds_missing_documents()[:limit]:
+        for kind in rules.documents_due(round.status):
+            try:
+                before = round.sale_documents.filter(kind=kind).exists()
+                services.generate_document(round.pk, kind)
+                made += 0 if before else 1
+            except documents.FontMissing as exc:
+                # A misconfigured machine: say so loudly, keep the rest of the clock running.
+                logger.error("sale documents cannot be generated: %s", exc)
+                return {"documents_generated": made, "document_errors": errors + 1, "font_missing": str(exc)}
+            except Exception:  # one bad round must not stop the others; it is retried next tick
+                logger.exception("could not generate %s for round %s", kind, round.pk)
+                errors += 1
+    return {"documents_generated": made, "document_errors": errors}
 
 
 def tick(now: datetime) -> dict:
-    return {}
+    report = generate_documents()
+    report.update(services.deliver_due(now))
+    return report

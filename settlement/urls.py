@@ -1,3 +1,14 @@
 """Page routes of settlement."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from settlement import views
+
+app_name = "settlement"
+
+urlpatterns = [
+    path("court/dashboard/", views.dashboard, name="dashboard"),
+    path("court/dashboard.csv", views.dashboard_csv, name="dashboard-csv"),
+    path("court/rounds/<int:pk>/settlement/", views.round_settlement, name="round-settlement"),
+    path("rounds/<int:pk>/result/", views.round_result, name="round-result"),
+]

@@ -1,0 +1,318 @@
+"""Every write of settlement: sale documents, the judge's settlement, the report-back outbox.
+
+One function per use case, each transactional; audit records inside the transaction; live events
+only on commit.
+"""
+
+import hashlib
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from auction_site import audit, clock
+from auction_site.errors import DomainError, Forbidden, NotFound
+from escrow import ledger
+from escrow.ledger import Line
+from escrow.models import LedgerTransaction
+from lots.models import EnforcementCase, Round
+from settlement import documents, rules, signing
+from settlement.models import OutboxMessage, Payout, SaleDocument, Settlement
+
+logger = logging.getLogger("settlement")
+
+
+# ---------------------------------------------------------------------------------------------
+# Permissions
+
+
+def ensure_judge_of(user, case: EnforcementCase) -> None:
+    if not getattr(user, "is_authenticated", False):
+        raise Forbidden("请先登录 / please log in", code="not_authenticated")
+    if not (getattr(user, "is_judge", False) and user.court_id == case.court_id):
+        raise Forbidden("只有本案执行法院的法官可以执行此操作 / only a judge of the case's court may do this")
+
+
+def ensure_judge_or_operator(user, case: EnforcementCase) -> None:
+    if getattr(user, "is_authenticated", False) and getattr(user, "is_operator", False):
+        return
+    ensure_judge_of(user, case)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sale documents (A22)
+
+
+def _paid_at(round: Round) -> datetime | None:
+    txn = (LedgerTransaction.objects.filter(round=round, kind__icontains="balance").order_by("-created_at").first())
+    return txn.created_at if txn else None
+
+
+def sale_facts(round: Round) -> documents.SaleFacts:
+    lot = round.lot
+    case = lot.case
+    if round.leader_id is None or round.sold_price is None:
+        raise DomainError("no_buyer", "该拍次没有买受人 / the round has no buyer (A22)", status=409)
+    reg = round.leader
+    buyer = reg.bidder
+    return documents.SaleFacts(
+        court=case.court.name, case_number=case.case_number, lot_title=lot.title, lot_location=lot.location,
+        round_label=f"第{round.number}次{round.get_kind_display()}", buyer_name=buyer.display_name(),
+        bidder_code=reg.code or "—", price=round.sold_price, starting_price=round.starting_price,
+        closed_at=round.closed_at or round.ends_at, balance_due_at=round.balance_due_at,
+        applicants=list(case.applicants or []), respondents=list(case.respondents or []),
+        paid_at=_paid_at(round) if round.status in rules.RULING_STATUSES else None,
+    )
+
+
+def generate_document(round_id: int, kind: str) -> SaleDocument:
+    """Render and store one document; idempotent (one per round and kind). Raises when not due yet."""
+    with transaction.atomic():
+        round = (Round.objects.select_for_update(of=("self",)).select_related("lot__case__court", "leader__bidder")
+                 .filter(pk=round_id).first())
+        if round is None:
+            raise NotFound("拍次不存在 / no such round")
+        existing = SaleDocument.objects.filter(round=round, kind=kind).first()
+        if existing:
+            return existing
+        if kind not in rules.documents_due(round.status):
+            raise DomainError("document_not_due", f"拍次状态 {round.status} 尚不能生成该文书 / not due at this status (A22)", status=409)
+        pdf = documents.RENDERERS[kind](sale_facts(round))
+        key = f"settlement/rounds/{round.pk}/{kind}-{hashlib.sha256(pdf).hexdigest()[:12]}.pdf"
+        stored_key = default_storage.save(key, ContentFile(pdf))
+        try:
+            with transaction.atomic():
+                doc = SaleDocument.objects.create(round=round, kind=kind, storage_key=stored_key,
+                                                  sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), created_at=clock.now())
+        except IntegrityError:  # another process got there first (the row lock makes this rare)
+            default_storage.delete(stored_key)
+            return SaleDocument.objects.get(round=round, kind=kind)
+        audit.record("document.generated", doc, data={"round": round.pk, "kind": kind, "sha256": doc.sha256, "key": stored_key})
+        return doc
+
+
+def generate_due_documents(round: Round) -> list[SaleDocument]:
+    return [generate_document(round.pk, kind) for kind in rules.documents_due(round.status)]
+
+
+def document_url(doc: SaleDocument) -> str:
+    """A signed (expiring) URL with S3; a /media/ URL with the embedded local storage."""
+    return default_storage.url(doc.storage_key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settlement (the judge distributes the case account)
+
+
+@dataclass(frozen=True)
+class SettleResult:
+    settlement: Settlement
+    remainder: int
+
+
+def _parse_payouts(raw: list[dict]) -> list[rules.Payout]:
+    out = []
+    for item in raw:
+        out.append(rules.Payout(kind=item["kind"], payee=str(item["payee"]).strip(), amount=item["amount"],
+                                borne_by=item.get("borne_by") or "", claim=item.get("claim")))
+    return out
+
+
+def _forfeit_to_apply(round: Round, case: EnforcementCase, costs: int) -> tuple[int, dict]:
+    """A24: a deposit forfeited on an earlier round of this lot joins the pool in the A24 order."""
+    from escrow.rules import apply_forfeited_deposit
+
+    defaulted = Round.objects.filter(lot=round.lot, status=Round.Status.DEFAULTED).exclude(pk=round.pk).order_by("-number").first()
+    if defaulted is None or not hasattr(ledger, "forfeit_account"):
+        return 0, {}
+    forfeited = ledger.balance(ledger.forfeit_account(case))
+    if forfeited <= 0:
+        return 0, {}
+    shortfall = max((defaulted.sold_price or 0) - (round.sold_price or 0), 0)
+    split = apply_forfeited_deposit(forfeited, costs, shortfall, case.amount_owed)
+    applied = forfeited - split.get("remainder", 0)
+    return applied, split
+
+
+def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
+    """Distribute the case account to payees for a paid round; the remainder returns to the debtor.
+
+    Nothing moves unless every check passes: status (paid, not settled), court, order of payment,
+    taxes as announced, no over-distribution (explicit check here; the ledger also refuses to
+    overdraw any account).
+    """
+    with transaction.atomic():
+        round = (Round.objects.select_for_update(of=("self",)).select_related("lot__case__court")
+                 .filter(pk=round_id).first())
+        if round is None:
+            raise NotFound("拍次不存在 / no such round")
+        case = round.lot.case
+        ensure_judge_of(judge, case)
+        violation = rules.check_settleable(round.status, Settlement.objects.filter(round=round).exists())
+        if violation:
+            raise DomainError(violation.code, str(violation), status=409)
+        EnforcementCase.objects.select_for_update().filter(pk=case.pk).first()
+        case_acct = ledger.case_account(case)
+        payouts = _parse_payouts(raw_payouts)
+        costs = sum(p.amount for p in payouts if p.kind == "cost" and isinstance(p.amount, int))
+        forfeit_applied, forfeit_split = _forfeit_to_apply(round, case, costs)
+        available = ledger.balance(case_acct) + forfeit_applied
+        violation = rules.check_distribution(
+            available, payouts, applicants=list(case.applicants or []), amount_owed=case.amount_owed,
+            transfer_tax_payer=round.lot.transfer_tax_payer,
+        )
+        if violation:
+            raise DomainError(violation.code, str(violation))
+        remainder = rules.debtor_remainder(available, payouts)
+        rows = list(payouts)
+        if remainder > 0:
+            debtor = "、".join(case.respondents or []) or "被执行人"
+            rows.append(rules.Payout("debtor", debtor, remainder))
+
+        lines: list[Line] = []
+        if forfeit_applied:
+            lines.append(Line(ledger.forfeit_account(case), debit=forfeit_applied))
+            lines.append(Line(case_acct, credit=forfeit_applied))
+        lines.append(Line(case_acct, debit=available))
+        accounts = []
+        for pos, p in enumerate(rows, start=1):
+            acct = ledger.payee_account(case, f"r{round.pk}:{pos}:{p.kind}", f"{p.payee}（{case.case_number} {p.kind}）")
+            accounts.append(acct)
+            lines.append(Line(acct, credit=p.amount))
+        txn = ledger.post("settlement", lines, memo=f"结算 {case.case_number} 第{round.number}次", case=case, round=round,
+                          idempotency_key=f"settlement:round:{round.pk}", actor=judge)
+        if ledger.balance(case_acct) < 0:  # pragma: no cover - the ledger already refuses an overdraw
+            raise DomainError("over_distribution", "案款不足 / the case account cannot go negative")
+        settlement = Settlement.objects.create(round=round, case=case, judge=judge, available=available,
+                                               distributed=available, ledger_transaction=txn, created_at=clock.now())
+        for pos, (p, acct) in enumerate(zip(rows, accounts), start=1):
+            Payout.objects.create(settlement=settlement, position=pos, kind=p.kind, payee=p.payee, amount=p.amount,
+                                  borne_by=p.borne_by, claim=p.claim, account=acct)
+        round.status = Round.Status.SETTLED
+        round.seq += 1
+        round.save(update_fields=["status", "seq"])
+        audit.record("round.settled", round, actor=judge, data={
+            "settlement": settlement.pk, "available": available, "forfeit_applied": forfeit_applied,
+            "forfeit_split": forfeit_split, "payouts": [[p.kind, p.payee, p.amount] for p in rows],
+        })
+        _maybe_settle_case(case, judge)
+        enqueue_outcome(case, round)
+        rid, status, seq, ends_at = round.pk, round.status, round.seq, round.ends_at
+        transaction.on_commit(lambda: _publish(rid, status, seq, ends_at))
+    # The draft ruling exists once paid; make sure it does (a no-op when the clock already made it).
+    try:
+        generate_due_documents(round)
+    except documents.FontMissing:
+        logger.error("sale documents not generated for round %s: CJK font missing", round.pk)
+    return SettleResult(settlement, remainder)
+
+
+def _publish(round_id: int, status: str, seq: int, ends_at) -> None:
+    from bidding.events import publish_status
+
+    publish_status(round_id, status, seq, ends_at)
+
+
+def _maybe_settle_case(case: EnforcementCase, actor) -> None:
+    rounds = Round.objects.filter(lot__case=case)
+    if rounds.exclude(status__in=rules.DONE_STATUSES).exists():
+        return
+    if not rounds.filter(status=Round.Status.SETTLED).exists():
+        return
+    if case.status == EnforcementCase.Status.OPEN:
+        EnforcementCase.objects.filter(pk=case.pk).update(status=EnforcementCase.Status.SETTLED)
+        case.status = EnforcementCase.Status.SETTLED
+        audit.record("case.settled", case, actor=actor, data={"case_number": case.case_number})
+
+
+# ---------------------------------------------------------------------------------------------
+# Report-back to the enforcement case system (outbox)
+
+
+def case_outcome(case: EnforcementCase) -> dict:
+    """What the case system is told: case number, lots, prices, dates, who was paid what."""
+    from settlement.selectors import case_outcome as build
+
+    return build(case)
+
+
+def enqueue_outcome(case: EnforcementCase, round: Round | None) -> OutboxMessage:
+    payload = case_outcome(case)
+    payload["event"] = "case.outcome"
+    payload["round_id"] = round.pk if round else None
+    key = f"case.outcome:case:{case.pk}:round:{round.pk if round else 0}"
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    msg, _ = OutboxMessage.objects.get_or_create(
+        idempotency_key=key,
+        defaults={"kind": "case.outcome", "case": case, "round": round, "payload": json.loads(body), "body": body,
+                  "next_attempt_at": clock.now(), "created_at": clock.now()},
+    )
+    audit.record("outbox.enqueued", msg, data={"key": key})
+    return msg
+
+
+# Retries back off exponentially: 1 min, 2, 4, … capped at 6 hours; never given up (the outcome
+# must reach the case). Not a legal value: an operational setting.
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+SEND_TIMEOUT_SECONDS = 10
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def _send(url: str, msg: OutboxMessage, now: datetime) -> tuple[int | None, str]:
+    body = msg.body.encode("utf-8")
+    ts = int(now.timestamp())
+    req = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8",
+        signing.HEADER: signing.header_value(settings.CASE_SYSTEM_WEBHOOK_SECRET, ts, body),
+        "X-Idempotency-Key": msg.idempotency_key,
+        "X-Attempt": str(msg.attempts + 1),
+    })
+    try:
+        with urllib.request.urlopen(req, timeout=SEND_TIMEOUT_SECONDS) as resp:  # noqa: S310 (configured URL)
+            return resp.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return None, str(getattr(exc, "reason", exc))[:500]
+
+
+def deliver_due(now: datetime, limit: int = 50) -> dict:
+    """Send every due message once; a 2xx marks it delivered, anything else schedules a retry."""
+    url = settings.CASE_SYSTEM_WEBHOOK_URL
+    if not url:
+        return {"outbox_skipped": OutboxMessage.objects.filter(delivered_at__isnull=True).count()}
+    delivered = failed = 0
+    ids = list(OutboxMessage.objects.filter(delivered_at__isnull=True, next_attempt_at__lte=now)
+               .order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+    for pk in ids:
+        with transaction.atomic():
+            msg = (OutboxMessage.objects.select_for_update(skip_locked=True)
+                   .filter(pk=pk, delivered_at__isnull=True, next_attempt_at__lte=now).first())
+            if msg is None:
+                continue  # delivered or being delivered by a concurrent tick
+            status, error = _send(url, msg, now)
+            msg.attempts += 1
+            msg.last_status = status
+            if status is not None and 200 <= status < 300:
+                msg.delivered_at = now
+                msg.last_error = ""
+                delivered += 1
+            else:
+                msg.last_error = error or f"HTTP {status}"
+                msg.next_attempt_at = now + backoff(msg.attempts)
+                failed += 1
+            msg.save(update_fields=["attempts", "last_status", "delivered_at", "last_error", "next_attempt_at"])
+            audit.record("outbox.delivered" if msg.delivered_at else "outbox.failed", msg,
+                         data={"attempts": msg.attempts, "status": status, "error": msg.last_error})
+    return {"outbox_delivered": delivered, "outbox_failed": failed}

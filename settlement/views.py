@@ -1,0 +1,140 @@
+"""Pages of settlement: the court's dashboard (+ CSV), the judge's settlement page, the public result."""
+
+import csv
+import json
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from auction_site.errors import DomainError
+from escrow import ledger
+from lots.models import Court, Round
+from settlement import rules, selectors, services
+from settlement.models import Settlement
+
+
+def _dashboard_court(request: HttpRequest) -> Court | None:
+    user = request.user
+    if getattr(user, "is_operator", False):
+        court_id = request.GET.get("court", "")
+        if court_id.isdigit():
+            return Court.objects.filter(pk=int(court_id)).first()
+        return None
+    if getattr(user, "is_judge", False):
+        return user.court
+    raise PermissionDenied
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    court = _dashboard_court(request)
+    d = selectors.dashboard(court)
+    chart = {
+        "months": [m["month"] for m in d.months],
+        "sale_rate": [None if m["sale_rate_bp"] is None else m["sale_rate_bp"] / 100 for m in d.months],
+        "amount_yuan": [m["amount"] // 100 for m in d.months],
+        "commission_yuan": [m["commission_saved"] // 100 for m in d.months],
+    }
+    return render(request, "settlement/dashboard.html", {
+        "d": d, "court": court, "courts": Court.objects.order_by("name") if request.user.is_operator else None,
+        "chart_json": chart,
+        "status_rows": [(dict(Round.Status.choices).get(k, k), n) for k, n in d.by_status.items()],
+        "query": f"?court={court.pk}" if court and request.user.is_operator else "",
+    })
+
+
+@login_required
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    court = _dashboard_court(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="court-dashboard.csv"'
+    response.write("\ufeff")  # BOM so spreadsheet programs read UTF-8 Chinese correctly
+    writer = csv.writer(response)
+    d = selectors.dashboard(court)
+    writer.writerow(["# court", court.name if court else "all"])
+    writer.writerow(["# auctioned", d.auctioned, "sold", d.sold, "sale_rate_bp", d.sale_rate_bp,
+                     "premium_rate_bp", d.premium_rate_bp, "commission_saved_fen", d.commission_saved])
+    for row in selectors.csv_rows(court):
+        writer.writerow(row)
+    return response
+
+
+def _parse_yuan(text: str) -> int | None:
+    text = (text or "").replace(",", "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise DomainError("invalid_amount", _("金额格式不正确")) from exc
+    fen = value * 100
+    if fen != fen.to_integral_value() or fen <= 0:
+        raise DomainError("invalid_amount", _("金额须为正数，最多两位小数"))
+    return int(fen)
+
+
+@login_required
+def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
+    round = Round.objects.select_related("lot__case__court", "leader__bidder").filter(pk=pk).first()
+    if round is None:
+        raise Http404
+    case = round.lot.case
+    try:
+        services.ensure_judge_or_operator(request.user, case)
+    except DomainError as exc:
+        raise PermissionDenied from exc
+    if request.method == "POST":
+        try:
+            payouts = []
+            for i in range(int(request.POST.get("rows", "0") or 0)):
+                amount = _parse_yuan(request.POST.get(f"amount_{i}", ""))
+                payee = request.POST.get(f"payee_{i}", "").strip()
+                if amount is None and not payee:
+                    continue
+                if amount is None:
+                    raise DomainError("invalid_amount", _("请填写金额"))
+                item = {"kind": request.POST.get(f"kind_{i}", ""), "payee": payee, "amount": amount}
+                if request.POST.get(f"borne_by_{i}"):
+                    item["borne_by"] = request.POST[f"borne_by_{i}"]
+                claim = _parse_yuan(request.POST.get(f"claim_{i}", ""))
+                if claim is not None:
+                    item["claim"] = claim
+                payouts.append(item)
+            services.settle_round(round.pk, request.user, payouts)
+            messages.success(request, _("结算完成，结果已报送执行案件系统"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("settlement:round-settlement", pk=round.pk)
+    available = ledger.balance(ledger.case_account(case))
+    settlement = Settlement.objects.filter(round=round).prefetch_related("payouts").first()
+    proposal = rules.proposed_payouts(available, list(case.applicants or []), case.amount_owed)
+    rows = [{"kind": "cost", "payee": "", "amount": "", "borne_by": "", "claim": ""},
+            {"kind": "tax", "payee": "", "amount": "", "borne_by": "seller", "claim": ""}]
+    for p in proposal:
+        rows.append({"kind": p.kind, "payee": p.payee, "amount": f"{p.amount / 100:.2f}", "borne_by": "",
+                     "claim": f"{p.claim / 100:.2f}" if p.claim else ""})
+    for name in (case.applicants or [])[1:]:
+        rows.append({"kind": "creditor", "payee": name, "amount": "", "borne_by": "", "claim": ""})
+    docs = [(d, services.document_url(d)) for d in selectors.round_documents(round)]
+    return render(request, "settlement/round_settlement.html", {
+        "round": round, "case": case, "available": available, "settlement": settlement, "rows": rows,
+        "row_count": len(rows), "docs": docs, "can_settle": request.user.is_judge and round.status == "paid" and not settlement,
+        "outbox": selectors.outbox_for_case(case), "tax_payer": round.lot.get_transfer_tax_payer_display(),
+    })
+
+
+def round_result(request: HttpRequest, pk: int) -> HttpResponse:
+    round = Round.objects.select_related("lot__case__court").filter(pk=pk).exclude(status=Round.Status.DRAFT).first()
+    if round is None:
+        raise Http404
+    result = selectors.round_result(round)
+    chart = {"labels": [b["seq"] for b in result["bids"]], "amounts_yuan": [b["amount"] / 100 for b in result["bids"]],
+             "codes": [b["code"] for b in result["bids"]]}
+    return render(request, "settlement/round_result.html", {
+        "round": round, "r": result, "chart_json": json.loads(json.dumps(chart)),
+    })
