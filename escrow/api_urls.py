@@ -1,3 +1,17 @@
 """API routes of escrow, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from escrow import api
+
+urlpatterns = [
+    path("rounds/<int:round_id>/register/", api.RegisterView.as_view(), name="api-round-register"),
+    path("rounds/<int:round_id>/pay-balance/", api.PayBalanceView.as_view(), name="api-round-pay-balance"),
+    path("rounds/<int:round_id>/confirm-transfer/", api.ConfirmTransferView.as_view(), name="api-round-confirm-transfer"),
+    path("registrations/", api.MyRegistrationsView.as_view(), name="api-my-registrations"),
+    path("registrations/<int:pk>/", api.RegistrationDetailView.as_view(), name="api-registration"),
+    path("registrations/<int:pk>/pay/", api.RegistrationPayView.as_view(), name="api-registration-pay"),
+    path("registrations/<int:pk>/recheck/", api.RegistrationRecheckView.as_view(), name="api-registration-recheck"),
+    path("cases/<int:case_id>/account/", api.CaseAccountView.as_view(), name="api-case-account"),
+    path("escrow/webhooks/stripe/", api.StripeWebhookView.as_view(), name="stripe-webhook"),
+]

@@ -1,7 +1,90 @@
-"""Work the clock process does for this app on each tick (see auction_site/ticks.py)."""
+"""Work the clock process does for escrow on each tick (see auction_site/ticks.py).
 
+Idempotent and safe to run twice at once: every step locks its rows and re-checks the state, and
+every provider call is preceded by a look-up of what the provider already did.
+"""
+
+import logging
 from datetime import datetime
+
+from bidding.models import Registration
+from escrow import rules, services
+from escrow.models import BalancePayment, Deposit
+from lots.models import Round
+
+logger = logging.getLogger("escrow.clockwork")
+
+BATCH = 200
 
 
 def tick(now: datetime) -> dict:
-    return {}
+    report = {"rechecked": 0, "held": 0, "cancelled": 0, "applied": 0, "released": 0, "release_errors": 0,
+              "balances_paid": 0, "defaulted": 0}
+    _recheck_pending(now, report)
+    _dispose_held(now, report)
+    _recheck_balances(report)
+    _defaults(now, report)
+    return {k: v for k, v in report.items() if v}
+
+
+def _recheck_pending(now: datetime, report: dict) -> None:
+    """Pending deposits: ask the provider (a lost webhook or a crash must not lose a payment)."""
+    pending = (Deposit.objects.select_related("registration__round")
+               .filter(registration__status=Registration.Status.PENDING, payment_intent_id__isnull=False)
+               .order_by("pk")[:BATCH])
+    for d in pending:
+        rnd = d.registration.round
+        finished = rnd.status in rules.FINISHED_STATUSES or rnd.status == Round.Status.WITHDRAWN or now >= rnd.ends_at
+        try:
+            outcome = services.cancel_unpaid(d) if finished else services.sync_deposit(d)
+        except Exception:  # one provider hiccup must not stop the tick
+            logger.warning("re-check of deposit %s failed", d.pk, exc_info=True)
+            continue
+        report["rechecked"] += 1
+        if outcome == "held":
+            report["held"] += 1
+        elif outcome == "cancelled":
+            report["cancelled"] += 1
+
+
+def _dispose_held(now: datetime, report: dict) -> None:
+    """A23/A25/A28: apply the winner's deposit; release every other held deposit of a finished round."""
+    statuses = list(rules.FINISHED_STATUSES | {"withdrawn", "suspended"})
+    held = (Deposit.objects.select_related("registration__round")
+            .filter(registration__status=Registration.Status.HELD, registration__round__status__in=statuses)
+            .order_by("pk")[:BATCH])
+    for d in held:
+        reg = d.registration
+        rnd = reg.round
+        what = rules.deposit_disposition(rnd.status, rnd.leader_id == reg.pk, rnd.suspended_at, now)
+        try:
+            if what == "apply":
+                if services.apply_winner_deposit(reg):
+                    report["applied"] += 1
+            elif what == "release":
+                outcome = services.release_deposit(d, reason=f"round {rnd.status}")
+                if outcome == "released":
+                    report["released"] += 1
+                elif outcome == "error":
+                    report["release_errors"] += 1
+        except Exception:
+            logger.warning("disposal of deposit %s failed", d.pk, exc_info=True)
+            report["release_errors"] += 1
+
+
+def _recheck_balances(report: dict) -> None:
+    pending = BalancePayment.objects.filter(status=BalancePayment.Status.PENDING, payment_intent_id__isnull=False,
+                                            round__status=Round.Status.SOLD).order_by("pk")[:BATCH]
+    for bp in pending:
+        try:
+            if services.sync_balance_payment(bp) == "paid":
+                report["balances_paid"] += 1
+        except Exception:
+            logger.warning("re-check of balance payment %s failed", bp.pk, exc_info=True)
+
+
+def _defaults(now: datetime, report: dict) -> None:
+    due = Round.objects.filter(status=Round.Status.SOLD, balance_due_at__lt=now).values_list("pk", flat=True)[:BATCH]
+    for pk in due:
+        if services.default_round(pk, now):
+            report["defaulted"] += 1

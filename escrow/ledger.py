@@ -50,6 +50,28 @@ def provider_cash_account() -> LedgerAccount:
     return get_account("provider_cash", LedgerAccount.Kind.PROVIDER_CASH, "平台托管资金 / escrow at payment provider")
 
 
+def deposit_account(registration) -> LedgerAccount:
+    """The liability to one registration's bidder while their deposit is held (A17)."""
+    return get_account(f"deposit:reg:{registration.pk}", LedgerAccount.Kind.BIDDER_DEPOSIT,
+                       f"竞买保证金 登记#{registration.pk}", registration=registration)
+
+
+def forfeit_account(case) -> LedgerAccount:
+    """Sub-account of the case account for forfeited deposits (A24), applied in the A24 order at settlement."""
+    return get_account(f"case:{case.pk}:forfeit", LedgerAccount.Kind.FORFEIT,
+                       f"案款账户 {case.case_number} · 没收保证金", case=case)
+
+
+def bank_account(court) -> LedgerAccount:
+    """The court's enforcement bank account (执行款专户): balances paid by transfer land here."""
+    return get_account(f"bank:court:{court.pk}", LedgerAccount.Kind.BANK, f"{court.name} 执行款专户")
+
+
+def payee_account(case, key: str, name: str) -> LedgerAccount:
+    """What the case owes one payee (costs, taxes, a creditor) until it is paid out."""
+    return get_account(f"payee:case:{case.pk}:{key}", LedgerAccount.Kind.PAYEE, name, case=case)
+
+
 def balance(account: LedgerAccount) -> int:
     """Balance in the account's normal direction (never stored; derived from entries)."""
     total = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or 0

@@ -1,5 +1,6 @@
 """The double-entry ledger. Entries are immutable; balances are derived (DOMAIN.md, Money and settlement)."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -11,9 +12,10 @@ class LedgerAccount(models.Model):
         FORFEIT = "forfeit", "没收保证金"
         PAYEE = "payee", "应付收款人"  # liability to a payee until paid out
         BUYER_BALANCE = "buyer_balance", "买受人尾款"
+        BANK = "bank", "法院执行款专户(银行)"  # asset: balances paid by bank transfer, confirmed by the judge
 
     # Asset accounts are debit-normal; liability accounts are credit-normal.
-    DEBIT_NORMAL = {Kind.PROVIDER_CASH}
+    DEBIT_NORMAL = {Kind.PROVIDER_CASH, Kind.BANK}
 
     code = models.CharField(max_length=120, unique=True)  # e.g. "case:12", "deposit:reg:55"
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -56,3 +58,95 @@ class LedgerEntry(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_entry_nonzero")]
+
+
+class Deposit(models.Model):
+    """The deposit (保证金) of one registration and its trail at the payment provider (A17, A23, A24).
+
+    The registration's status says what the bidder may do; this row remembers the provider's ids so a
+    retry never charges or refunds twice (we store the PaymentIntent id before answering).
+    """
+
+    registration = models.OneToOneField("bidding.Registration", on_delete=models.PROTECT, related_name="deposit")
+    amount = models.BigIntegerField("保证金(分)")
+    provider = models.CharField(max_length=16)  # "stripe" | "sandbox"
+    payment_intent_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    client_secret = models.CharField(max_length=200, blank=True)
+    provider_status = models.CharField(max_length=40, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    release_due_at = models.DateTimeField(null=True, blank=True)  # A23: close + 24 h
+    refund_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    refund_requested_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    forfeited_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="deposit_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"deposit {self.amount} for registration {self.registration_id}"
+
+
+class BalancePayment(models.Model):
+    """A payment of the balance (尾款, A25) by the winner: through the provider or a bank transfer the judge confirms."""
+
+    class Method(models.TextChoices):
+        PROVIDER = "provider", "在线支付"
+        TRANSFER = "transfer", "银行转账"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待支付"
+        PAID = "paid", "已支付"
+        CANCELLED = "cancelled", "已取消"
+
+    round = models.ForeignKey("lots.Round", on_delete=models.PROTECT, related_name="balance_payments")
+    registration = models.ForeignKey("bidding.Registration", on_delete=models.PROTECT, related_name="balance_payments")
+    method = models.CharField(max_length=16, choices=Method.choices)
+    amount = models.BigIntegerField("金额(分)")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    provider = models.CharField(max_length=16, blank=True)
+    payment_intent_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    client_secret = models.CharField(max_length=200, blank=True)
+    reference = models.CharField("转账凭证号", max_length=200, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="balance_payment_positive")]
+
+
+class ProcessedEvent(models.Model):
+    """A provider webhook event already acted on: each event id is processed exactly once."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=100, blank=True)
+    processed_at = models.DateTimeField()
+
+
+class SandboxPayment(models.Model):
+    """The embedded sandbox provider's own records (stands in for Stripe with no network)."""
+
+    id = models.CharField(primary_key=True, max_length=40)  # "pi_sbx_..."
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=8)
+    status = models.CharField(max_length=40, default="requires_payment_method")
+    metadata = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    client_secret = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+
+class SandboxRefund(models.Model):
+    id = models.CharField(primary_key=True, max_length=40)  # "re_sbx_..."
+    payment = models.ForeignKey(SandboxPayment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    status = models.CharField(max_length=40, default="succeeded")
+    metadata = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()

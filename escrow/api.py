@@ -1,0 +1,199 @@
+"""Escrow's API views: thin; every write is a service call, every read a selector."""
+
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from auction_site.errors import DomainError, Forbidden, NotFound, error_body
+from auction_site.fields import FenField
+from bidding.models import Registration
+from escrow import selectors, services
+from escrow.models import Deposit
+from lots.models import EnforcementCase
+
+logger = logging.getLogger("escrow.api")
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    """The bidder's own registration (the code is shown only to its owner)."""
+
+    deposit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Registration
+        fields = ["id", "round", "status", "code", "priority_rank", "created_at", "held_at", "deposit"]
+
+    def get_deposit(self, reg: Registration) -> dict | None:
+        d = Deposit.objects.filter(registration=reg).first()
+        if d is None:
+            return None
+        return {"amount": d.amount, "provider": d.provider, "payment_intent": d.payment_intent_id, "provider_status": d.provider_status,
+                "held_at": d.held_at, "applied_at": d.applied_at, "released_at": d.released_at, "refund": d.refund_id,
+                "forfeited_at": d.forfeited_at, "release_due_at": selectors.release_deadline_for(reg.round)}
+
+
+PaymentSerializer = inline_serializer("DepositPayment", {
+    "provider": serializers.CharField(), "payment_intent": serializers.CharField(), "amount": serializers.IntegerField(),
+    "client_secret": serializers.CharField(required=False), "confirm_url": serializers.CharField(required=False),
+})
+RegisterResponse = inline_serializer("RegisterResponse", {"registration": RegistrationSerializer(), "payment": PaymentSerializer})
+
+
+class RegisterView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={201: RegisterResponse})
+    def post(self, request: Request, round_id: int) -> Response:
+        reg, payment = services.register(request.user, round_id)
+        return Response({"registration": RegistrationSerializer(reg).data, "payment": payment}, status=201)
+
+
+class CardSerializer(serializers.Serializer):
+    number = serializers.RegexField(r"^[0-9 ]{12,23}$")
+    exp_month = serializers.IntegerField(min_value=1, max_value=12)
+    exp_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    cvc = serializers.RegexField(r"^[0-9]{3,4}$")
+
+
+class PayRequest(serializers.Serializer):
+    card = CardSerializer()
+
+
+class RegistrationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: RegistrationSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        reg = services._own_registration(request.user, pk, allow_court=False)
+        return Response(RegistrationSerializer(reg).data)
+
+
+class MyRegistrationsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: RegistrationSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        regs = Registration.objects.filter(bidder=request.user).order_by("-created_at")[:200]
+        return Response(RegistrationSerializer(regs, many=True).data)
+
+
+class RegistrationPayView(APIView):
+    """Test/demo mode only: confirm the deposit server-side with a test card (Stripe.js cannot load offline)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PayRequest, responses={200: RegistrationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        if not settings.CLOCK_ADVANCE_ALLOWED:
+            raise NotFound()
+        ser = PayRequest(data=request.data)
+        ser.is_valid(raise_exception=True)
+        card = dict(ser.validated_data["card"])
+        card["number"] = card["number"].replace(" ", "")
+        reg = services.pay_with_test_card(request.user, pk, card)
+        return Response(RegistrationSerializer(reg).data)
+
+
+class RegistrationRecheckView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RegistrationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        reg = services.recheck_registration(request.user, pk)
+        return Response(RegistrationSerializer(reg).data)
+
+
+class PayBalanceRequest(serializers.Serializer):
+    card = CardSerializer(required=False)
+
+
+class PayBalanceView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PayBalanceRequest, responses={200: None})
+    def post(self, request: Request, round_id: int) -> Response:
+        ser = PayBalanceRequest(data=request.data or {})
+        ser.is_valid(raise_exception=True)
+        card = ser.validated_data.get("card")
+        if card is not None:
+            card = dict(card)
+            card["number"] = card["number"].replace(" ", "")
+        bp, info = services.start_balance_payment(request.user, round_id, card)
+        from lots.models import Round
+
+        rnd = Round.objects.get(pk=round_id)
+        return Response({"round": {"id": rnd.pk, "status": rnd.status, "sold_price": rnd.sold_price},
+                         "balance_remaining": services.balance_remaining(rnd), "payment": info})
+
+
+class TransferRequest(serializers.Serializer):
+    amount = FenField()
+    reference = serializers.CharField(max_length=200, min_length=1)
+
+
+class ConfirmTransferView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=TransferRequest, responses={201: None})
+    def post(self, request: Request, round_id: int) -> Response:
+        ser = TransferRequest(data=request.data)
+        ser.is_valid(raise_exception=True)
+        bp = services.confirm_transfer(request.user, round_id, ser.validated_data["amount"], ser.validated_data["reference"])
+        bp.round.refresh_from_db()
+        return Response({"payment": {"id": bp.pk, "amount": bp.amount, "reference": bp.reference, "status": bp.status},
+                         "round": {"id": bp.round_id, "status": bp.round.status},
+                         "balance_remaining": services.balance_remaining(bp.round)}, status=201)
+
+
+def _case_for_judge(user, case_id: int) -> EnforcementCase:
+    case = EnforcementCase.objects.select_related("court").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("案件不存在 / no such case")
+    if not (user.is_authenticated and user.role == "judge" and user.court_id == case.court_id):
+        raise Forbidden("仅本院法官可以查看案款账户 / only a judge of this court may see the case account")
+    return case
+
+
+class CaseAccountView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: None})
+    def get(self, request: Request, case_id: int) -> Response:
+        case = _case_for_judge(request.user, case_id)
+        acct = selectors.case_account(case)
+        return Response({"case": {"id": case.pk, "case_number": case.case_number}, "balance": acct["balance"],
+                         "main_balance": acct["main_balance"], "forfeit_balance": acct["forfeit_balance"],
+                         "entries": [{**e, "at": e["at"].isoformat()} for e in acct["entries"]]})
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class StripeWebhookView(View):
+    """Stripe webhooks: signature verified on the RAW body; each event processed once; the real state re-fetched."""
+
+    def post(self, request: HttpRequest) -> JsonResponse:
+        payload = request.body
+        header = request.META.get("HTTP_STRIPE_SIGNATURE", "")
+        try:
+            event = stripe.Webhook.construct_event(payload, header, settings.STRIPE_WEBHOOK_SECRET)
+        except (ValueError, stripe.SignatureVerificationError) as e:
+            logger.warning("refused webhook: %s", e)
+            return JsonResponse(error_body("invalid_signature", "签名无效或已过期 / invalid or stale signature"), status=400)
+        try:
+            data = json.loads(payload)
+            outcome = services.handle_provider_event(data)
+        except DomainError as e:
+            logger.warning("webhook %s not processed: %s", getattr(event, "id", "?"), e.message)
+            return JsonResponse(error_body(e.code, e.message), status=e.status if e.status < 500 else 503)
+        return JsonResponse({"received": True, "outcome": outcome})

@@ -1,0 +1,84 @@
+"""Reads of escrow: a bidder's deposits, a case account, overdue releases (for the dashboard)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+from bidding.models import Registration
+from escrow import ledger, rules
+from escrow.models import Deposit, LedgerAccount, LedgerEntry
+from lots.models import EnforcementCase, Round
+
+
+def registration_for(user, rnd: Round) -> Registration | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Registration.objects.select_related("deposit").filter(round=rnd, bidder=user).first()
+
+
+def release_deadline_for(rnd: Round) -> datetime | None:
+    """A23 (closed_at + 24 h); A28: at once on withdrawal."""
+    if rnd.status == Round.Status.WITHDRAWN:
+        return getattr(rnd, "withdrawn_at", None) or rnd.closed_at
+    return rules.release_deadline(rnd.closed_at) if rnd.closed_at else None
+
+
+def my_deposits(user) -> list[dict]:
+    regs = (Registration.objects.filter(bidder=user).select_related("round__lot", "deposit")
+            .order_by("-created_at"))
+    out = []
+    for reg in regs:
+        d = getattr(reg, "deposit", None)
+        out.append({"registration": reg, "round": reg.round, "deposit": d, "release_due_at": release_deadline_for(reg.round)})
+    return out
+
+
+@dataclass
+class OverdueRelease:
+    deposit: Deposit
+    round: Round
+    due_at: datetime
+
+
+def overdue_releases(now: datetime) -> list[OverdueRelease]:
+    """Held deposits of non-winners past their A23 deadline (24 h after the close), or of withdrawn rounds."""
+    held = (Deposit.objects.select_related("registration__round__lot")
+            .filter(registration__status=Registration.Status.HELD)
+            .filter(Q(registration__round__status__in=list(rules.FINISHED_STATUSES)) | Q(registration__round__status="withdrawn")))
+    out = []
+    for d in held:
+        rnd = d.registration.round
+        if rnd.leader_id == d.registration_id and rnd.status != Round.Status.WITHDRAWN:
+            continue
+        due = release_deadline_for(rnd)
+        if due is not None and now > due:
+            out.append(OverdueRelease(d, rnd, due))
+    return out
+
+
+def case_account(case: EnforcementCase) -> dict:
+    """Balance of the case account (and its forfeited-deposit sub-account) with every entry and its source."""
+    main = ledger.case_account(case)
+    forfeit = ledger.forfeit_account(case)
+    entries = (LedgerEntry.objects.filter(account__in=[main, forfeit])
+               .select_related("transaction__round__lot", "account").order_by("transaction__created_at", "id"))
+    rows = []
+    running = 0
+    for e in entries:
+        amount = e.amount * e.account.sign
+        running += amount  # the case's money, both sub-accounts together
+        txn = e.transaction
+        rows.append({
+            "id": e.pk, "transaction": txn.pk, "kind": txn.kind, "memo": txn.memo, "at": txn.created_at,
+            "account": e.account.code, "sub_account": "forfeit" if e.account_id == forfeit.pk else "main",
+            "amount": amount, "running_balance": running,
+            "round": txn.round_id, "lot": txn.round.lot.title if txn.round_id else "", "external_ref": txn.external_ref,
+        })
+    main_balance, forfeit_balance = ledger.balance(main), ledger.balance(forfeit)
+    return {"case": case, "balance": main_balance + forfeit_balance, "main_balance": main_balance,
+            "forfeit_balance": forfeit_balance, "entries": rows}
+
+
+def accounts_below_zero() -> list[LedgerAccount]:
+    return [a for a in LedgerAccount.objects.all() if ledger.balance(a) < 0]
