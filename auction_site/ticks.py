@@ -15,6 +15,7 @@ TICKS = [
     "valuation.clockwork.tick",
     "escrow.clockwork.tick",
     "settlement.clockwork.tick",
+    "avm.clockwork.tick",
 ]
 
 
