@@ -1,0 +1,279 @@
+"""Valuation API (ARCHITECTURE.md contract; docs/valuation.md). Thin: parse, call a service, return a selector's view."""
+
+from __future__ import annotations
+
+import hmac
+import re
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from auction_site.errors import DomainError, Forbidden, NotFound
+from auction_site.fields import FenField
+from lots.models import Lot
+from valuation import selectors, services
+from valuation.models import Inquiry, Objection, Organisation, Valuation
+
+ERROR = OpenApiResponse(description="{'error': {'code', 'message'}}")
+ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
+TOKEN_HEADER = "HTTP_X_INQUIRY_TOKEN"
+
+
+def _get(model, pk: int, what: str):
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(f"{what}不存在 / no such {model.__name__.lower()}")
+    return obj
+
+
+class StartSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=["negotiated", "directed", "network", "appraisal"])
+    deadline = serializers.DateTimeField(required=False, help_text="negotiated/directed: the judge's deadline")
+    agency = serializers.CharField(required=False, max_length=40, help_text="directed: the agency's organisation code")
+    price_basis = serializers.ChoiceField(choices=["tax_base", "government"], required=False)
+    institutions = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=3,
+                                         help_text="appraisal: three institution codes agreed by the parties, in order; omit for a lottery")
+    fallback_agency = serializers.CharField(required=False, max_length=40)
+    fallback_basis = serializers.ChoiceField(choices=["tax_base", "government"], required=False)
+
+
+class LotValuationsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: None, **ERRORS}, summary="Valuations of a lot (judge, parties)")
+    def get(self, request: Request, pk: int) -> Response:
+        lot = _get(Lot, pk, "标的")
+        items = [v for v in selectors.valuations_of_lot(lot)]
+        if items:
+            services.ensure_can_view(request.user, items[0])
+        elif not (getattr(request.user, "is_judge", False) and request.user.court_id == lot.case.court_id):
+            raise Forbidden()
+        return Response({"results": [selectors.valuation_dict(v) for v in items]})
+
+    @extend_schema(request=StartSerializer, responses={201: None, **ERRORS}, summary="Start a valuation (judge)")
+    def post(self, request: Request, pk: int) -> Response:
+        lot = _get(Lot, pk, "标的")
+        services.ensure_judge_of_lot(request.user, lot)
+        ser = StartSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        v = services.start_valuation(request.user, lot, method=d["method"], deadline=d.get("deadline"), agency=d.get("agency"),
+                                     price_basis=d.get("price_basis", ""), institutions=d.get("institutions"),
+                                     fallback_agency=d.get("fallback_agency"), fallback_basis=d.get("fallback_basis", ""))
+        return Response(selectors.valuation_dict(v), status=201)
+
+
+class ValuationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: None, **ERRORS}, summary="A valuation: status, quotes, reference_price (judge, parties)")
+    def get(self, request: Request, pk: int) -> Response:
+        v = _get(Valuation, pk, "估价")
+        services.ensure_can_view(request.user, v)
+        return Response(selectors.valuation_dict(v))
+
+
+class OfferSerializer(serializers.Serializer):
+    price = FenField()
+
+
+class OfferView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=OfferSerializer, responses={201: None, **ERRORS}, summary="A party's negotiated price (B4)")
+    def post(self, request: Request, pk: int) -> Response:
+        v = _get(Valuation, pk, "估价")
+        ser = OfferSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        services.submit_offer(request.user, v, price=ser.validated_data["price"])
+        v.refresh_from_db()
+        return Response(selectors.valuation_dict(v), status=201)
+
+
+class ObjectionSerializer(serializers.Serializer):
+    ground = serializers.ChoiceField(choices=Objection.Ground.values)
+    reason = serializers.CharField(max_length=4000)
+    inquiry = serializers.IntegerField(required=False, min_value=1, help_text="network: the platform result objected to")
+
+
+class ObjectionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ObjectionSerializer, responses={201: None, **ERRORS}, summary="Object to a result (B22, B24)")
+    def post(self, request: Request, pk: int) -> Response:
+        v = _get(Valuation, pk, "估价")
+        if not services.parties_of(request.user, v.lot.case_id):
+            raise Forbidden("仅本案当事人可提出异议 / only a party of the case may object")
+        ser = ObjectionSerializer(data=request.data)
+        if not ser.is_valid():
+            if "ground" in ser.errors:
+                raise DomainError("objection_ground_invalid", "[B22] 异议理由只能是：wrong_facts, out_of_scope, unqualified, unlawful_procedure",
+                                  field="ground")
+            ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        inquiry = Inquiry.objects.filter(pk=d["inquiry"], valuation=v).first() if d.get("inquiry") else None
+        o = services.file_objection(request.user, v, ground=d["ground"], reason=d["reason"], inquiry=inquiry)
+        return Response(selectors.objection_dict(o), status=201)
+
+
+class DecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["upheld", "dismissed"])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class ObjectionDecideView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=DecideSerializer, responses={200: None, **ERRORS}, summary="The judge decides an objection")
+    def post(self, request: Request, pk: int) -> Response:
+        o = _get(Objection, pk, "异议")
+        ser = DecideSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        o = services.decide_objection(request.user, o, upheld=ser.validated_data["decision"] == "upheld", note=ser.validated_data.get("note", ""))
+        return Response(selectors.objection_dict(o))
+
+
+class CorrectionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CorrectionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CorrectionSerializer, responses={200: None, **ERRORS}, summary="Ask a platform to correct its result (B12)")
+    def post(self, request: Request, pk: int) -> Response:
+        inquiry = _get(Inquiry, pk, "询价")
+        ser = CorrectionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        inquiry = services.request_correction(request.user, inquiry, reason=ser.validated_data["reason"])
+        return Response(selectors.inquiry_dict(inquiry))
+
+
+class LotteryReplayView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: None, **ERRORS}, summary="Replay the lottery of a valuation from its seed (B16; public)")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(services.replay_lottery(_get(Valuation, pk, "估价")))
+
+
+# ------------------------------------------------------------------------------------------ valuer portal
+
+
+class ValuerInquiriesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: None, **ERRORS}, summary="The valuer's inquiries (open first)")
+    def get(self, request: Request) -> Response:
+        org = services.valuer_organisation(request.user)
+        items = [selectors.valuer_inquiry_dict(i) for i in selectors.valuer_inquiries(org)]
+        items.sort(key=lambda i: (not i["open"], i["seconds_left"]))
+        if request.query_params.get("open") in {"1", "true"}:
+            items = [i for i in items if i["open"]]
+        return Response({"organisation": {"code": org.code, "name": org.name, "kind": org.kind}, "results": items})
+
+
+class ValuerInquiryView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: None, **ERRORS}, summary="One inquiry with the lot facts")
+    def get(self, request: Request, pk: int) -> Response:
+        inquiry = _get(Inquiry, pk, "询价")
+        services.ensure_valuer_of(request.user, inquiry)
+        return Response(selectors.valuer_inquiry_dict(inquiry))
+
+
+PRICE_TEXT = re.compile(r"^[1-9][0-9]{0,17}$")
+
+
+def _price_from(request: Request) -> int:
+    """JSON: an integer only (FenField). Multipart forms carry text: digits only, no sign, no decimal point."""
+    raw = request.data.get("price")
+    if isinstance(request.data, dict) and not hasattr(request.data, "getlist"):
+        try:
+            return FenField().to_internal_value(raw)
+        except serializers.ValidationError as exc:
+            raise DomainError("invalid_price", f"price: {exc.detail[0]}", field="price")
+    if not isinstance(raw, str) or not PRICE_TEXT.match(raw):
+        raise DomainError("invalid_price", "price 须为以分为单位的正整数 / price must be a positive integer of fen", field="price")
+    return int(raw)
+
+
+def _inquiry_caller(request: Request, inquiry: Inquiry) -> tuple[object | None, bool]:
+    """(actor, via_token): a valuer account, or an HTTP provider calling back with the inquiry's token."""
+    token = request.META.get(TOKEN_HEADER)
+    if token:
+        if inquiry.organisation.provider != Organisation.Provider.HTTP or not hmac.compare_digest(token, inquiry.token):
+            raise Forbidden("询价令牌无效 / invalid inquiry token", code="bad_token")
+        return None, True
+    if not request.user.is_authenticated:
+        raise Forbidden("请登录 / log in", code="not_authenticated")
+    services.ensure_valuer_of(request.user, inquiry)
+    return request.user, False
+
+
+class QuoteView(APIView):
+    permission_classes = [AllowAny]  # a valuer account, or an HTTP provider with X-Inquiry-Token
+
+    @extend_schema(
+        request=inline_serializer("QuoteRequest", {"price": serializers.IntegerField(), "valid_until": serializers.DateTimeField(),
+                                                   "report": serializers.FileField(required=False), "report_key": serializers.CharField(required=False)}),
+        responses={201: None, **ERRORS}, summary="Answer (or correct) an inquiry: price in fen, validity, PDF report")
+    def post(self, request: Request, pk: int) -> Response:
+        inquiry = _get(Inquiry, pk, "询价")
+        actor, via_token = _inquiry_caller(request, inquiry)
+        price = _price_from(request)
+        valid = serializers.DateTimeField().run_validation(request.data.get("valid_until"))
+        upload = request.FILES.get("report")
+        report_key = request.data.get("report_key") or ""
+        if not isinstance(report_key, str):
+            raise DomainError("report_key_invalid", "report_key 须为字符串 / report_key must be a string", field="report")
+        stored = None
+        if upload is not None:
+            stored, _ = services.store_report(None, inquiry, upload)
+            report_key = stored
+        try:
+            quote = services.submit_quote(inquiry, price=price, valid_until=valid, report_key=report_key, actor=actor, via_token=via_token)
+        except Exception:
+            if stored:  # nothing changed: drop the file we stored for a refused quote
+                transaction.on_commit(lambda: services.default_storage.delete(stored))
+            raise
+        return Response(selectors.quote_dict(quote), status=201)
+
+
+class ReportUploadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=inline_serializer("ReportUpload", {"report": serializers.FileField()}), responses={201: None, **ERRORS},
+                   summary="Upload a PDF report for an inquiry -> report_key")
+    def post(self, request: Request, pk: int) -> Response:
+        inquiry = _get(Inquiry, pk, "询价")
+        services.ensure_valuer_of(request.user, inquiry)
+        upload = request.FILES.get("report")
+        if upload is None:
+            raise DomainError("report_required", "须上传 PDF 报告 / upload a PDF report", field="report")
+        key, size = services.store_report(request.user, inquiry, upload)
+        return Response({"report_key": key, "size": size}, status=201)
+
+
+class ExtensionSerializer(serializers.Serializer):
+    days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+
+
+class ExtensionView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=ExtensionSerializer, responses={200: None, **ERRORS}, summary="Ask for an extension (B11 network, B19 appraisal)")
+    def post(self, request: Request, pk: int) -> Response:
+        inquiry = _get(Inquiry, pk, "询价")
+        actor, via_token = _inquiry_caller(request, inquiry)
+        raw = request.data.get("days")
+        if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
+            raise DomainError("invalid_days", "days 须为整数 / days must be an integer", field="days")
+        inquiry = services.request_extension(inquiry, actor=actor, days=raw, via_token=via_token)
+        return Response(selectors.inquiry_dict(inquiry))
