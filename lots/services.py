@@ -317,7 +317,7 @@ def change_round_status(rnd: Round, status: str, *, actor=None, reason: str = ""
 
 def _locked_round(round_id: int) -> Round:
     try:
-        return Round.objects.select_for_update().select_related("lot__case__court", "previous").get(pk=round_id)
+        return Round.objects.select_for_update(of=("self",)).select_related("lot__case__court").get(pk=round_id)
     except Round.DoesNotExist:
         raise NotFound("拍卖轮次不存在 / no such round")
 
