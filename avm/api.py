@@ -1,5 +1,7 @@
 """Read-only public estimate from the built-in valuation model: GET /api/v1/avm/estimate/."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -25,7 +27,7 @@ class EstimateUserThrottle(UserRateThrottle):
 class EstimateQuerySerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     city = serializers.CharField(max_length=50)
-    size = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0.01)
+    size = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     year_built = serializers.IntegerField(required=False, allow_null=True, min_value=1800, max_value=2200)
     kind = serializers.ChoiceField(choices=["apartment", "shop", "land", "car", "gold", "equity"], required=False, allow_blank=True)
     size_unit = serializers.CharField(max_length=16, required=False, allow_blank=True)
