@@ -56,6 +56,12 @@ def crash_hook(point: str) -> None:
         os._exit(17)
 
 
+def _meta(m) -> dict:
+    if not m:
+        return {}
+    return m.to_dict() if hasattr(m, "to_dict") else dict(m)
+
+
 class StripeGateway:
     name = "stripe"
 
@@ -68,13 +74,13 @@ class StripeGateway:
     @staticmethod
     def _payment(pi) -> Payment:
         return Payment(id=pi.id, status=pi.status, amount=int(pi.amount), client_secret=pi.client_secret or "",
-                       metadata=dict(pi.metadata or {}))
+                       metadata=_meta(pi.metadata))
 
     @staticmethod
     def _refund(r) -> Refund:
         pi = r.payment_intent
         pi_id = pi if isinstance(pi, str) or pi is None else pi.id
-        return Refund(id=r.id, status=r.status, amount=int(r.amount), payment_id=pi_id or "", metadata=dict(r.metadata or {}))
+        return Refund(id=r.id, status=r.status, amount=int(r.amount), payment_id=pi_id or "", metadata=_meta(r.metadata))
 
     def _call(self, fn, *args, **kwargs):
         try:
