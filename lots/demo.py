@@ -21,6 +21,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.rules import resident_id_check_char, uscc_check_char
 from auction_site import audit, clock
+from escrow.ledger import case_account
 from lots import demo_images as pics
 from lots.models import CaseParty, Court, EnforcementCase, Lot, Media, PriorityHolder, Round
 
@@ -465,6 +466,7 @@ def load(stdout=None) -> None:
         case = EnforcementCase.objects.create(court=courts[court_key], case_number=number, applicants=applicants, respondents=respondents,
                                               amount_owed=owed, created_at=now - timedelta(days=120))
         cases[number] = case
+        case_account(case)  # one case, one account (一案一账号), as lots.services.create_case does
         for side, names in (("applicant", applicants), ("respondent", respondents)):
             for nm in names:
                 user = None
@@ -528,6 +530,9 @@ def load(stdout=None) -> None:
                 r.balance_due_at = rs.ends + timedelta(days=r.balance_due_days)
             if rs.status == "suspended":
                 r.suspended_at = now - timedelta(days=1)
+                r.suspended_from = "announced"
+            if rs.status == "withdrawn":
+                r.withdrawn_at = now - timedelta(days=2)
             r.save()
             audit.record("round.demo_loaded", r, data={"status": r.status, "starting_price": r.starting_price, "number": number})
             previous = r

@@ -1,3 +1,19 @@
-"""Page routes of lots."""
+"""Page routes of lots: the public catalogue and lot pages, and the judge workbench under /court/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from lots import views, views_court
+
+app_name = "lots"
+
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("lots/<int:lot_id>/", views.lot_detail, name="lot"),
+    path("court/", views_court.home, name="court-home"),
+    path("court/cases/<int:case_id>/", views_court.case_detail, name="court-case"),
+    path("court/cases/<int:case_id>/lots/new/", views_court.lot_create, name="court-lot-create"),
+    path("court/lots/<int:lot_id>/", views_court.lot_workbench, name="court-lot"),
+    path("court/lots/<int:lot_id>/edit/", views_court.lot_edit, name="court-lot-edit"),
+    path("court/lots/<int:lot_id>/rounds/new/", views_court.round_create, name="court-round-create"),
+    path("court/rounds/<int:round_id>/<str:action>/", views_court.round_action, name="court-round-action"),
+]
