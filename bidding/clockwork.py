@@ -1,7 +1,78 @@
-"""Work the clock process does for this app on each tick (see auction_site/ticks.py)."""
+"""Work the clock process does for bidding on each tick (see auction_site/ticks.py).
 
-from datetime import datetime
+Closing: open rounds whose (extended) end has passed become sold or failed. Idempotent and safe to
+run twice at once (skip_locked + the end re-checked under the lock); a late tick never changes an
+outcome: the bid engine refuses bids at/after `ends_at`, the winner is decided from the bids before
+it, and `closed_at` is the legal end (`ends_at`), not the time the clock got round to it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from bidding import lifecycle, rules
+from bidding.models import Bid
+from lots.models import Round
+
+Status = Round.Status
+BATCH = 500
+
+
+def _winner(rnd: Round) -> rules.RankedBid | None:
+    if not rnd.bid_count:
+        return None
+    top = rnd.current_price
+    rows = (Bid.objects.filter(round_id=rnd.pk, amount__gte=top or 0).select_related("registration")
+            .only("seq", "amount", "placed_at", "registration__id", "registration__priority_rank"))
+    return rules.decide_winner([rules.RankedBid(b.seq, b.registration.pk, b.amount, b.registration.priority_rank, b.placed_at) for b in rows],
+                               rnd.ends_at)
+
+
+def close_round(round_id: int, now: datetime) -> str | None:
+    """Close one due round under its row lock; returns the new status, or None if there was nothing to do."""
+    from lots.services import change_round_status
+
+    with transaction.atomic():
+        rnd = Round.objects.select_for_update(skip_locked=True).filter(pk=round_id, status=Status.OPEN).first()
+        if rnd is None or rnd.ends_at > now:
+            return None  # closed by someone else, locked by a bid right now, or extended meanwhile
+        winner = _winner(rnd)
+        rnd.closed_at = rnd.ends_at
+        fields = ["closed_at"]
+        if winner is None:
+            status = Status.FAILED  # 流拍: no bid (A26)
+            data = {"bids": 0}
+        else:
+            status = Status.SOLD
+            rnd.leader_id = winner.registration_id
+            rnd.sold_price = winner.amount
+            rnd.balance_due_at = rnd.closed_at + timedelta(days=rnd.balance_due_days)  # A25
+            fields += ["leader", "sold_price", "balance_due_at"]
+            data = {"sold_price": winner.amount, "winner_seq": winner.seq, "balance_due_at": rnd.balance_due_at}
+        change_round_status(rnd, status, actor="clock", extra_fields=fields,
+                            data={"ends_at": rnd.ends_at, "closed_at": rnd.closed_at, "bid_count": rnd.bid_count, **data})
+    return status
+
+
+def close_due_rounds(now: datetime) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    due = list(Round.objects.filter(status=Status.OPEN, ends_at__lte=now).order_by("ends_at").values_list("pk", flat=True)[:BATCH])
+    for pk in due:
+        status = close_round(pk, now)
+        if status:
+            out.setdefault(status, []).append(pk)
+    return out
 
 
 def tick(now: datetime) -> dict:
-    return {}
+    report: dict = {}
+    closed = close_due_rounds(now)
+    if closed:
+        report["closed"] = closed
+    prepared = lifecycle.tick(now)
+    if prepared:
+        report["prepared"] = prepared
+    return report
+

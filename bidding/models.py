@@ -56,3 +56,37 @@ class Bid(models.Model):
             models.UniqueConstraint(fields=["round", "seq"], name="bid_seq_unique_in_round"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="bid_amount_positive"),
         ]
+
+
+class ProxyBid(models.Model):
+    """代理出价: a bidder's ceiling; the engine bids the minimum valid amount for them when outbid.
+
+    One row per (round, registration); raising or lowering the ceiling moves `set_at` (ties between
+    equal ceilings go to the earlier `set_at`, like eBay). Every change is audited.
+    """
+
+    round = models.ForeignKey("lots.Round", on_delete=models.PROTECT, related_name="proxy_bids")
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="proxy_bids")
+    ceiling = models.BigIntegerField("代理出价上限(分)")
+    active = models.BooleanField(default=True)
+    set_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "registration"], name="proxy_once_per_registration"),
+            models.CheckConstraint(condition=models.Q(ceiling__gt=0), name="proxy_ceiling_positive"),
+        ]
+
+
+class InKindSettlement(models.Model):
+    """以物抵债 ([C] A16): after a second failure the court hands the lot to a creditor at the round-2 starting price."""
+
+    lot = models.OneToOneField("lots.Lot", on_delete=models.PROTECT, related_name="in_kind_settlement")
+    round = models.ForeignKey("lots.Round", on_delete=models.PROTECT, related_name="+")  # the failed round 2 or the sell-off round
+    creditor = models.CharField("接受抵债的申请执行人", max_length=200)
+    price = models.BigIntegerField("抵债价格(分)")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(price__gt=0), name="in_kind_price_positive")]

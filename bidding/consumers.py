@@ -1,0 +1,134 @@
+"""`/ws/rounds/{id}/`: live bidding over a websocket (ARCHITECTURE.md, websocket contract).
+
+Thin: parses frames carefully, hands bids to `services.place_bid` (the one engine), relays events.
+Anyone may watch; bidders are shown only by their code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import close_old_connections
+
+from auction_site.errors import DomainError
+from bidding import events, selectors, services
+from bidding.throttle import TokenBucket
+
+logger = logging.getLogger("bidding.consumers")
+
+MAX_FRAME_CHARS = 4096  # a real message is < 200 bytes; Daphne itself closes frames over 1 MB
+MESSAGES_PER_SECOND, MESSAGE_BURST = 20, 40  # per connection, any message type
+FLOOD_CLOSE_AFTER = 200  # refusals for flooding in a row before the socket is closed (1008)
+
+
+def _in_worker(func):
+    """Run blocking DB work in a worker thread with its own connection (not the one shared thread),
+    so bids from many sockets of this process reach PostgreSQL concurrently."""
+
+    def call(*args, **kwargs):
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(call, thread_sensitive=False)
+
+
+def _clean_request_id(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int) and abs(value) < 2**53:
+        return value
+    if isinstance(value, str) and len(value) <= 64:
+        return value
+    return None
+
+
+class RoundConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        try:
+            self.round_id = int(self.scope["url_route"]["kwargs"]["round_id"])
+        except (KeyError, TypeError, ValueError):
+            await self.close(code=4400)
+            return
+        self.user = self.scope.get("user")
+        self.bucket = TokenBucket(MESSAGES_PER_SECOND, MESSAGE_BURST)
+        self.flood = 0
+        snap = await _in_worker(selectors.snapshot)(self.round_id, self.user)
+        if snap is None:
+            await self.close(code=4404)
+            return
+        self.group = events.group_name(self.round_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(snap)
+
+    async def disconnect(self, code: int) -> None:
+        group = getattr(self, "group", None)
+        if group:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def send_json(self, payload: dict) -> None:
+        await self.send(text_data=json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+    async def reject(self, request_id: Any, code: str, message: str) -> None:
+        await self.send_json({"type": "rejected", "request_id": request_id, "code": code, "message": message})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.bucket.take():
+            self.flood += 1
+            if self.flood >= FLOOD_CLOSE_AFTER:
+                logger.info("closing flooding socket on round %s", self.round_id)
+                await self.close(code=1008)
+                return
+            await self.reject(None, "rate_limited", "消息过于频繁 / too many messages")
+            return
+        self.flood = 0
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            await self.reject(None, "invalid", "消息格式错误或过大 / malformed or oversized message")
+            return
+        try:
+            msg = json.loads(text_data)
+        except ValueError:
+            await self.reject(None, "invalid", "消息不是合法的JSON / the message is not valid JSON")
+            return
+        if not isinstance(msg, dict):
+            await self.reject(None, "invalid", "消息须为JSON对象 / the message must be a JSON object")
+            return
+        request_id = _clean_request_id(msg.get("request_id"))
+        kind = msg.get("type")
+        if kind == "bid":
+            result = await _in_worker(self._bid)(msg.get("amount"), request_id)
+            await self.send_json(result)
+        elif kind == "sync":
+            snap = await _in_worker(selectors.snapshot)(self.round_id, self.user)
+            await self.send_json(snap or {"type": "rejected", "request_id": request_id, "code": "invalid", "message": "no such round"})
+        elif kind == "proxy":
+            await self.send_json(await _in_worker(self._proxy)(msg.get("ceiling"), request_id))
+        elif kind == "ping":
+            await self.send_json({"type": "pong", "request_id": request_id})
+        else:
+            await self.reject(request_id, "invalid", "未知的消息类型 / unknown message type")
+
+    def _bid(self, amount: Any, request_id: Any) -> dict:
+        try:
+            return services.place_bid(self.round_id, self.user, amount, request_id=request_id, via="ws").as_ack()
+        except DomainError as exc:
+            return {"type": "rejected", "request_id": request_id, "code": "invalid" if exc.code == "not_found" else exc.code, "message": exc.message}
+
+    def _proxy(self, ceiling: Any, request_id: Any) -> dict:
+        try:
+            out = services.set_proxy(self.round_id, self.user, ceiling)
+        except DomainError as exc:
+            return {"type": "rejected", "request_id": request_id, "code": exc.code, "message": exc.message}
+        return {"type": "proxy_ack", "request_id": request_id, **out}
+
+    async def round_event(self, message: dict) -> None:
+        await self.send_json(message["event"])
+
+

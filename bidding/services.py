@@ -1,0 +1,329 @@
+"""Every write of live bidding: the bid engine, proxy ceilings, in-kind settlement.
+
+`place_bid` is THE bid engine (websocket and HTTP share it): one transaction, one lock on the round
+row, validation by `bidding.rules`, an immutable Bid appended, the live state updated, an audit
+record, and the broadcast sent only after the commit (ARCHITECTURE.md, Bids).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from auction_site import audit, clock
+from auction_site.errors import Conflict, DomainError, NotFound
+from auction_site.fields import parse_fen
+from bidding import events, rules, throttle
+from bidding.models import Bid, InKindSettlement, ProxyBid, Registration
+from lots.models import Round
+
+logger = logging.getLogger("bidding.services")
+
+Status = Round.Status
+
+
+@dataclass
+class PlacedBid:
+    seq: int
+    code: str
+    amount: int
+    at: datetime
+    priority: bool
+    proxy: bool
+
+
+@dataclass
+class BidResult:
+    accepted: bool
+    request_id: Any = None
+    code: str | None = None  # refusal code of the contract when not accepted
+    message: str = ""
+    seq: int | None = None  # the sequence number of this bid when accepted
+    amount: int | None = None
+    current_price: int | None = None
+    ends_at: datetime | None = None
+    extended: bool = False
+    bidder_code: str | None = None
+    placed: list[PlacedBid] = field(default_factory=list)  # this bid and the proxy bids it triggered
+    status: str | None = None  # the round's status after the bid (sold: a sell-off buy)
+
+    def as_ack(self) -> dict:
+        if self.accepted:
+            return {"type": "ack", "request_id": self.request_id, "seq": self.seq, "amount": self.amount,
+                    "current_price": self.current_price, "ends_at": self.ends_at.isoformat() if self.ends_at else None}
+        return {"type": "rejected", "request_id": self.request_id, "code": self.code, "message": self.message}
+
+
+def _refused(request_id: Any, refusal: rules.Refusal) -> BidResult:
+    return BidResult(accepted=False, request_id=request_id, code=refusal.code, message=refusal.message)
+
+
+def _barred(user, rnd: Round) -> rules.Refusal | None:
+    """A24/A34 eligibility lives in escrow.rules (one place); checked again at bid time."""
+    try:
+        from escrow.rules import check_bidder_eligible
+    except ImportError:  # pragma: no cover - escrow always ships it
+        return None
+    violation = check_bidder_eligible(user, rnd)
+    if violation is None:
+        return None
+    if violation.code == "not_a_bidder":
+        return rules.Refusal("not_registered", violation.message, violation.article)
+    return rules.Refusal("barred", violation.message, violation.article)
+
+
+def _user_id(user) -> int | None:
+    return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: str = "ws") -> BidResult:
+    """Place a bid of `amount` fen on the round for `user`; the result is accepted only once committed."""
+    try:
+        amount = parse_fen(amount)
+    except ValueError:
+        return _refused(request_id, rules.Refusal("invalid", "金额须为以分为单位的正整数 / amount must be a positive integer number of fen"))
+    uid = _user_id(user)
+    if uid is None:
+        return _refused(request_id, rules.Refusal("not_registered", "请先登录并报名缴纳保证金 / log in, register and pay the deposit first", "A17"))
+    if not throttle.allow_bid(uid, round_id):
+        return _refused(request_id, rules.Refusal("rate_limited", "出价过于频繁，请稍后再试 / too many bids, slow down"))
+
+    registration = Registration.objects.filter(round_id=round_id, bidder_id=uid).only(
+        "id", "status", "code", "priority_rank", "round_id").first()
+    refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
+    if refusal:
+        if not Round.objects.filter(pk=round_id).exists():
+            raise NotFound("拍卖轮次不存在 / no such round")
+        return _refused(request_id, refusal)
+
+    with transaction.atomic():
+        rnd = (Round.objects.select_for_update(of=("self",)).select_related("leader")
+               .only("id", "lot_id", "status", "kind", "starting_price", "increment", "starts_at", "ends_at", "current_price",
+                     "seq", "bid_count", "proxy_bidding_enabled", "balance_due_days", "leader__id", "leader__code", "leader__priority_rank")
+               .get(pk=round_id))
+        now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
+        refusal = rules.check_round_accepts_bids(rnd.status, now, rnd.starts_at, rnd.ends_at)
+        if refusal:
+            return _refused(request_id, refusal)
+        leader = rnd.leader
+        end_before = rnd.ends_at
+        if rnd.kind == Round.Kind.SELLOFF:
+            refusal = rules.check_selloff_amount(amount, rnd.starting_price)
+        else:
+            refusal = rules.check_amount(
+                amount, starting_price=rnd.starting_price, increment=rnd.increment, current_price=rnd.current_price,
+                bidder_rank=registration.priority_rank, leader_rank=leader.priority_rank if leader else None,
+                is_leader=leader is not None and leader.pk == registration.pk,
+            )
+        if refusal:
+            return _refused(request_id, refusal)
+        barred = _barred(user, rnd)
+        if barred:
+            return _refused(request_id, barred)
+
+        placed = [_append_bid(rnd, registration, amount, now, proxy=False, actor=user, via=via)]
+        outcome: dict[str, Any] = {}
+        if rnd.kind == Round.Kind.SELLOFF:
+            outcome = _close_selloff_sold(rnd, now)
+        elif rnd.proxy_bidding_enabled:
+            placed.extend(_run_proxies(rnd, now))
+        _save_live_state(rnd, **outcome)
+        _broadcast_on_commit(rnd, placed)
+        first = placed[0]
+        result = BidResult(
+            accepted=True, request_id=request_id, seq=first.seq, amount=amount, current_price=rnd.current_price,
+            ends_at=rnd.ends_at, bidder_code=registration.code, placed=placed, status=rnd.status,
+            extended=rnd.kind == Round.Kind.AUCTION and rnd.ends_at != end_before,
+        )
+    return result
+
+
+def _append_bid(rnd: Round, registration: Registration, amount: int, now: datetime, *, proxy: bool, actor, via: str) -> PlacedBid:
+    """Append one immutable Bid and move the in-memory live state (saved once by _save_live_state)."""
+    leader = rnd.leader
+    is_priority = bool(
+        registration.priority_rank is not None and rnd.current_price is not None and amount == rnd.current_price
+        and rules.outranks(registration.priority_rank, leader.priority_rank if leader else None)
+    )
+    rnd.seq += 1
+    rnd.bid_count += 1
+    before_end = rnd.ends_at
+    if rnd.kind == Round.Kind.AUCTION:
+        rnd.ends_at = rules.extended_end(rnd.ends_at, now)
+    rnd.current_price = amount
+    rnd.leader = registration
+    bid = Bid.objects.create(round_id=rnd.pk, registration_id=registration.pk, seq=rnd.seq, amount=amount, placed_at=now,
+                             is_priority=is_priority, is_proxy=proxy)
+    audit.record("bid.placed", bid, actor=actor, data={
+        "round": rnd.pk, "seq": rnd.seq, "code": registration.code, "amount": amount, "priority": is_priority, "proxy": proxy,
+        "via": via, "ends_at": rnd.ends_at, "extended_from": before_end if rnd.ends_at != before_end else None,
+    })
+    return PlacedBid(seq=rnd.seq, code=registration.code or "", amount=amount, at=now, priority=is_priority, proxy=proxy)
+
+
+def _save_live_state(rnd: Round, **outcome: Any) -> None:
+    Round.objects.filter(pk=rnd.pk).update(
+        current_price=rnd.current_price, leader_id=rnd.leader.pk if rnd.leader else None, seq=rnd.seq,
+        bid_count=rnd.bid_count, ends_at=rnd.ends_at, **outcome,
+    )
+
+
+def _broadcast_on_commit(rnd: Round, placed: list[PlacedBid]) -> None:
+    round_id, ends_at, status, status_seq = rnd.pk, rnd.ends_at, rnd.status, rnd.seq
+    prices = []
+    price_so_far = None
+    for p in placed:
+        price_so_far = p.amount
+        prices.append(price_so_far)
+
+    def send() -> None:
+        for p, price in zip(placed, prices):
+            events.publish_bid(round_id, seq=p.seq, code=p.code, amount=p.amount, at=p.at, priority=p.priority,
+                               current_price=price, ends_at=ends_at, proxy=p.proxy)
+        if status != Status.OPEN:
+            events.publish_status(round_id, status, status_seq, ends_at)
+
+    transaction.on_commit(send)
+
+
+def _close_selloff_sold(rnd: Round, now: datetime) -> dict[str, Any]:
+    """A26/A37 sell-off: the first buyer at the full price buys; the round closes as sold at once."""
+    from datetime import timedelta
+
+    rnd.seq += 1
+    rnd.status = Status.SOLD
+    outcome = {"status": Status.SOLD, "closed_at": now, "sold_price": rnd.current_price,
+               "balance_due_at": now + timedelta(days=rnd.balance_due_days)}
+    audit.record("round.sold", rnd, actor="engine", data={
+        "kind": "selloff", "sold_price": rnd.current_price, "leader": rnd.leader.code if rnd.leader else None, "seq": rnd.seq,
+        "closed_at": now,
+    })
+    return outcome
+
+
+# ------------------------------------------------------------------------------------------ proxy bids
+
+
+def _run_proxies(rnd: Round, now: datetime) -> list[PlacedBid]:
+    """代理出价: place, inside this transaction, the proxy bids the rules call for (rules.resolve_proxies)."""
+    rows = list(
+        ProxyBid.objects.filter(round_id=rnd.pk, active=True, ceiling__gt=rnd.current_price or 0,
+                                registration__status=Registration.Status.HELD)
+        .select_related("registration").only("id", "ceiling", "set_at", "registration__id", "registration__code",
+                                             "registration__priority_rank", "registration__status")
+    )
+    if not rows and rnd.current_price is not None:
+        # A proxy whose ceiling equals the current price may still match it with a priority rank (A21).
+        rows = list(ProxyBid.objects.filter(round_id=rnd.pk, active=True, ceiling=rnd.current_price,
+                                            registration__status=Registration.Status.HELD,
+                                            registration__priority_rank__isnull=False).select_related("registration"))
+    if not rows:
+        return []
+    regs = {p.registration.pk: p.registration for p in rows}
+    leader = rnd.leader
+    steps = rules.resolve_proxies(
+        starting_price=rnd.starting_price, increment=rnd.increment, current_price=rnd.current_price,
+        leader_id=leader.pk if leader else None, leader_rank=leader.priority_rank if leader else None,
+        proxies=[rules.Proxy(p.registration.pk, p.registration.priority_rank, p.ceiling, p.set_at, p.pk) for p in rows],
+    )
+    placed = []
+    for reg_id, amount, _rank in steps:
+        placed.append(_append_bid(rnd, regs[reg_id], amount, now, proxy=True, actor="proxy", via="proxy"))
+    return placed
+
+
+def set_proxy(round_id: int, user, ceiling: Any) -> dict:
+    """Set (or change) the caller's proxy ceiling; if they are not leading, the engine may bid for them at once."""
+    try:
+        ceiling = parse_fen(ceiling)
+    except ValueError:
+        raise DomainError("invalid", "上限须为以分为单位的正整数 / the ceiling must be a positive integer number of fen")
+    uid = _user_id(user)
+    if uid is None:
+        raise DomainError("not_registered", "请先登录并报名 / log in and register first", status=403)
+    with transaction.atomic():
+        rnd = (Round.objects.select_for_update(of=("self",)).select_related("leader").filter(pk=round_id).first())
+        if rnd is None:
+            raise NotFound("拍卖轮次不存在 / no such round")
+        if not rnd.proxy_bidding_enabled or rnd.kind != Round.Kind.AUCTION:
+            raise DomainError("invalid", "本场拍卖未开通代理出价 / proxy bidding is not enabled for this round")
+        registration = Registration.objects.filter(round_id=round_id, bidder_id=uid).first()
+        refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
+        if refusal:
+            raise DomainError(refusal.code, refusal.message, status=403)
+        now = clock.now()
+        if rnd.status not in {Status.ANNOUNCED, Status.OPEN} or (rnd.status == Status.OPEN and now >= rnd.ends_at):
+            raise DomainError("closed" if rnd.status not in rules.NOT_YET_STATUSES else "not_open",
+                              "当前不能设置代理出价 / proxy bids can be set only before the round ends", status=409)
+        least = rules.min_valid_bid(rnd.starting_price, rnd.increment, rnd.current_price, registration.priority_rank,
+                                    rnd.leader.priority_rank if rnd.leader else None)
+        if rnd.leader is not None and rnd.leader.pk == registration.pk:
+            least = rnd.current_price or least
+        if ceiling < least:
+            raise DomainError("too_low", f"代理上限须不低于 {least} 分 / the ceiling must be at least {least} fen", status=409)
+        barred = _barred(user, rnd)
+        if barred:
+            raise DomainError(barred.code, barred.message, status=403)
+        proxy, created = ProxyBid.objects.select_for_update().get_or_create(
+            round_id=round_id, registration=registration, defaults={"ceiling": ceiling, "set_at": now})
+        if not created:
+            proxy.ceiling, proxy.set_at, proxy.active = ceiling, now, True
+            proxy.save(update_fields=["ceiling", "set_at", "active"])
+        audit.record("proxy.set", proxy, actor=user, data={"round": round_id, "code": registration.code, "ceiling": ceiling})
+        placed: list[PlacedBid] = []
+        if rnd.status == Status.OPEN and now >= rnd.starts_at:
+            placed = _run_proxies(rnd, now)
+            if placed:
+                _save_live_state(rnd)
+                _broadcast_on_commit(rnd, placed)
+    return {"ceiling": ceiling, "code": registration.code, "set_at": now.isoformat(),
+            "placed": [{"seq": p.seq, "amount": p.amount, "code": p.code} for p in placed],
+            "current_price": rnd.current_price, "leader_code": rnd.leader.code if rnd.leader else None}
+
+
+# ------------------------------------------------------------------------------------- in-kind settlement
+
+
+def settle_in_kind(judge, round_id: int, *, creditor: str) -> InKindSettlement:
+    """以物抵债 ([C] A16): after round 2 failed, hand the lot to a creditor at the round-2 starting price.
+
+    `round_id` is the failed round 2 or the sell-off round that followed it (not yet sold); an open or
+    announced sell-off is withdrawn (its deposits are then released by the escrow clock).
+    """
+    from lots.services import change_round_status, ensure_judge_of
+
+    creditor = (creditor or "").strip()
+    if not creditor or len(creditor) > 200:
+        raise DomainError("invalid", "须写明接受抵债的申请执行人 / name the creditor who accepts the property", field="creditor")
+    with transaction.atomic():
+        rnd = Round.objects.select_for_update().select_related("lot__case__court", "previous").filter(pk=round_id).first()
+        if rnd is None:
+            raise NotFound("拍卖轮次不存在 / no such round")
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.kind == Round.Kind.SELLOFF:
+            if rnd.status in {Status.SOLD, Status.PAID, Status.SETTLED, Status.WITHDRAWN}:
+                raise Conflict("not_in_kind", "变卖已成交或已撤回 / the sell-off has ended with a sale or was withdrawn")
+            second = rnd.previous
+        elif rnd.status == Status.FAILED and rnd.number >= 2:
+            second = rnd
+        else:
+            raise Conflict("not_in_kind", "以物抵债须在二拍流拍之后 / in-kind settlement follows a second failed auction ([C] A16)")
+        applicants = [str(a) for a in (rnd.lot.case.applicants or [])]
+        if applicants and creditor not in applicants:
+            raise DomainError("invalid", "抵债对象须为本案申请执行人 / the creditor must be an applicant of the case", field="creditor")
+        if InKindSettlement.objects.filter(lot_id=rnd.lot_id).exists():
+            raise Conflict("already_settled_in_kind", "该标的已以物抵债 / the lot was already settled in kind")
+        selloff = Round.objects.select_for_update().filter(previous=second, kind=Round.Kind.SELLOFF).first() if second else None
+        if selloff and selloff.status in {Status.DRAFT, Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED}:
+            if selloff.bid_count:
+                raise Conflict("not_in_kind", "变卖已有人购买 / the sell-off already has a buyer")
+            change_round_status(selloff, Status.WITHDRAWN, actor=judge, reason=f"以物抵债给{creditor}")
+        price = second.starting_price
+        settlement = InKindSettlement.objects.create(lot_id=rnd.lot_id, round=rnd, creditor=creditor, price=price,
+                                                     decided_by=judge, decided_at=clock.now())
+        audit.record("lot.settled_in_kind", settlement, actor=judge, data={"lot": rnd.lot_id, "round": rnd.pk, "creditor": creditor, "price": price})
+    return settlement

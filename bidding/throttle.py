@@ -1,0 +1,88 @@
+"""Per-bidder rate limit on bids (refusal code `rate_limited`), shared by every process through Redis.
+
+A fixed one-second window per (bidder, round): at most BIDDING_MAX_BIDS_PER_SECOND bids. Redis is
+only an aid: if it is not configured or does not answer, an in-process token bucket does the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+
+logger = logging.getLogger("bidding.throttle")
+
+_client = None
+_client_lock = threading.Lock()
+_local: dict[tuple[int, int], list[float]] = {}
+_local_lock = threading.Lock()
+
+
+def max_per_second() -> int:
+    return int(getattr(settings, "BIDDING_MAX_BIDS_PER_SECOND", 5))
+
+
+def _redis():
+    global _client
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return None
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                import redis
+
+                _client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return _client
+
+
+class TokenBucket:
+    """`rate` tokens per second, at most `burst` saved up."""
+
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def _allow_local(user_id: int, round_id: int, limit: int) -> bool:
+    key = (user_id, round_id)
+    with _local_lock:
+        if len(_local) > 50_000:
+            _local.clear()
+        state = _local.get(key)
+        bucket = TokenBucket(limit, limit)
+        if state is not None:
+            bucket.tokens, bucket.at = state
+        ok = bucket.take()
+        _local[key] = [bucket.tokens, bucket.at]
+        return ok
+
+
+def allow_bid(user_id: int, round_id: int) -> bool:
+    limit = max_per_second()
+    if limit <= 0:
+        return True
+    client = _redis()
+    if client is not None:
+        window = int(time.time())
+        key = f"{getattr(settings, 'CHANNEL_LAYERS', {}).get('default', {}).get('CONFIG', {}).get('prefix', 'auction')}:bidrate:{round_id}:{user_id}:{window}"
+        try:
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, 2)
+            count, _ = pipe.execute()
+            return int(count) <= limit
+        except Exception:
+            logger.warning("rate limit: Redis unavailable, using the in-process bucket", exc_info=True)
+    return _allow_local(user_id, round_id, limit)

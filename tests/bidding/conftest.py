@@ -1,0 +1,68 @@
+"""Fixtures of the bidding tests: an open round and bidders whose deposits are held.
+
+Held registrations are created directly (test set-up standing in for escrow's deposit flow).
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from auction_site import clock
+
+START, INCREMENT, DEPOSIT = 330_925_000, 500_000, 50_000_000  # the real listing in DOMAIN.md
+
+
+def make_lot(case, title="苏州市姑苏区某小区住宅", category="real_estate"):
+    from lots.models import Lot
+
+    return Lot.objects.create(case=case, title=title, category=category, description="住宅一套", reference_price=472_750_000,
+                              created_at=clock.now())
+
+
+def make_round(lot, *, status="open", number=1, starts_in=timedelta(hours=-1), lasts=timedelta(hours=24),
+               starting_price=START, increment=INCREMENT, deposit=DEPOSIT, proxy=False, previous=None, kind="auction"):
+    from lots.models import Round
+
+    now = clock.now()
+    starts_at = now + starts_in
+    return Round.objects.create(
+        lot=lot, number=number, kind=kind, status=status, starting_price=starting_price, deposit=deposit, increment=increment,
+        starts_at=starts_at, ends_at=starts_at + lasts, scheduled_ends_at=starts_at + lasts, proxy_bidding_enabled=proxy,
+        previous=previous, created_at=now, published_at=now - timedelta(days=31),
+    )
+
+
+def hold(rnd, user, code, rank=None):
+    from bidding.models import Registration
+
+    now = clock.now()
+    return Registration.objects.create(round=rnd, bidder=user, status="held", code=code, priority_rank=rank, created_at=now, held_at=now)
+
+
+@pytest.fixture
+def lot(enforcement_case):
+    return make_lot(enforcement_case)
+
+
+@pytest.fixture
+def open_round(lot):
+    return make_round(lot)
+
+
+@pytest.fixture
+def bidders(bidder_factory, open_round):
+    """Three bidders with held deposits on the open round: codes A0001, A0002, A0003."""
+    users = [bidder_factory() for _ in range(3)]
+    regs = [hold(open_round, u, f"A000{i + 1}") for i, u in enumerate(users)]
+    return list(zip(users, regs))
+
+
+@pytest.fixture
+def no_throttle(settings):
+    settings.BIDDING_MAX_BIDS_PER_SECOND = 0
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Creating many bidder accounts with PBKDF2 takes seconds; these tests never check passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
