@@ -295,11 +295,19 @@ def _check_negotiable(lot: Lot) -> None:
                           "[B4] 议价须申请执行人与被执行人均有平台账户 / both the applicant and the debtor need an account to negotiate")
 
 
-def _send(valuation: Valuation, org: Organisation, *, position: int, deadline: datetime | None, queued: bool = False) -> Inquiry:
+def _send(valuation: Valuation, org: Organisation, *, position: int, deadline: datetime | timedelta | None, queued: bool = False) -> Inquiry:
+    """Send (or queue) an inquiry; `deadline` is a datetime set by the judge, or a legal period from the moment it is sent."""
+    if queued:
+        sent_at = None
+    elif valuation.method == Method.NETWORK:
+        sent_at = valuation.started_at  # B10: all platforms at once
+    else:
+        sent_at = clock.now()
+    if isinstance(deadline, timedelta):
+        deadline = sent_at + deadline if sent_at else None
     inquiry = Inquiry.objects.create(
         valuation=valuation, organisation=org, position=position, token=secrets.token_urlsafe(32),
-        status=IStatus.QUEUED if queued else IStatus.PENDING,
-        sent_at=None if queued else clock.now(), deadline=None if queued else deadline)
+        status=IStatus.QUEUED if queued else IStatus.PENDING, sent_at=sent_at, deadline=None if queued else deadline)
     if not queued:
         _dispatch_new(inquiry)
     return inquiry
@@ -323,9 +331,8 @@ def _open_network(valuation: Valuation) -> None:
     platforms = list(Organisation.objects.filter(kind=Kind.INQUIRY_PLATFORM, active=True).order_by("code"))
     if not platforms:
         raise Conflict("no_platforms", "[B10] 没有已登记的司法网络询价平台 / no inquiry platform is registered")
-    deadline = valuation.started_at + rules.NETWORK_DEADLINE
     for i, org in enumerate(platforms, start=1):
-        _send(valuation, org, position=i, deadline=deadline)
+        _send(valuation, org, position=i, deadline=rules.NETWORK_DEADLINE)
     _maybe_settle_network(valuation, clock.now())
 
 
@@ -349,7 +356,7 @@ def _open_appraisal(valuation: Valuation, institutions: list[str] | None) -> Non
         by_code = {o.code: o for o in Organisation.objects.filter(code__in=picks)}
         orgs = [by_code[c] for c in picks]
     for i, org in enumerate(orgs, start=1):
-        _send(valuation, org, position=i, deadline=clock.now() + rules.APPRAISAL_DEADLINE if i == 1 else None, queued=i > 1)
+        _send(valuation, org, position=i, deadline=rules.APPRAISAL_DEADLINE if i == 1 else None, queued=i > 1)
 
 
 def replay_lottery(valuation: Valuation) -> dict:
@@ -754,7 +761,7 @@ def _send_next_institution(valuation: Valuation) -> bool:
     if nxt is None:
         return False
     nxt.status = IStatus.PENDING
-    nxt.sent_at = clock.now()
+    nxt.sent_at = clock.now()  # one reading of the clock for both
     nxt.deadline = nxt.sent_at + rules.APPRAISAL_DEADLINE
     nxt.save(update_fields=["status", "sent_at", "deadline"])
     _dispatch_new(nxt)

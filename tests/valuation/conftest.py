@@ -26,6 +26,11 @@ def pdf_bytes(pages: int = 1) -> bytes:
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _bucket(db):
     from lots.media import ensure_bucket
 
