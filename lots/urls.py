@@ -3,6 +3,7 @@
 from django.urls import path
 
 from lots import views, views_court
+from settlement import views as settlement_views
 
 app_name = "lots"
 
@@ -15,5 +16,7 @@ urlpatterns = [
     path("court/lots/<int:lot_id>/", views_court.lot_workbench, name="court-lot"),
     path("court/lots/<int:lot_id>/edit/", views_court.lot_edit, name="court-lot-edit"),
     path("court/lots/<int:lot_id>/rounds/new/", views_court.round_create, name="court-round-create"),
+    # settlement's page must precede the action catch-all below (added by the settlement helper).
+    path("court/rounds/<int:pk>/settlement/", settlement_views.round_settlement, name="court-round-settlement"),
     path("court/rounds/<int:round_id>/<str:action>/", views_court.round_action, name="court-round-action"),
 ]
