@@ -1,6 +1,7 @@
 """Fixtures for the valuation tests: a lot with both parties, platforms, an agency, institutions and their valuers."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -42,7 +43,7 @@ def lot(enforcement_case):
     from lots.models import Lot
 
     return Lot.objects.create(case=enforcement_case, title="苏州市姑苏区干将西路1号1201室", category="real_estate", city="苏州",
-                              location="苏州市姑苏区干将西路1号", size="98.50", year_built=2008, description="住宅",
+                              location="苏州市姑苏区干将西路1号", size=Decimal("98.50"), year_built=2008, description="住宅",
                               created_at=clock.now(), seized_at=clock.now())
 
 
