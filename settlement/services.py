@@ -188,8 +188,6 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
             lines.append(Line(acct, credit=p.amount))
         txn = ledger.post("settlement", lines, memo=f"结算 {case.case_number} 第{round.number}次", case=case, round=round,
                           idempotency_key=f"settlement:round:{round.pk}", actor=judge)
-        if ledger.balance(case_acct) < 0:  # pragma: no cover - the ledger already refuses an overdraw
-            raise DomainError("over_distribution", "案款不足 / the case account cannot go negative")
         settlement = Settlement.objects.create(round=round, case=case, judge=judge, available=available,
                                                distributed=available, ledger_transaction=txn, created_at=clock.now())
         for pos, (p, acct) in enumerate(zip(rows, accounts), start=1):

@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
 from auction_site.money import capital
-from settlement import clockwork, documents
+from settlement import clockwork, documents, services
 from settlement.models import SaleDocument
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +48,6 @@ def test_documents_are_generated_once_however_often_the_clock_ticks(paid_round):
 
 
 def test_documents_are_in_object_storage_with_signed_urls(sold_round, settings):
-    from settlement import services
-
     doc = services.generate_due_documents(sold_round)[0]
     url = services.document_url(doc)
     if settings.MEDIA_USES_S3:
@@ -68,7 +66,7 @@ def test_missing_font_fails_with_a_clear_error(sold_round, settings):
     registered = pdfmetrics._fonts.pop(documents.FONT_NAME, None)
     try:
         with pytest.raises(documents.FontMissing, match="fonts-wqy-zenhei"):
-            documents.render_confirmation(__import__("settlement.services").services.sale_facts(sold_round))
+            documents.render_confirmation(services.sale_facts(sold_round))
         report = clockwork.tick(None)
         assert "fonts-wqy-zenhei" in report["font_missing"]
         assert not SaleDocument.objects.exists()
