@@ -4,6 +4,7 @@ Nothing here is real property; the pictures only make the catalogue and the VR v
 recognisable. Everything is generated in memory and returned as JPEG bytes.
 """
 
+import functools
 import io
 import math
 import random
@@ -48,6 +49,7 @@ def _building(d: ImageDraw.ImageDraw, rng: random.Random, x: int, w: int, floors
             d.rectangle([wx, wy, wx + (w - 16) // cols - 8, wy + 14], fill=(255, 226, 140) if lit else (150, 190, 220), outline=(70, 80, 90))
 
 
+@functools.lru_cache(maxsize=64)  # same seed, same picture: repeated loads (tests) reuse the bytes
 def photo_building(seed: int, kind: str = "apartment") -> bytes:
     rng = random.Random(seed)
     img = _sky(rng)
@@ -93,6 +95,7 @@ def photo_building(seed: int, kind: str = "apartment") -> bytes:
     return _jpeg(img)
 
 
+@functools.lru_cache(maxsize=64)  # same seed, same picture: repeated loads (tests) reuse the bytes
 def photo_vehicle(seed: int, kind: str = "car") -> bytes:
     rng = random.Random(seed)
     img = _gradient(W, H, (210, 215, 225), (150, 155, 165))
@@ -117,6 +120,7 @@ def photo_vehicle(seed: int, kind: str = "car") -> bytes:
     return _jpeg(img.filter(ImageFilter.SMOOTH))
 
 
+@functools.lru_cache(maxsize=64)  # same seed, same picture: repeated loads (tests) reuse the bytes
 def photo_ship(seed: int) -> bytes:
     rng = random.Random(seed)
     img = _gradient(W, H, (110, 165, 225), (225, 235, 245))
@@ -137,6 +141,7 @@ def photo_ship(seed: int) -> bytes:
     return _jpeg(img)
 
 
+@functools.lru_cache(maxsize=64)  # same seed, same picture: repeated loads (tests) reuse the bytes
 def photo_jewellery(seed: int) -> bytes:
     rng = random.Random(seed)
     img = _gradient(W, H, (40, 30, 50), (110, 80, 120))
@@ -158,6 +163,7 @@ def photo_jewellery(seed: int) -> bytes:
     return _jpeg(img)
 
 
+@functools.lru_cache(maxsize=64)  # same seed, same picture: repeated loads (tests) reuse the bytes
 def photo_machinery(seed: int) -> bytes:
     rng = random.Random(seed)
     img = _gradient(W, H, (200, 200, 195), (140, 140, 135))
@@ -185,6 +191,7 @@ def photo_machinery(seed: int) -> bytes:
     return _jpeg(img)
 
 
+@functools.lru_cache(maxsize=64)  # same seed, same picture: repeated loads (tests) reuse the bytes
 def photo_document(seed: int, kind: str = "equity") -> bytes:
     """A certificate-like picture (equity, trademark, parking-space right)."""
     rng = random.Random(seed)
@@ -217,6 +224,7 @@ def _plank_floor(px: np.ndarray, py: np.ndarray, base: np.ndarray) -> np.ndarray
     return col
 
 
+@functools.lru_cache(maxsize=64)  # same seed, same picture: repeated loads (tests) reuse the bytes
 def panorama(seed: int, outdoor: bool = False, w: int = 2048, h: int = 1024) -> bytes:
     """A 2:1 equirectangular image: a ray-cast box room (walls, floor, ceiling, windows, door) or a site.
 

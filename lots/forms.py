@@ -85,7 +85,7 @@ class CatalogueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("全部类别")), *[(c.value, c.label) for c in Category]]
+        self.fields["category"].choices = [("", _("全部类别")), *[(c.value, _(c.label)) for c in Category]]
         self.fields["court"].choices = [("", _("全部法院")), *Court.objects.order_by("code").values_list("code", "name")]
 
     def clean(self):

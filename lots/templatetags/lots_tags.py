@@ -1,6 +1,7 @@
 """Template filters of the lots pages: money in yuan from integer fen, masked ID numbers, round labels."""
 
 from django import template
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from auction_site.money import yuan as money_yuan
@@ -20,7 +21,7 @@ def wan(fen: int | None) -> str:
     """Short form for cards: 330925000 -> '330.93万' (amounts under 1万 yuan stay in yuan)."""
     if fen is None:
         return "—"
-    if abs(fen) < 1_000_000:
+    if abs(fen) < 1_000_000 or not (get_language() or "zh").startswith("zh"):
         return yuan(fen)
     whole, rest = divmod(int(fen), 1_000_000)
     return f"{whole:,}.{rest * 100 // 1_000_000:02d}" + _("万")
