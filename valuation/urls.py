@@ -1,3 +1,20 @@
 """Page routes of valuation."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from valuation import views
+
+app_name = "valuation"
+
+urlpatterns = [
+    path("valuer/", views.valuer_inbox, name="valuer-inbox"),
+    path("valuer/inquiries/<int:pk>/answer/", views.valuer_answer, name="valuer-answer"),
+    path("valuer/inquiries/<int:pk>/extension/", views.valuer_extension, name="valuer-extension"),
+    path("court/lots/<int:lot_id>/valuation/", views.court_lot_valuation, name="court-lot"),
+    path("court/valuations/<int:pk>/", views.court_valuation, name="court-valuation"),
+    path("court/objections/<int:pk>/decide/", views.court_decide, name="court-decide"),
+    path("court/inquiries/<int:pk>/correction/", views.court_correction, name="court-correction"),
+    path("party/", views.party_home, name="party"),
+    path("party/valuations/<int:pk>/offer/", views.party_offer, name="party-offer"),
+    path("party/valuations/<int:pk>/objection/", views.party_objection, name="party-objection"),
+]

@@ -1,0 +1,256 @@
+"""Pages of valuation: the valuer's inbox, the judge's valuation pages, the parties' view. Thin: services do the work."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from auction_site import clock
+from auction_site.errors import DomainError
+from auction_site.money import yuan
+from lots.models import Lot
+from valuation import rules, selectors, services
+from valuation.models import Inquiry, Objection, Organisation, Valuation
+
+YUAN_TEXT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
+
+
+def parse_yuan(text: str) -> int:
+    """'3,309,250.5' -> 330925050 fen, exactly (Decimal, at most 2 decimals); anything else refused."""
+    text = (text or "").strip().replace(",", "").replace("，", "")
+    if not YUAN_TEXT.match(text):
+        raise DomainError("invalid_price", _("价格须为正数，最多两位小数（单位：元）"), field="price")
+    try:
+        fen = int(Decimal(text) * 100)
+    except InvalidOperation:
+        raise DomainError("invalid_price", _("价格格式错误"), field="price")
+    if fen <= 0:
+        raise DomainError("invalid_price", _("价格须大于零"), field="price")
+    return fen
+
+
+def parse_date_end(text: str) -> datetime:
+    """A date 'YYYY-MM-DD' (or datetime-local) -> that moment in Asia/Shanghai (a date means the end of that day)."""
+    text = (text or "").strip()
+    try:
+        if "T" in text:
+            value = datetime.fromisoformat(text)
+        else:
+            value = datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(23, 59, 59))
+    except ValueError:
+        raise DomainError("invalid_date", _("日期格式错误"), field="date")
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    messages.error(request, exc.message)
+
+
+# ------------------------------------------------------------------------------------------------ valuer
+
+
+@login_required
+def valuer_inbox(request: HttpRequest) -> HttpResponse:
+    try:
+        org = services.valuer_organisation(request.user)
+    except DomainError as exc:
+        return HttpResponseForbidden(exc.message)
+    items = []
+    for inquiry in selectors.valuer_inquiries(org):
+        d = selectors.valuer_inquiry_dict(inquiry)
+        d.update(deadline_dt=inquiry.deadline, method_label=inquiry.valuation.get_method_display(),
+                 status_label=inquiry.get_status_display(), can_extend=inquiry.valuation.method in ("network", "appraisal"))
+        items.append(d)
+    items.sort(key=lambda i: (not i["open"], i["seconds_left"]))
+    default_valid = timezone.localtime(clock.now() + rules.MAX_VALIDITY / 2).date().isoformat()
+    return render(request, "valuation/valuer_inbox.html", {
+        "organisation": org, "open_items": [i for i in items if i["open"]], "other_items": [i for i in items if not i["open"]],
+        "default_valid": default_valid, "now_ms": int(clock.now().timestamp() * 1000),
+    })
+
+
+@login_required
+@require_POST
+def valuer_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = get_object_or_404(Inquiry, pk=pk)
+    stored = None
+    try:
+        services.ensure_valuer_of(request.user, inquiry)
+        price = parse_yuan(request.POST.get("price", ""))
+        valid_until = parse_date_end(request.POST.get("valid_until", ""))
+        upload = request.FILES.get("report")
+        if upload is None:
+            raise DomainError("report_required", _("须上传 PDF 格式的报告"))
+        stored, _size = services.store_report(request.user, inquiry, upload)
+        services.submit_quote(inquiry, price=price, valid_until=valid_until, report_key=stored, actor=request.user)
+    except DomainError as exc:
+        if stored:
+            services.default_storage.delete(stored)
+        _fail(request, exc)
+        return redirect("valuation:valuer-inbox")
+    messages.success(request, _("已提交报价 %(price)s 元") % {"price": yuan(price)})
+    return redirect("valuation:valuer-inbox")
+
+
+@login_required
+@require_POST
+def valuer_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = get_object_or_404(Inquiry, pk=pk)
+    try:
+        days = request.POST.get("days")
+        services.request_extension(inquiry, actor=request.user, days=int(days) if days and days.isdigit() else None)
+        messages.success(request, _("延期申请已提交"))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("valuation:valuer-inbox")
+
+
+# ------------------------------------------------------------------------------------------------ judge
+
+
+def _judge_lot(request: HttpRequest, lot: Lot) -> HttpResponse | None:
+    try:
+        services.ensure_judge_of_lot(request.user, lot)
+    except DomainError as exc:
+        return HttpResponseForbidden(exc.message)
+    return None
+
+
+@login_required
+def court_lot_valuation(request: HttpRequest, lot_id: int) -> HttpResponse:
+    lot = get_object_or_404(Lot.objects.select_related("case__court"), pk=lot_id)
+    refused = _judge_lot(request, lot)
+    if refused:
+        return refused
+    if request.method == "POST":
+        p = request.POST
+        try:
+            deadline = parse_date_end(p["deadline"]) if p.get("deadline") else None
+            institutions = [c for c in (p.get("inst1"), p.get("inst2"), p.get("inst3")) if c] or None
+            v = services.start_valuation(request.user, lot, method=p.get("method", ""), deadline=deadline, agency=p.get("agency") or None,
+                                         price_basis=p.get("price_basis", ""), institutions=institutions,
+                                         fallback_agency=p.get("fallback_agency") or None, fallback_basis=p.get("fallback_basis", ""))
+        except DomainError as exc:
+            _fail(request, exc)
+            return redirect("valuation:court-lot", lot_id=lot.pk)
+        messages.success(request, _("已启动估价"))
+        return redirect("valuation:court-valuation", pk=v.pk)
+    orgs = Organisation.objects.filter(active=True)
+    return render(request, "valuation/court_lot.html", {
+        "lot": lot, "valuations": selectors.valuations_of_lot(lot),
+        "agencies": orgs.filter(kind=Organisation.Kind.AGENCY), "institutions": orgs.filter(kind=Organisation.Kind.APPRAISAL_INSTITUTION),
+        "platforms": orgs.filter(kind=Organisation.Kind.INQUIRY_PLATFORM),
+    })
+
+
+@login_required
+def court_valuation(request: HttpRequest, pk: int) -> HttpResponse:
+    v = get_object_or_404(Valuation.objects.select_related("lot__case__court"), pk=pk)
+    refused = _judge_lot(request, v.lot)
+    if refused:
+        return refused
+    data = selectors.valuation_dict(v)
+    current = selectors.current_quotes(v)
+    for q in current:
+        q.report_url = selectors.report_url(q.report_key)
+    used = {q["id"] for q in data["quotes"] if q["used"]}
+    chart = {
+        "labels": [q.inquiry.organisation.name for q in current],
+        "prices": [q.price for q in current],
+        "used": [q.pk in used for q in current],
+        "reference": v.reference_price,
+    }
+    return render(request, "valuation/court_valuation.html", {
+        "v": v, "data": data, "current": current, "used": used, "chart": chart,
+        "inquiries": v.inquiries.select_related("organisation").order_by("position"),
+        "objections": v.objections.select_related("party", "inquiry__organisation"),
+        "chain": _chain(v), "lottery": getattr(v, "lottery", None),
+    })
+
+
+def _chain(v: Valuation) -> list[Valuation]:
+    """The methods tried for this lot, in order (B2)."""
+    return list(Valuation.objects.filter(lot_id=v.lot_id).order_by("started_at", "id"))
+
+
+@login_required
+@require_POST
+def court_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    o = get_object_or_404(Objection, pk=pk)
+    try:
+        services.decide_objection(request.user, o, upheld=request.POST.get("decision") == "upheld", note=request.POST.get("note", ""))
+        messages.success(request, _("已作出审查决定"))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("valuation:court-valuation", pk=o.valuation_id)
+
+
+@login_required
+@require_POST
+def court_correction(request: HttpRequest, pk: int) -> HttpResponse:
+    inquiry = get_object_or_404(Inquiry, pk=pk)
+    try:
+        services.request_correction(request.user, inquiry, reason=request.POST.get("reason", ""))
+        messages.success(request, _("已要求补正"))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("valuation:court-valuation", pk=inquiry.valuation_id)
+
+
+# ------------------------------------------------------------------------------------------------ parties
+
+
+@login_required
+def party_home(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    rows = []
+    for v in selectors.party_valuations(request.user):
+        mine = services.parties_of(request.user, v.lot.case_id)
+        offered = v.offers.filter(party__in=mine).first()
+        objectable = (v.status == Valuation.Status.CONCLUDED and v.method in rules.OBJECTIONABLE_METHODS and v.delivered_at
+                      and now <= v.delivered_at + rules.OBJECTION_WINDOW)
+        rows.append({"v": v, "data": selectors.valuation_dict(v), "offered": offered, "objectable": objectable,
+                     "objection_until": v.delivered_at + rules.OBJECTION_WINDOW if v.delivered_at else None,
+                     "can_offer": v.method == "negotiated" and v.status == "open" and not offered and v.deadline and now <= v.deadline})
+    notes = list(selectors.notifications_of(request.user))
+    return render(request, "valuation/party.html", {
+        "cases": selectors.party_cases(request.user), "rows": rows, "notifications": notes, "grounds": Objection.Ground.choices,
+    })
+
+
+@login_required
+@require_POST
+def party_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    v = get_object_or_404(Valuation, pk=pk)
+    try:
+        services.submit_offer(request.user, v, price=parse_yuan(request.POST.get("price", "")))
+        messages.success(request, _("已提交议价"))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("valuation:party")
+
+
+@login_required
+@require_POST
+def party_objection(request: HttpRequest, pk: int) -> HttpResponse:
+    v = get_object_or_404(Valuation, pk=pk)
+    inquiry = None
+    raw = request.POST.get("inquiry", "")
+    if raw.isdigit():
+        inquiry = Inquiry.objects.filter(pk=int(raw), valuation=v).first()
+    try:
+        services.file_objection(request.user, v, ground=request.POST.get("ground", ""), reason=request.POST.get("reason", ""), inquiry=inquiry)
+        messages.success(request, _("异议已提交，等待法院审查"))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("valuation:party")
+
