@@ -56,7 +56,8 @@ def _dispose_held(now: datetime, report: dict) -> None:
     for d in held:
         reg = d.registration
         rnd = reg.round
-        what = rules.deposit_disposition(rnd.status, rnd.leader_id == reg.pk, rnd.suspended_at, now)
+        what = rules.deposit_disposition(rnd.status, rnd.leader_id == reg.pk, rnd.suspended_at, now,
+                                         has_leader=rnd.leader_id is not None)
         try:
             if what == "apply":
                 if services.apply_winner_deposit(reg):

@@ -96,7 +96,8 @@ def release_deadline(closed_at: datetime) -> datetime:
     return closed_at + RELEASE_WITHIN
 
 
-def deposit_disposition(round_status: str, is_winner: bool, suspended_at: datetime | None, now: datetime) -> str:
+def deposit_disposition(round_status: str, is_winner: bool, suspended_at: datetime | None, now: datetime,
+                        has_leader: bool = True) -> str:
     """What happens to a held deposit now: 'keep', 'release' or 'apply' (to the price)."""
     if round_status == "withdrawn":
         return "release"  # A28: deposits are released at once on withdrawal
@@ -105,6 +106,8 @@ def deposit_disposition(round_status: str, is_winner: bool, suspended_at: dateti
         if suspended_at is not None and now - suspended_at > RESUME_WITHIN:
             return "release"
         return "keep"
+    if round_status == "closed" and not has_leader:
+        return "keep"  # the closing clock has not yet said sold or failed; wait for it
     if round_status in FINISHED_STATUSES:
         if is_winner and round_status in {"sold", "paid", "settled", "closed"}:
             return "apply"  # A23/A25: the winner's deposit counts toward the price

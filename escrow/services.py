@@ -49,6 +49,12 @@ def register(user, round_id: int) -> tuple[Registration, dict]:
     v = rules.check_registration_open(rnd.status, rnd.ends_at, clock.now())
     if v:
         raise _violation_error(v, 409)
+    deposit = open_registration(user, rnd)
+    return deposit.registration, payment_info(deposit)
+
+
+def open_registration(user, rnd: Round, provider: str | None = None) -> Deposit:
+    """The registration row and its deposit, then the provider payment (idempotent per bidder and round)."""
     with transaction.atomic():
         reg, created = Registration.objects.get_or_create(
             round=rnd, bidder=user, defaults={"status": Status.PENDING, "created_at": clock.now()},
@@ -56,13 +62,13 @@ def register(user, round_id: int) -> tuple[Registration, dict]:
         if not created and reg.status not in {Status.PENDING, Status.HELD}:
             raise Conflict("already_registered", f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
         deposit, _ = Deposit.objects.get_or_create(
-            registration=reg, defaults={"amount": rnd.deposit, "provider": settings.PAYMENT_PROVIDER, "created_at": clock.now()},
+            registration=reg, defaults={"amount": rnd.deposit, "provider": provider or settings.PAYMENT_PROVIDER, "created_at": clock.now()},
         )
         if created:
             audit.record("registration.created", reg, actor=user, data={"round": rnd.pk, "deposit": deposit.amount, "provider": deposit.provider})
     if reg.status == Status.PENDING:
         deposit = ensure_payment(deposit, actor=user)
-    return reg, payment_info(deposit)
+    return deposit
 
 
 def ensure_payment(deposit: Deposit, actor=None) -> Deposit:

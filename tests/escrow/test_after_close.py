@@ -44,6 +44,11 @@ def test_rule_deposit_disposition(status, winner, expected):
     assert rules.deposit_disposition(status, winner, None, clock.now()) == expected
 
 
+def test_rule_closed_without_a_leader_waits_for_the_outcome():
+    assert rules.deposit_disposition("closed", False, None, clock.now(), has_leader=False) == "keep"
+    assert rules.deposit_disposition("closed", False, None, clock.now(), has_leader=True) == "release"
+
+
 def test_rule_long_suspension_releases():
     now = clock.now()
     assert rules.deposit_disposition("suspended", False, now - timedelta(days=1), now) == "keep"
