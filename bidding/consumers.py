@@ -101,6 +101,9 @@ class RoundConsumer(AsyncWebsocketConsumer):
             await self.reject(None, "invalid", "消息须为JSON对象 / the message must be a JSON object")
             return
         request_id = _clean_request_id(msg.get("request_id"))
+        if request_id is None and msg.get("request_id") is not None:
+            await self.reject(None, "invalid", "request_id 须为不超过64个字符的字符串 / request_id must be a short string")
+            return
         kind = msg.get("type")
         if kind == "bid":
             result = await _in_worker(self._bid)(msg.get("amount"), request_id)

@@ -8,6 +8,7 @@ record, and the broadcast sent only after the commit (ARCHITECTURE.md, Bids).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,15 +63,33 @@ def _refused(request_id: Any, refusal: rules.Refusal) -> BidResult:
     return BidResult(accepted=False, request_id=request_id, code=refusal.code, message=refusal.message)
 
 
+_ELIGIBLE_CACHE: dict[tuple[int, int], float] = {}
+ELIGIBLE_CACHE_SECONDS = 30.0
+
+
+def _recently_eligible(user_id: int, round_id: int) -> bool:
+    return _ELIGIBLE_CACHE.get((user_id, round_id), 0.0) > time.monotonic()
+
+
 def _barred(user, rnd: Round) -> rules.Refusal | None:
-    """A24/A34 eligibility lives in escrow.rules (one place); checked again at bid time."""
+    """A24/A34 eligibility lives in escrow.rules (one place); checked again at bid time.
+
+    A positive answer is reused for ELIGIBLE_CACHE_SECONDS in this process (the facts behind it, a
+    default on an earlier round or a staff listing, change rarely; the deposit itself is re-checked on
+    every bid), which keeps the database work of a bid small.
+    """
+    key = (user.pk, rnd.pk)
     try:
         from escrow.rules import check_bidder_eligible
     except ImportError:  # pragma: no cover - escrow always ships it
         return None
     violation = check_bidder_eligible(user, rnd)
     if violation is None:
+        if len(_ELIGIBLE_CACHE) > 100_000:
+            _ELIGIBLE_CACHE.clear()
+        _ELIGIBLE_CACHE[key] = time.monotonic() + ELIGIBLE_CACHE_SECONDS
         return None
+    _ELIGIBLE_CACHE.pop(key, None)
     if violation.code == "not_a_bidder":
         return rules.Refusal("not_registered", violation.message, violation.article)
     return rules.Refusal("barred", violation.message, violation.article)
@@ -99,6 +118,10 @@ def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: 
         if not Round.objects.filter(pk=round_id).exists():
             raise NotFound("拍卖轮次不存在 / no such round")
         return _refused(request_id, refusal)
+    if not _recently_eligible(uid, round_id):
+        barred = _barred(user, Round.objects.select_related("lot__case").get(pk=round_id))
+        if barred:
+            return _refused(request_id, barred)
 
     with transaction.atomic():
         rnd = (Round.objects.select_for_update(of=("self",)).select_related("leader")
@@ -121,9 +144,6 @@ def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: 
             )
         if refusal:
             return _refused(request_id, refusal)
-        barred = _barred(user, rnd)
-        if barred:
-            return _refused(request_id, barred)
 
         placed = [_append_bid(rnd, registration, amount, now, proxy=False, actor=user, via=via)]
         outcome: dict[str, Any] = {}

@@ -7,6 +7,7 @@ only an aid: if it is not configured or does not answer, an in-process token buc
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -21,7 +22,11 @@ _local_lock = threading.Lock()
 
 
 def max_per_second() -> int:
-    return int(getattr(settings, "BIDDING_MAX_BIDS_PER_SECOND", 5))
+    """Settings first, then the environment (operators and the benchmark set it per process); 0 turns it off."""
+    value = getattr(settings, "BIDDING_MAX_BIDS_PER_SECOND", None)
+    if value is None:
+        value = os.environ.get("BIDDING_MAX_BIDS_PER_SECOND", "5")
+    return int(value)
 
 
 def _redis():

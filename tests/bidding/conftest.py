@@ -66,3 +66,72 @@ def no_throttle(settings):
 def _fast_password_hashing(settings):
     # Creating many bidder accounts with PBKDF2 takes seconds; these tests never check passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def shared_layer(settings, channel_prefix):
+    """Make this test process publish on the same Redis channel prefix as the live Daphne servers."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                           "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": channel_prefix}}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+def token_for(user) -> str:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+class WsClient:
+    """A websocket client of the contract that remembers every message it received."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.messages: list[dict] = []
+        self.snapshot: dict | None = None
+
+    @classmethod
+    async def connect(cls, server, round_id: int, token: str | None = None):
+        import websockets
+
+        url = f"{server.ws_url}/ws/rounds/{round_id}/" + (f"?token={token}" if token else "")
+        ws = await websockets.connect(url, max_size=None, open_timeout=20)
+        client = cls(ws)
+        client.snapshot = await client.recv()
+        assert client.snapshot["type"] == "snapshot"
+        return client
+
+    async def recv(self, timeout: float = 10.0) -> dict:
+        import asyncio
+        import json
+
+        msg = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        self.messages.append(msg)
+        return msg
+
+    async def send(self, payload) -> None:
+        import json
+
+        await self.ws.send(payload if isinstance(payload, str | bytes) else json.dumps(payload))
+
+    async def wait_for(self, predicate, timeout: float = 10.0) -> dict:
+        import time
+
+        deadline = time.monotonic() + timeout
+        for m in self.messages:
+            if predicate(m):
+                return m
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("message not received")
+            m = await self.recv(left)
+            if predicate(m):
+                return m
+
+    async def close(self) -> None:
+        await self.ws.close()
