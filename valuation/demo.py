@@ -1,5 +1,139 @@
-"""Demo data of this app, loaded by `manage.py load_demo` (see auction_site/management/commands/load_demo.py)."""
+"""Demo data of valuation, loaded by `manage.py load_demo` after lots and avm.
+
+- Organisations: 3 network inquiry platforms (two answering in the portal, plus the built-in model), 1 directed-inquiry
+  agency, 5 appraisal institutions.
+- Valuer accounts (password demo-pass-2024): valuer_platform1, valuer_platform2, valuer_agency, valuer_appraiser1..5.
+- Valuations: the reference prices the lots demo already shows, each backed by a concluded network inquiry (one with its
+  fee awarded after the sale, B31); an open network inquiry (deadline counting down) and an open appraisal drawn by lottery,
+  so the valuer inboxes are not empty.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from accounts.models import User
+from auction_site import audit, clock
+from lots.models import Lot, Round
+from valuation import rules, services
+from valuation.models import Inquiry, Organisation, Quote, Valuation, Valuer
+
+PASSWORD = "demo-pass-2024"
+
+ORGANISATIONS = [
+    # (code, kind, name, provider, valuer username)
+    ("NP-JIA", "inquiry_platform", "甲司法网络询价平台（演示）", "portal", "valuer_platform1"),
+    ("NP-YI", "inquiry_platform", "乙司法网络询价平台（演示）", "portal", "valuer_platform2"),
+    ("NP-AVM", "inquiry_platform", "平台内置自动估价模型", "builtin_avm", None),
+    ("AG-SZTAX", "agency", "苏州市房地产计税价格评估中心（演示）", "portal", "valuer_agency"),
+    ("AI-01", "appraisal_institution", "江苏华信资产评估有限公司（演示）", "portal", "valuer_appraiser1"),
+    ("AI-02", "appraisal_institution", "苏州天平房地产土地评估有限公司（演示）", "portal", "valuer_appraiser2"),
+    ("AI-03", "appraisal_institution", "浙江中衡资产评估事务所（演示）", "portal", "valuer_appraiser3"),
+    ("AI-04", "appraisal_institution", "杭州信达不动产估价有限公司（演示）", "portal", "valuer_appraiser4"),
+    ("AI-05", "appraisal_institution", "上海东洲机动车及设备评估有限公司（演示）", "portal", "valuer_appraiser5"),
+]
+
+
+def report_pdf(title: str, lines: list[str]) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setTitle(title)
+    c.setFont("STSong-Light", 16)
+    c.drawCentredString(A4[0] / 2, A4[1] - 72, title)
+    c.setFont("STSong-Light", 11)
+    y = A4[1] - 110
+    for line in lines:
+        c.drawString(60, y, line[:46])
+        y -= 20
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _concluded_network(lot: Lot, judge, orgs: dict[str, Organisation], prices: dict[str, int], say) -> Valuation:
+    """A network inquiry concluded when the lot's reference price was fixed, with the results that average to it (B13)."""
+    fixed = lot.reference_price_fixed_at or clock.now() - timedelta(days=60)
+    started = fixed - timedelta(days=2)
+    v = Valuation.objects.create(lot=lot, method="network", status="concluded", started_by=judge, started_at=started,
+                                 reference_price=rules.average_half_up(list(prices.values())), fixed_at=fixed, ended_at=fixed,
+                                 delivered_at=fixed, valid_until=lot.reference_price_valid_until)
+    for position, (code, org) in enumerate(sorted(orgs.items()), start=1):
+        inquiry = Inquiry.objects.create(valuation=v, organisation=org, position=position, sent_at=started,
+                                         deadline=started + rules.NETWORK_DEADLINE, token=f"demo-{lot.pk}-{code}",
+                                         status="answered" if code in prices else "abstained")
+        if code not in prices:
+            continue
+        price = prices[code]
+        pdf = report_pdf(f"网络询价报告 · {org.name}", [f"标的：{lot.title}", f"询价结果：{price // 100:,}.{price % 100:02d} 元",
+                                                     "依据：同区域近期成交及挂牌案例", f"有效期至：{lot.reference_price_valid_until:%Y-%m-%d}"])
+        key = default_storage.save(f"{services.REPORT_PREFIX}/inquiry-{inquiry.pk}/demo-report.pdf", ContentFile(pdf))
+        Quote.objects.create(inquiry=inquiry, price=price, valid_until=lot.reference_price_valid_until, report_key=key, report_size=len(pdf),
+                             submitted_at=started + timedelta(days=1, hours=position), source="portal")
+    assert v.reference_price == lot.reference_price, "demo results must average to the lot's reference price"
+    audit.record("valuation.concluded", v, actor=judge, data={"reference_price": v.reference_price, "demo": True})
+    say(f"    {lot.title[:20]}…: network inquiry concluded at {v.reference_price} fen")
+    return v
 
 
 def load(stdout=None) -> None:
-    return None
+    def say(msg: str) -> None:
+        if stdout is not None:
+            stdout.write(msg)
+
+    from lots.media import ensure_bucket
+
+    ensure_bucket()
+    now = clock.now()
+    orgs: dict[str, Organisation] = {}
+    password = make_password(PASSWORD)
+    for code, kind, name, provider, username in ORGANISATIONS:
+        org = Organisation.objects.create(code=code, kind=kind, name=name, provider=provider, active=True)
+        orgs[code] = org
+        if username:
+            user = User.objects.create(username=username, role="valuer", real_name=name, password=password, email=f"{username}@example.com")
+            Valuer.objects.create(user=user, organisation=org, joined_at=now)
+    say(f"  valuation: {len(orgs)} organisations, valuer accounts valuer_platform1/2, valuer_agency, valuer_appraiser1..5 (password {PASSWORD})")
+
+    lots = {lot.title: lot for lot in Lot.objects.select_related("case__court")}
+    judges = {u.court_id: u for u in User.objects.filter(role="judge").order_by("id")}
+    platforms = {c: orgs[c] for c in ("NP-JIA", "NP-YI", "NP-AVM")}
+
+    def find(fragment: str) -> Lot | None:
+        return next((lot for title, lot in lots.items() if fragment in title), None)
+
+    # Concluded network inquiries behind reference prices the lots demo shows (the model abstained on these lots then).
+    for fragment, delta in (("星湖花园", 2_750_000), ("悦湖别墅", 15_000_000), ("华星花园", 3_500_000)):
+        lot = find(fragment)
+        if lot is None or not lot.reference_price:
+            continue
+        ref = lot.reference_price
+        v = _concluded_network(lot, judges.get(lot.case.court_id), platforms, {"NP-JIA": ref - delta, "NP-YI": ref + delta}, say)
+        sold = lot.rounds.filter(status__in=[Round.Status.SOLD, Round.Status.PAID, Round.Status.SETTLED], sold_price__isnull=False).first()
+        if sold is not None:
+            award = services.award_network_fee(sold)
+            if award:
+                say(f"    fee for {lot.title[:12]}… awarded to {award.organisation.name} (B31)")
+        assert v.pk
+
+    # An open network inquiry (deadline counting down) on a lot whose round is still a draft.
+    lot = find("临沪大道")
+    if lot is not None:
+        v = services.start_valuation(judges[lot.case.court_id], lot, method="network")
+        say(f"    {lot.title[:20]}…: network inquiry open until {v.started_at + rules.NETWORK_DEADLINE:%Y-%m-%d %H:%M} UTC")
+    # An open appraisal by lottery on a lot whose first round failed.
+    lot = find("挖掘机")
+    if lot is not None:
+        v = services.start_valuation(judges[lot.case.court_id], lot, method="appraisal")
+        say(f"    {lot.title[:20]}…: appraisal drawn by lottery (seed {v.lottery.seed}) -> {', '.join(v.lottery.picks)}")

@@ -241,8 +241,10 @@ def start_valuation(judge, lot: Lot, *, method: str, deadline: datetime | None =
             raise DomainError("invalid_method", "估价方式须为 negotiated、directed、network 或 appraisal / unknown method")
         if Valuation.objects.filter(lot=lot, status=VStatus.OPEN).exists():
             raise Conflict("valuation_open", "该标的已有进行中的估价 / this lot already has a valuation in progress")
-        if lot.rounds.exclude(status__in=[Round.Status.DRAFT, Round.Status.WITHDRAWN]).exists() and lot.reference_price:
-            raise Conflict("lot_published", "标的已公告，不能重新估价 / the lot is already announced")
+        busy = [Round.Status.ANNOUNCED, Round.Status.OPEN, Round.Status.SUSPENDED, Round.Status.CLOSED, Round.Status.SOLD,
+                Round.Status.PAID, Round.Status.SETTLED]
+        if lot.rounds.filter(status__in=busy).exists():
+            raise Conflict("lot_in_auction", "标的正在拍卖或已成交，不能重新估价 / the lot is being auctioned or is sold")
         now = clock.now()
         valuation = Valuation(lot=lot, method=method, started_by=judge, started_at=now)
         if method in (Method.NEGOTIATED, Method.DIRECTED):
