@@ -32,7 +32,7 @@ CITIES: dict[str, tuple[float, dict[str, float]]] = {
 }
 REAL_ESTATE_COUNTS = {"上海": 140, "杭州": 130, "南京": 120, "苏州": 150, "无锡": 100}
 # kind: (share, price multiplier on the apartment level, size range ㎡)
-KINDS = {"apartment": (0.74, 1.0, (40, 300)), "shop": (0.16, 1.35, (20, 200)), "land": (0.10, 0.45, (100, 600))}
+KINDS = {"apartment": (0.74, 1.0, (40, 300)), "shop": (0.16, 1.35, (20, 1500)), "land": (0.10, 0.45, (300, 40000))}
 KIND_TITLES = {"apartment": "住宅", "shop": "商铺", "land": "国有建设用地使用权"}
 REAL_ESTATE_TREND = -0.06  # log change a year
 CAR_MODELS = [("大众帕萨特", 22), ("丰田凯美瑞", 20), ("本田雅阁", 19), ("宝马5系", 48), ("奥迪A6L", 45), ("别克GL8", 30),
@@ -42,7 +42,8 @@ CAR_MODELS = [("大众帕萨特", 22), ("丰田凯美瑞", 20), ("本田雅阁",
 def _at_ten_shanghai(now: datetime, years_ago: float) -> datetime:
     d = now - timedelta(days=years_ago * 365.25)
     # Auctions end at 10:00 Asia/Shanghai (02:00 UTC) the day after they open.
-    return d.replace(hour=2, minute=0, second=0, microsecond=0)
+    d = d.replace(hour=2, minute=0, second=0, microsecond=0)
+    return d if d < now else d - timedelta(days=1)  # never a sale in the future
 
 
 def _court_sale(rng: np.random.Generator, value_yuan: float, increment_yuan: int) -> tuple[int, int, int]:
@@ -73,7 +74,7 @@ def generate(now: datetime | None = None, seed: int = SEED) -> list[PastSale]:
             kind = kinds[rng.choice(len(kinds), p=shares)]
             _, mult, (lo, hi) = KINDS[kind]
             district = names[rng.integers(len(names))]
-            size = float(np.clip(math.exp(rng.normal(math.log(math.sqrt(lo * hi)), 0.45)), lo, hi))
+            size = float(np.clip(math.exp(rng.normal(math.log(math.sqrt(lo * hi)), 0.45 if kind == "apartment" else 0.9)), lo, hi))
             years_ago = float(rng.uniform(0.0, YEARS))
             sold_at = _at_ten_shanghai(now, years_ago)
             year_built = None if kind == "land" else int(rng.integers(1992, sold_at.year))
@@ -130,5 +131,9 @@ def load(stdout=None) -> None:
     if PastSale.objects.filter(source=PastSale.Source.DEMO).exists():
         return
     created = PastSale.objects.bulk_create(generate(), batch_size=500)
+    # Rounds the other demo modules sold so far are platform sales too (later ones: the clock's tick).
+    from avm.clockwork import tick
+
+    recorded = tick(clock.now())["recorded"]
     if stdout is not None:
-        stdout.write(f"avm: {len(created)} past sales")
+        stdout.write(f"avm: {len(created)} past sales (+{recorded} from platform rounds)")

@@ -43,6 +43,10 @@ SIZE_SCALE = 0.5  # in |log(size ratio)|
 AGE_SCALE_YEARS = 10.0
 RECENCY_SCALE_YEARS = 3.0
 
+# A lot more than 3 times bigger than the biggest comparable (or 3 times smaller than the smallest) is
+# not like any of them: the size slope would be extrapolated far beyond the data, so the model abstains.
+SIZE_EXTRAPOLATION = 3.0
+
 # How many of the comparables used are listed in the quote (the heaviest first).
 COMPARABLES_SHOWN = 10
 
@@ -50,7 +54,7 @@ COMPARABLES_SHOWN = 10
 KIND_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("land", ("土地", "地块", "宅基地", "建设用地")),
     ("shop", ("商铺", "店铺", "商业用房", "门面", "商服", "写字楼", "办公")),
-    ("apartment", ("住宅", "房产", "公寓", "单元", "室")),
+    ("apartment", ("住宅", "住房", "房产", "公寓", "别墅", "单元", "室")),
     ("car", ("汽车", "轿车", "车辆", "机动车", "越野车")),
     ("gold", ("黄金", "金条", "金饰")),
 )

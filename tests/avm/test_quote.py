@@ -117,3 +117,16 @@ def test_quote_of_a_lot(demo_sales, enforcement_case):
     assert "自动估价" in q.report_text() and str(q.n) in q.report_text()
     lot.size = None
     assert quote(lot) is None  # nothing to price per ㎡ from
+
+
+def test_abstains_rather_than_extrapolate_far_beyond_the_comparables_sizes(make_sales):
+    make_sales(20)  # all 100 ㎡
+    assert quote_facts(category="real_estate", city="无锡", size=250, year_built=2010) is not None
+    assert quote_facts(category="real_estate", city="无锡", size=100 * rules.SIZE_EXTRAPOLATION + 1, year_built=2010) is None
+    assert quote_facts(category="real_estate", city="无锡", size=100 / rules.SIZE_EXTRAPOLATION - 1, year_built=2010) is None
+
+
+def test_abstains_on_a_kind_it_has_never_seen_sold(make_sales):
+    make_sales(20)  # apartments only
+    assert quote_facts(category="real_estate", city="无锡", size=100, year_built=2010, kind="land") is None
+    assert quote_facts(category="real_estate", city="无锡", size=100, year_built=2010, kind="apartment") is not None
