@@ -5,7 +5,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
@@ -15,15 +14,9 @@ from auction_site.errors import DomainError
 ERROR = OpenApiResponse(description="{'error': {'code', 'message'}}")
 
 
-class AuthThrottle(AnonRateThrottle):
-    scope = "auth"
-    rate = "60/min"
-
-
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthThrottle]
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer, 400: ERROR, 409: ERROR},
                    summary="Register a real-name bidder (ID number: GB 11643 or GB 32100 checksum)")
@@ -38,7 +31,6 @@ class RegisterView(APIView):
 class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthThrottle]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 400: ERROR}, summary="Obtain an API token")
     def post(self, request: Request) -> Response:
