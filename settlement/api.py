@@ -25,7 +25,7 @@ class PayoutSerializer(serializers.Serializer):
 
 
 class SettleSerializer(serializers.Serializer):
-    payouts = PayoutSerializer(many=True, allow_empty=False, max_length=50)
+    payouts = PayoutSerializer(many=True, allow_empty=True, max_length=50)
 
 
 def _round_or_404(pk: int) -> Round:

@@ -34,7 +34,8 @@ class Settlement(models.Model):
     judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     available = models.BigIntegerField("结算时案款余额(分)")
     distributed = models.BigIntegerField("分配合计(分)")
-    ledger_transaction = models.ForeignKey("escrow.LedgerTransaction", on_delete=models.PROTECT, related_name="+")
+    # None for an in-kind settlement ([C] A16) with no money in the case account.
+    ledger_transaction = models.ForeignKey("escrow.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
     class Meta:
@@ -52,6 +53,7 @@ class Payout(models.Model):
         TAX = "tax", "税费"
         CREDITOR = "creditor", "申请执行人(债权人)"
         DEBTOR = "debtor", "余款退还被执行人"
+        IN_KIND = "in_kind", "以物抵债"  # the creditor takes the property at this price ([C] A16); no money moves
 
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="payouts")
     position = models.PositiveSmallIntegerField()
@@ -60,7 +62,7 @@ class Payout(models.Model):
     amount = models.BigIntegerField()
     borne_by = models.CharField(max_length=16, blank=True)
     claim = models.BigIntegerField(null=True, blank=True)
-    account = models.ForeignKey("escrow.LedgerAccount", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("escrow.LedgerAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["settlement_id", "position"]

@@ -25,9 +25,18 @@ ENDED_STATUSES = frozenset({"closed", "sold", "failed", "paid", "settled", "defa
 DONE_STATUSES = frozenset({"settled", "failed", "withdrawn", "defaulted"})
 
 
-def check_settleable(status: str, already_settled: bool) -> Violation | None:
+# [C] A16: after a second failure the court may hand the lot to a creditor at the round-2 starting
+# price (以物抵债); that failed (or withdrawn sell-off) round is then settled without a sale.
+IN_KIND_STATUSES = frozenset({"failed", "withdrawn"})
+
+
+def check_settleable(status: str, already_settled: bool, in_kind: bool = False) -> Violation | None:
     if already_settled or status == "settled":
         return Violation("A25", "already_settled", "该拍次已结算，不得重复结算 / this round has already been settled")
+    if in_kind:
+        if status not in IN_KIND_STATUSES:
+            return Violation("C16", "not_in_kind", "以物抵债须在流拍之后 / in-kind settlement follows a failed round")
+        return None
     if status not in SETTLEABLE_STATUSES:
         return Violation("A25", "not_paid",
                          f"拍次状态为 {status}：只有买受人付清全部价款后才能结算 / only a round whose price is paid in full can be settled")
@@ -86,9 +95,13 @@ def tax_from_proceeds_allowed(transfer_tax_payer: str, borne_by: str) -> bool:
 
 
 def check_distribution(available: int, payouts: list[Payout], *, applicants: list[str], amount_owed: int,
-                       transfer_tax_payer: str) -> Violation | None:
-    """Validate a judge's allocation of `available` fen (the case account balance) to payees."""
-    if not payouts:
+                       transfer_tax_payer: str, in_kind_price: int = 0) -> Violation | None:
+    """Validate a judge's allocation of `available` fen (the case account balance) to payees.
+
+    With an in-kind settlement the creditor's claim is reduced by the price of the property taken.
+    """
+    amount_owed = max(amount_owed - in_kind_price, 0)
+    if not payouts and (in_kind_price == 0 or available > 0 and amount_owed > 0):
         return Violation("A25", "no_payouts", "须至少指定一名收款人 / at least one payee is required")
     total = 0
     rank_seen = -1

@@ -86,14 +86,16 @@ def case_outcome(case: EnforcementCase) -> dict:
             "settled_at": _iso(s.created_at) if s else None,
             "payouts": [{"kind": p.kind, "payee": p.payee, "amount": p.amount} for p in s.payouts.all()] if s else [],
         })
-    paid_total = sum(p["amount"] for r in out_rounds for p in r["payouts"])
+    money = [p for r in out_rounds for p in r["payouts"] if p["kind"] != "in_kind"]
+    paid_total = sum(p["amount"] for p in money)
     return {
         "case_number": case.case_number,
         "court": case.court.name,
         "court_code": case.court.code,
         "status": case.status,
         "amount_owed": case.amount_owed,
-        "paid_to_creditors": sum(p["amount"] for r in out_rounds for p in r["payouts"] if p["kind"] == "creditor"),
+        "paid_to_creditors": sum(p["amount"] for p in money if p["kind"] == "creditor"),
+        "satisfied_in_kind": sum(p["amount"] for r in out_rounds for p in r["payouts"] if p["kind"] == "in_kind"),
         "paid_total": paid_total,
         "rounds": out_rounds,
     }

@@ -155,7 +155,8 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
             raise NotFound("拍次不存在 / no such round")
         case = round.lot.case
         ensure_judge_of(judge, case)
-        violation = rules.check_settleable(round.status, Settlement.objects.filter(round=round).exists())
+        in_kind = _in_kind_for(round)
+        violation = rules.check_settleable(round.status, Settlement.objects.filter(round=round).exists(), in_kind=in_kind is not None)
         if violation:
             raise DomainError(violation.code, str(violation), status=409)
         EnforcementCase.objects.select_for_update().filter(pk=case.pk).first()
@@ -166,7 +167,7 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
         available = ledger.balance(case_acct) + forfeit_applied
         violation = rules.check_distribution(
             available, payouts, applicants=list(case.applicants or []), amount_owed=case.amount_owed,
-            transfer_tax_payer=round.lot.transfer_tax_payer,
+            transfer_tax_payer=round.lot.transfer_tax_payer, in_kind_price=in_kind.price if in_kind else 0,
         )
         if violation:
             raise DomainError(violation.code, str(violation))
@@ -176,23 +177,38 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
             debtor = "、".join(case.respondents or []) or "被执行人"
             rows.append(rules.Payout("debtor", debtor, remainder))
 
-        lines: list[Line] = []
-        if forfeit_applied:
-            lines.append(Line(ledger.forfeit_account(case), debit=forfeit_applied))
-            lines.append(Line(case_acct, credit=forfeit_applied))
-        lines.append(Line(case_acct, debit=available))
-        accounts = []
-        for pos, p in enumerate(rows, start=1):
-            acct = ledger.payee_account(case, f"r{round.pk}:{pos}:{p.kind}", f"{p.payee}（{case.case_number} {p.kind}）")
-            accounts.append(acct)
-            lines.append(Line(acct, credit=p.amount))
-        txn = ledger.post("settlement", lines, memo=f"结算 {case.case_number} 第{round.number}次", case=case, round=round,
-                          idempotency_key=f"settlement:round:{round.pk}", actor=judge)
+        txn = None
+        accounts: list = []
+        if available > 0:
+            lines: list[Line] = []
+            if forfeit_applied:
+                lines.append(Line(ledger.forfeit_account(case), debit=forfeit_applied))
+                lines.append(Line(case_acct, credit=forfeit_applied))
+            lines.append(Line(case_acct, debit=available))
+            for pos, p in enumerate(rows, start=1):
+                acct = ledger.payee_account(case, f"r{round.pk}:{pos}:{p.kind}", f"{p.payee}（{case.case_number} {p.kind}）")
+                accounts.append(acct)
+                lines.append(Line(acct, credit=p.amount))
+            txn = ledger.post("settlement", lines, memo=f"结算 {case.case_number} 第{round.number}次", case=case, round=round,
+                              idempotency_key=f"settlement:round:{round.pk}", actor=judge)
         settlement = Settlement.objects.create(round=round, case=case, judge=judge, available=available,
                                                distributed=available, ledger_transaction=txn, created_at=clock.now())
-        for pos, (p, acct) in enumerate(zip(rows, accounts), start=1):
-            Payout.objects.create(settlement=settlement, position=pos, kind=p.kind, payee=p.payee, amount=p.amount,
+        position = 0
+        if in_kind is not None:
+            position += 1
+            Payout.objects.create(settlement=settlement, position=position, kind=Payout.Kind.IN_KIND, payee=in_kind.creditor,
+                                  amount=in_kind.price, account=None)
+        for p, acct in zip(rows, accounts):
+            position += 1
+            Payout.objects.create(settlement=settlement, position=position, kind=p.kind, payee=p.payee, amount=p.amount,
                                   borne_by=p.borne_by, claim=p.claim, account=acct)
+        if in_kind is not None:
+            audit.record("round.settled_in_kind", round, actor=judge, data={
+                "settlement": settlement.pk, "creditor": in_kind.creditor, "price": in_kind.price, "available": available,
+                "payouts": [[p.kind, p.payee, p.amount] for p in rows]})
+            _maybe_settle_case(case, judge)
+            enqueue_outcome(case, round)
+            return SettleResult(settlement, remainder)
         round.status = Round.Status.SETTLED
         round.seq += 1
         round.save(update_fields=["status", "seq"])
@@ -218,11 +234,20 @@ def _publish(round_id: int, status: str, seq: int, ends_at) -> None:
     publish_status(round_id, status, seq, ends_at)
 
 
+def _in_kind_for(round: Round):
+    """The in-kind settlement ([C] A16) that hands this round's lot to a creditor, if this round is its round."""
+    try:
+        from bidding.models import InKindSettlement
+    except ImportError:  # pragma: no cover - bidding always ships it
+        return None
+    return InKindSettlement.objects.filter(lot_id=round.lot_id, round_id=round.pk).first()
+
+
 def _maybe_settle_case(case: EnforcementCase, actor) -> None:
     rounds = Round.objects.filter(lot__case=case)
     if rounds.exclude(status__in=rules.DONE_STATUSES).exists():
         return
-    if not rounds.filter(status=Round.Status.SETTLED).exists():
+    if not Settlement.objects.filter(case=case).exists():
         return
     if case.status == EnforcementCase.Status.OPEN:
         EnforcementCase.objects.filter(pk=case.pk).update(status=EnforcementCase.Status.SETTLED)

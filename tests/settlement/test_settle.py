@@ -109,7 +109,7 @@ def test_settling_an_unsold_or_unpaid_round_is_refused(sold_round, judge, as_use
     ([{"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": 100}, {"kind": "cost", "payee": "执行费", "amount": 100}], "payment_order"),
     ([{"kind": "tax", "payee": "税务局", "amount": 100, "borne_by": "buyer"}], "tax_not_from_proceeds"),
     ([{"kind": "tax", "payee": "税务局", "amount": 100}], "tax_borne_by"),
-    ([], "invalid"),
+    ([], "no_payouts"),
 ])
 def test_bad_payouts_are_refused_with_the_contract_error(paid_round, judge, as_user, payouts, code):
     before = money_snapshot()
