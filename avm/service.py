@@ -285,8 +285,11 @@ def price_from(table: SaleTable, facts: Facts) -> tuple[AvmQuote | None, str]:
             if facts.kind and np.count_nonzero(cat.kind == facts.kind) >= rules.MIN_COMPARABLES_ANY_CITY:
                 pool_mask = cat.kind == facts.kind
         else:
-            return None, (f"only {np.count_nonzero(same_city)} comparable sales of this category in {facts.city} "
-                          f"(at least {rules.MIN_COMPARABLES} needed)")
+            reason = (f"only {np.count_nonzero(same_city)} comparable sales of this category in {facts.city} "
+                      f"(at least {rules.MIN_COMPARABLES} needed)")
+            if rules.may_fall_back_to_any_city(facts.category):
+                reason += f" and {len(cat)} in all cities (at least {rules.MIN_COMPARABLES_ANY_CITY} needed)"
+            return None, reason
     pool = cat.take(pool_mask)
     n = len(pool)
     if facts.size > pool.size.max() * rules.SIZE_EXTRAPOLATION or facts.size < pool.size.min() / rules.SIZE_EXTRAPOLATION:
