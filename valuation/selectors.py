@@ -102,7 +102,7 @@ def valuer_inquiry_dict(i: Inquiry) -> dict[str, Any]:
         **inquiry_dict(i), "valuation": i.valuation_id, "method": i.valuation.method,
         "open": i.status == Inquiry.Status.PENDING and i.deadline is not None and now <= i.deadline and i.valuation.status == "open",
         "seconds_left": max(0, int((i.deadline - now).total_seconds())) if i.deadline and i.status == Inquiry.Status.PENDING else 0,
-        "lot": {"id": lot.pk, "title": lot.title, "category": lot.category, "location": lot.location, "city": lot.city,
+        "lot": {"id": lot.pk, "title": lot.title, "category": lot.category, "category_label": lot.get_category_display(), "location": lot.location, "city": lot.city,
                 "size": str(lot.size) if lot.size is not None else None, "size_unit": lot.size_unit, "year_built": lot.year_built,
                 "description": lot.description, "court": lot.case.court.name, "case_number": lot.case.case_number},
         "my_quote": {"price": q.price, "valid_until": _iso(q.valid_until), "submitted_at": _iso(q.submitted_at)} if q else None,
