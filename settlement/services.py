@@ -7,6 +7,7 @@ only on commit.
 import hashlib
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -294,7 +295,9 @@ def backoff(attempts: int) -> timedelta:
 
 def _send(url: str, msg: OutboxMessage, now: datetime) -> tuple[int | None, str]:
     body = msg.body.encode("utf-8")
-    ts = int(now.timestamp())
+    # Transport time, not domain time: the receiver checks the timestamp against its own wall clock,
+    # so it must stay real even when the test/demo clock has been advanced.
+    ts = int(time.time())
     req = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json; charset=utf-8",
         signing.HEADER: signing.header_value(settings.CASE_SYSTEM_WEBHOOK_SECRET, ts, body),
