@@ -102,9 +102,10 @@ def open_selloff(source: Round, now: datetime) -> Round:
 
 def follow_up(round_id: int, now: datetime) -> tuple[str, int] | None:
     with transaction.atomic():
-        src = (Round.objects.select_for_update(skip_locked=True, of=("self",)).select_related("lot")
-               .filter(pk=round_id, next_round__isnull=True).first())
-        if src is None or InKindSettlement.objects.filter(lot_id=src.lot_id).exists():
+        src = Round.objects.select_for_update(skip_locked=True, of=("self",)).select_related("lot").filter(pk=round_id).first()
+        if src is None or Round.objects.filter(previous_id=src.pk).exists():
+            return None
+        if InKindSettlement.objects.filter(lot_id=src.lot_id).exists():
             return None
         if Round.objects.filter(lot_id=src.lot_id, number__gt=src.number).exists():
             return None  # the judge already made the next round

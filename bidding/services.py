@@ -320,7 +320,7 @@ def settle_in_kind(judge, round_id: int, *, creditor: str) -> InKindSettlement:
     if not creditor or len(creditor) > 200:
         raise DomainError("invalid", "须写明接受抵债的申请执行人 / name the creditor who accepts the property", field="creditor")
     with transaction.atomic():
-        rnd = Round.objects.select_for_update().select_related("lot__case__court", "previous").filter(pk=round_id).first()
+        rnd = Round.objects.select_for_update(of=("self",)).select_related("lot__case__court", "previous").filter(pk=round_id).first()
         if rnd is None:
             raise NotFound("拍卖轮次不存在 / no such round")
         ensure_judge_of(judge, rnd.lot.case.court)
