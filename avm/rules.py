@@ -31,6 +31,9 @@ LOOKBACK = timedelta(days=5 * 365)
 # held fixed) needs enough sales spread over enough time, else no time adjustment is made (trend 0).
 MIN_INDEX_SALES = 30
 MIN_INDEX_SPAN = timedelta(days=180)
+# At most this many recent sales of the category (besides all of the lot's city) are read for the index:
+# enough for a stable trend, and a quote stays fast however many sales the platform accumulates.
+MAX_INDEX_SALES = 20000
 # A fitted trend beyond ±40 % a year is noise in this market, not a market: it is clipped.
 MAX_ANNUAL_TREND = 0.40
 

@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import KFold
 
@@ -169,8 +170,8 @@ class SaleTable:
         )
 
     @classmethod
-    def load(cls, **filters) -> SaleTable:
-        qs = PastSale.objects.filter(voided_at__isnull=True, size__isnull=False, **filters).order_by("sold_at", "id")
+    def load(cls, *conditions, **filters) -> SaleTable:
+        qs = PastSale.objects.filter(*conditions, voided_at__isnull=True, size__isnull=False, **filters).order_by("sold_at", "id")
         return cls.from_rows(list(qs.values_list(*cls.FIELDS)))
 
     def take(self, mask: np.ndarray) -> SaleTable:
@@ -365,6 +366,17 @@ def price_from(table: SaleTable, facts: Facts) -> tuple[AvmQuote | None, str]:
 # Public interface
 
 
+def _candidates(facts: Facts) -> SaleTable:
+    """Every sale of the lot's city, plus the most recent sales of the category for the index (rules.MAX_INDEX_SALES)."""
+    base = PastSale.objects.filter(category=facts.category, sold_at__lt=facts.at, sold_at__gte=facts.at - rules.LOOKBACK,
+                                   voided_at__isnull=True, size__isnull=False)
+    if facts.size_unit is not None:
+        base = base.filter(size_unit=facts.size_unit)
+    recent = base.order_by("-sold_at", "-id").values("pk")[: rules.MAX_INDEX_SALES]
+    return SaleTable.load(Q(city=facts.city) | Q(pk__in=recent), category=facts.category, sold_at__lt=facts.at,
+                          sold_at__gte=facts.at - rules.LOOKBACK)
+
+
 def quote_facts(*, category: str, city: str, size, year_built: int | None, at: datetime | None = None,
                 kind: str = "", size_unit: str | None = None) -> AvmQuote | None:
     """Price a property from its facts; None when the model abstains (too few comparables, avm/rules.py).
@@ -372,8 +384,7 @@ def quote_facts(*, category: str, city: str, size, year_built: int | None, at: d
     Raises DomainError(code="invalid") on bad input (unknown category, size not positive, bad year).
     """
     facts = check_facts(category=category, city=city, size=size, year_built=year_built, at=at, kind=kind, size_unit=size_unit)
-    table = SaleTable.load(category=facts.category, sold_at__lt=facts.at, sold_at__gte=facts.at - rules.LOOKBACK)
-    quote, reason = price_from(table, facts)
+    quote, reason = price_from(_candidates(facts), facts)
     if quote is None:
         logger.info("avm abstains on %s %s %s: %s", facts.category, facts.city, facts.size_text, reason)
     return quote
@@ -383,8 +394,7 @@ def abstention_reason(*, category: str, city: str, size, year_built: int | None,
                       kind: str = "", size_unit: str | None = None) -> str:
     """Why `quote_facts` with these facts abstains ("" when it prices)."""
     facts = check_facts(category=category, city=city, size=size, year_built=year_built, at=at, kind=kind, size_unit=size_unit)
-    table = SaleTable.load(category=facts.category, sold_at__lt=facts.at, sold_at__gte=facts.at - rules.LOOKBACK)
-    return price_from(table, facts)[1]
+    return price_from(_candidates(facts), facts)[1]
 
 
 def lot_facts(lot: Lot) -> dict | None:

@@ -44,11 +44,12 @@ def test_returns_the_comparables_it_used_same_category_and_city(demo_sales):
 
 
 def test_abstains_with_fewer_than_the_minimum_comparables(make_sales):
-    make_sales(rules.MIN_COMPARABLES - 1)
+    # The documented minimum (avm/rules.py, docs/avm.md): 8 sales of the category in the city.
+    make_sales(7)
     assert quote_facts(category="real_estate", city="无锡", size=100, year_built=2010) is None
     make_sales(1)
     q = quote_facts(category="real_estate", city="无锡", size=100, year_built=2010)
-    assert q is not None and q.n == rules.MIN_COMPARABLES
+    assert q is not None and q.n == 8
 
 
 def test_real_estate_never_borrows_another_citys_sales(make_sales):
@@ -57,9 +58,11 @@ def test_real_estate_never_borrows_another_citys_sales(make_sales):
 
 
 def test_vehicles_fall_back_to_all_cities_when_the_city_has_too_few(make_sales):
-    make_sales(rules.MIN_COMPARABLES_ANY_CITY, city="上海", category="vehicle", kind="car", price_per_m2=1000, size=Decimal("20"), size_unit="万元")
+    make_sales(14, city="上海", category="vehicle", kind="car", price_per_m2=1000, size=Decimal("20"), size_unit="万元")
+    assert quote_facts(category="vehicle", city="无锡", size=20, year_built=2010, size_unit="万元") is None
+    make_sales(1, city="南京", category="vehicle", kind="car", price_per_m2=1000, size=Decimal("20"), size_unit="万元")
     q = quote_facts(category="vehicle", city="无锡", size=20, year_built=2010, size_unit="万元")
-    assert q is not None and q.pool == "any_city"
+    assert q is not None and q.pool == "any_city" and q.n == 15
 
 
 def test_sales_after_the_quote_time_are_never_used(make_sales):
@@ -130,3 +133,11 @@ def test_abstains_on_a_kind_it_has_never_seen_sold(make_sales):
     make_sales(20)  # apartments only
     assert quote_facts(category="real_estate", city="无锡", size=100, year_built=2010, kind="land") is None
     assert quote_facts(category="real_estate", city="无锡", size=100, year_built=2010, kind="apartment") is not None
+
+
+def test_the_lots_city_is_read_whole_however_many_sales_the_category_has(make_sales, monkeypatch):
+    monkeypatch.setattr(rules, "MAX_INDEX_SALES", 5)
+    make_sales(10, city="无锡")
+    make_sales(30, city="上海", price_per_m2=60000)
+    q = quote_facts(category="real_estate", city="无锡", size=100, year_built=2010)
+    assert q.n == 10 and q.details["index_sales"] <= 15

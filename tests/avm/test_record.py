@@ -71,3 +71,38 @@ def test_a_defaulted_sale_is_voided_and_no_longer_priced_from(sold_round):
     from avm.service import SaleTable
 
     assert len(SaleTable.load()) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_ticks_at_once_record_a_sale_once(enforcement_case):
+    import threading
+
+    from django.db import connection
+
+    from lots.models import Lot, Round
+
+    now = clock.now()
+    lot = Lot.objects.create(case=enforcement_case, title="无锡市梁溪区某小区住宅", category="real_estate", city="无锡", size=Decimal("80"), created_at=now)
+    rnd = Round.objects.create(lot=lot, number=1, status=Round.Status.SOLD, starting_price=1_000_000_00, deposit=100_000_00, increment=1_000_00,
+                               starts_at=now - timedelta(days=1), ends_at=now - timedelta(minutes=1), scheduled_ends_at=now - timedelta(minutes=1),
+                               closed_at=now - timedelta(minutes=1), sold_price=1_050_000_00, created_at=now - timedelta(days=40))
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(record_platform_sale(rnd))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert PastSale.objects.filter(round=rnd).count() == 1
+    assert {s.pk for s in results} == {PastSale.objects.get(round=rnd).pk}
