@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import urllib.error
 import urllib.request
@@ -189,6 +190,11 @@ def send_notification_email(notification_id: int) -> bool:
         note.emailed_at = clock.now()
         note.save(update_fields=["email_attempts", "emailed_at"])
     return True
+
+
+def mark_notifications_read(user) -> int:
+    """The user has seen their notices (the parties' page)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
 
 
 def _notify_parties(valuation: Valuation, kind: str, subject: str, body: str) -> None:
@@ -419,15 +425,13 @@ def http_payload(inquiry: Inquiry, base_url: str = "") -> bytes:
 
 def dispatch_http(inquiry_id: int) -> bool:
     """POST the lot facts to an HTTP provider, signed with HMAC-SHA256 (header X-Signature). Retried by the clock."""
-    from django.conf import settings
-
     with transaction.atomic():
         inquiry = Inquiry.objects.select_for_update(skip_locked=True).select_related("organisation", "valuation__lot__case__court").filter(
             pk=inquiry_id, status=IStatus.PENDING, dispatched_at__isnull=True, organisation__provider=Provider.HTTP).first()
         if inquiry is None:
             return False
         org = inquiry.organisation
-        body = http_payload(inquiry, getattr(settings, "SITE_URL", ""))
+        body = http_payload(inquiry, os.environ.get("SITE_URL", ""))  # the public base URL the provider calls back
         req = urllib.request.Request(org.endpoint, data=body, method="POST", headers={
             "Content-Type": "application/json", "X-Signature": sign(org.secret, body), "X-Inquiry": str(inquiry.pk)})
         inquiry.dispatch_attempts += 1
@@ -606,8 +610,9 @@ def _fail(valuation: Valuation, reason: str, *, actor=None) -> Valuation | None:
     valuation.failure_reason = reason[:300]
     valuation.ended_at = now
     valuation.save(update_fields=["status", "failure_reason", "ended_at"])
-    valuation.inquiries.filter(status__in=[IStatus.PENDING, IStatus.QUEUED]).update(status=IStatus.CANCELLED)
-    audit.record("valuation.failed", valuation, actor=actor, data={"reason": reason})
+    cancelled = list(valuation.inquiries.filter(status__in=[IStatus.PENDING, IStatus.QUEUED]).values_list("pk", flat=True))
+    valuation.inquiries.filter(pk__in=cancelled).update(status=IStatus.CANCELLED)
+    audit.record("valuation.failed", valuation, actor=actor, data={"reason": reason, "inquiries_cancelled": cancelled})
     nxt = _fall_through(valuation)
     _notify_parties(valuation, "failed", f"估价未成：{valuation.lot.title}",
                     f"{_describe(valuation)} 未成（{reason}）。" + (f"已转入{nxt.get_method_display()}。" if nxt else "请等待法院决定。"))

@@ -222,6 +222,7 @@ def party_home(request: HttpRequest) -> HttpResponse:
                      "objection_until": v.delivered_at + rules.OBJECTION_WINDOW if v.delivered_at else None,
                      "can_offer": v.method == "negotiated" and v.status == "open" and not offered and v.deadline and now <= v.deadline})
     notes = list(selectors.notifications_of(request.user))
+    services.mark_notifications_read(request.user)
     return render(request, "valuation/party.html", {
         "cases": selectors.party_cases(request.user), "rows": rows, "notifications": notes, "grounds": Objection.Ground.choices,
     })
