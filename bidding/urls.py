@@ -1,3 +1,9 @@
 """Page routes of bidding."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from bidding import views
+
+urlpatterns: list = [
+    path("rounds/<int:round_id>/live/", views.live, name="bidding-live"),
+]

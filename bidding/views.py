@@ -1,0 +1,43 @@
+"""The live bid page (server-rendered; live.js keeps it current over the websocket)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from bidding import selectors
+from lots.models import Round
+
+
+def refusal_messages() -> dict[str, str]:
+    """Clear Chinese messages for every refusal code of the contract (translated for English users)."""
+    return {
+        "too_low": _("出价过低：请不低于下一口可出价金额（首次出价不低于起拍价）。"),
+        "not_on_increment": _("出价须为起拍价或当前价加上加价幅度的整数倍。"),
+        "not_registered": _("您尚未报名或保证金尚未冻结，不能出价。"),
+        "not_open": _("竞价尚未开始或已中止，暂不能出价。"),
+        "closed": _("竞价已结束，不能再出价。"),
+        "barred": _("您不具备本标的的竞买资格（如悔拍人、工作人员或被执行人）。"),
+        "rate_limited": _("出价过于频繁，请稍候再试。"),
+        "invalid": _("出价无效，请检查金额后重试。"),
+    }
+
+
+def ui_text() -> dict:
+    return {
+        "status": {"draft": _("草稿"), "announced": _("公告中"), "open": _("竞价中"), "closed": _("已结束"), "sold": _("已成交"),
+                   "failed": _("流拍"), "suspended": _("中止"), "withdrawn": _("撤回"), "paid": _("已付款"), "settled": _("已结算"),
+                   "defaulted": _("悔拍")},
+        "connecting": _("正在连接…"), "live": _("实时连接中"), "reconnecting": _("连接已断开，正在重新连接…"),
+        "accepted": _("出价成功"), "proxySet": _("代理出价已设置"), "toStart": _("距开始"), "toEnd": _("距结束"), "ended": _("已结束"),
+        "days": _("天"), "noBids": _("（起拍价，尚无出价）"), "price": _("出价"), "badAmount": _("请输入正确的金额（元，最多两位小数）"),
+        "extendedTo": _("结束时间已延长至"), "proxy": _("代理"), "priority": _("优先"), "youLead": _("您目前领先"),
+    }
+
+
+def live(request: HttpRequest, round_id: int) -> HttpResponse:
+    rnd = get_object_or_404(Round.objects.select_related("lot__case__court"), pk=round_id)
+    snapshot = selectors.snapshot(round_id, request.user)
+    return render(request, "bidding/live.html", {
+        "round": rnd, "lot": rnd.lot, "snapshot": snapshot, "you": snapshot["you"],
+        "messages_by_code": refusal_messages(), "ui_text": ui_text(),
+    })
