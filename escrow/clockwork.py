@@ -5,7 +5,9 @@ every provider call is preceded by a look-up of what the provider already did.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.db.models import Q
 
 from bidding.models import Registration
 from escrow import rules, services
@@ -15,6 +17,7 @@ from lots.models import Round
 logger = logging.getLogger("escrow.clockwork")
 
 BATCH = 200
+RECHECK_EVERY = timedelta(minutes=5)  # a pending payment is asked about at most this often (webhooks come first)
 
 
 def tick(now: datetime) -> dict:
@@ -31,6 +34,9 @@ def _recheck_pending(now: datetime, report: dict) -> None:
     """Pending deposits: ask the provider (a lost webhook or a crash must not lose a payment)."""
     pending = (Deposit.objects.select_related("registration__round")
                .filter(registration__status=Registration.Status.PENDING, payment_intent_id__isnull=False)
+               .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=now - RECHECK_EVERY)
+                       | Q(registration__round__status__in=list(rules.FINISHED_STATUSES | {"withdrawn"}))
+                       | Q(registration__round__ends_at__lte=now))
                .order_by("pk")[:BATCH])
     for d in pending:
         rnd = d.registration.round

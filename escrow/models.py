@@ -73,6 +73,7 @@ class Deposit(models.Model):
     payment_intent_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     client_secret = models.CharField(max_length=200, blank=True)
     provider_status = models.CharField(max_length=40, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)  # last time we asked the provider
     held_at = models.DateTimeField(null=True, blank=True)
     release_due_at = models.DateTimeField(null=True, blank=True)  # A23: close + 24 h
     refund_id = models.CharField(max_length=100, null=True, blank=True, unique=True)

@@ -82,7 +82,7 @@ def ensure_payment(deposit: Deposit, actor=None) -> Deposit:
         reg = d.registration
         gw = get_gateway(d.provider)
         payment = gw.create_payment(
-            d.amount, idempotency_key=f"deposit:reg:{reg.pk}",
+            d.amount, idempotency_key=f"deposit:reg:{reg.pk}:{int(d.created_at.timestamp())}",
             metadata={"kind": "deposit", "registration": str(reg.pk), "round": str(reg.round_id),
                       "case": reg.round.lot.case.case_number},
         )
@@ -194,9 +194,9 @@ def apply_deposit_state(deposit_id: int, payment: Payment, refunds: list[Refund]
         d = Deposit.objects.select_for_update().get(pk=deposit_id)
         reg = Registration.objects.select_for_update().select_related("round__lot__case").get(pk=d.registration_id)
         outcome = "unchanged"
-        if d.provider_status != payment.status:
-            d.provider_status = payment.status
-            d.save(update_fields=["provider_status"])
+        d.provider_status = payment.status
+        d.checked_at = clock.now()
+        d.save(update_fields=["provider_status", "checked_at"])
         if payment.status == "succeeded" and reg.status in {Status.PENDING, Status.CANCELLED}:
             if payment.amount != d.amount:
                 logger.error("deposit %s: provider amount %s differs from %s", d.pk, payment.amount, d.amount)
@@ -287,7 +287,7 @@ def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> str:
             # A previous attempt may have refunded and crashed before writing: look before refunding again.
             refunds = [r for r in gw.list_refunds(d.payment_intent_id) if r.status in {"succeeded", "pending"}]
             if not refunds:
-                refunds = [gw.refund(d.payment_intent_id, d.amount, idempotency_key=f"release:reg:{reg.pk}",
+                refunds = [gw.refund(d.payment_intent_id, d.amount, idempotency_key=f"release:reg:{reg.pk}:{int(d.created_at.timestamp())}",
                                      metadata={"kind": "deposit_release", "registration": str(reg.pk), "round": str(reg.round_id)})]
             refund = refunds[0]
             d.attempts += 1
@@ -305,6 +305,22 @@ def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> str:
         Deposit.objects.filter(pk=deposit.pk).update(last_error=e.message[:500])
         logger.warning("release of deposit %s failed: %s", deposit.pk, e.message)
         return "error"
+
+
+def release_round_deposits(round_id: int, *, reason: str = "", actor=None) -> int:
+    """Release at once every held deposit the round no longer needs (A28: on withdrawal; also after the close).
+
+    The clock does the same on each tick; callers (e.g. the withdraw service) may call this on commit to act at once.
+    """
+    rnd = Round.objects.get(pk=round_id)
+    now = clock.now()
+    done = 0
+    for d in Deposit.objects.filter(registration__round=rnd, registration__status=Status.HELD).select_related("registration"):
+        what = rules.deposit_disposition(rnd.status, rnd.leader_id == d.registration_id, rnd.suspended_at, now,
+                                         has_leader=rnd.leader_id is not None)
+        if what == "release" and release_deposit(d, reason=reason or f"round {rnd.status}", actor=actor) == "released":
+            done += 1
+    return done
 
 
 def apply_winner_deposit(reg: Registration, actor=None) -> bool:
