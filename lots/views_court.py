@@ -138,8 +138,10 @@ def _workbench_context(request: HttpRequest, lot: Lot, round_form=None, violatio
     now = clock.now()
     checks = {r.pk: services.publication_violations(r, now) for r in rounds if r.status == Round.Status.DRAFT}
     media = [{"media": m, "url": media_store.url_for(m) if m.status == m.Status.READY else None} for m in lot.media.order_by("position", "id")]
+    last = rounds[-1] if rounds else None
+    can_add_round = last is None or last.status in {Round.Status.FAILED, Round.Status.DEFAULTED}
     return {
-        "lot": lot, "case": lot.case, "rounds": rounds, "checks": checks, "media": media,
+        "lot": lot, "case": lot.case, "rounds": rounds, "checks": checks, "media": media, "can_add_round": can_add_round,
         "round_form": round_form or RoundForm(initial=_round_form_initial(lot)), "reason_form": ReasonForm(),
         "violations": violations or [], "now": now, "priority_holders": lot.priority_holders.all(),
     }
