@@ -224,7 +224,8 @@ def _price_violations(lot: Lot, number: int, previous: Round | None, *, starting
         found.append(rules.check_starting_price(starting_price, lot.reference_price, number))
     elif previous is not None:
         found.append(rules.check_reauction_price(starting_price, previous.starting_price))
-        if previous.closed_at:
+        if previous.status == Status.FAILED and previous.closed_at:
+            # A26: after a failed round (流拍) the re-auction opens within 30 days; a re-auction after a default (A24) is not bound by it.
             found.append(rules.check_reauction_timing(previous.closed_at, starts_at))
     return [v for v in found if v]
 

@@ -237,3 +237,28 @@ def test_every_violation_is_reported_at_once(judge_client, enforcement_case):
         ("A13", "missing_occupancy"), ("A14", "missing_photos"),
     }
     assert_still_draft(rnd)
+
+
+def test_a26_reauction_must_open_within_30_days_of_the_failure(judge_client, lot):
+    first = failed_first_round(lot)  # failed one day ago
+    start = first.starting_price * 80 // 100
+    late = raw_round(lot, number=2, previous=first, starting_price=start, deposit=start // 10, notice=timedelta(days=29, hours=1))
+    refused(publish(judge_client, late), "reauction_too_late", "A26")
+    assert_still_draft(late)
+
+
+def test_set_reference_price_records_the_valuation(lot, judge):
+    from lots import services
+    from lots.models import Lot
+
+    fixed, valid = clock.now(), clock.now() + timedelta(days=365)
+    services.set_reference_price(lot, amount=5_000_000_00, source="网络询价（3家平台结果平均值）", fixed_at=fixed, valid_until=valid, actor=judge)
+    stored = Lot.objects.get(pk=lot.pk)
+    assert (stored.reference_price, stored.reference_price_source, stored.reference_price_valid_until) == (5_000_000_00, "网络询价（3家平台结果平均值）", valid)
+    assert AuditRecord.objects.filter(action="lot.reference_price_set", object_id=str(lot.pk)).exists()
+    from auction_site.errors import DomainError
+
+    for bad in (0, -1, 1.5, "100"):
+        with pytest.raises(DomainError):
+            services.set_reference_price(lot, amount=bad, source="x", fixed_at=fixed, valid_until=valid)
+    assert Lot.objects.get(pk=lot.pk).reference_price == 5_000_000_00
