@@ -127,6 +127,8 @@ def check_facts(*, category, city, size, year_built, at: datetime | None, kind: 
     if not dsize.is_finite() or dsize <= 0 or dsize > rules.MAX_SIZE:
         raise DomainError("invalid", "面积/数量必须为正数 / size must be a positive number", field="size")
     at = at or clock.now()
+    if at.tzinfo is None:
+        raise DomainError("invalid", "估价时点须带时区 / at must be a timezone-aware datetime", field="at")
     if year_built is not None:
         if isinstance(year_built, bool) or not isinstance(year_built, int) or not rules.MIN_YEAR_BUILT <= year_built <= at.year + 1:
             raise DomainError("invalid", f"建成/出厂年份无效 / year_built must be a year between {rules.MIN_YEAR_BUILT} and {at.year + 1}", field="year_built")

@@ -1,6 +1,6 @@
 """The built-in valuation model prices from comparable past sales, and abstains without enough of them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -101,7 +101,7 @@ def test_equity_has_too_few_sales_in_the_demo_market(demo_sales):
 
 @pytest.mark.parametrize("bad", [
     dict(size=-5), dict(size=0), dict(size="abc"), dict(size=None), dict(size=float("nan")),
-    dict(category="spaceship"), dict(city=""), dict(year_built=3000), dict(year_built="2010"),
+    dict(category="spaceship"), dict(city=""), dict(year_built=3000), dict(year_built="2010"), dict(at=datetime(2026, 1, 1)),
 ])
 def test_bad_input_is_refused_with_a_clear_error(db, bad):
     facts = dict(category="real_estate", city="苏州", size=Decimal("90"), year_built=2012) | bad
