@@ -1,7 +1,6 @@
 """Pages of settlement: the court's dashboard (+ CSV), the judge's settlement page, the public result."""
 
 import csv
-import json
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -9,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from auction_site.errors import DomainError
@@ -133,8 +133,10 @@ def round_result(request: HttpRequest, pk: int) -> HttpResponse:
     if round is None:
         raise Http404
     result = selectors.round_result(round)
+    for b in result["bids"]:
+        b["at_local"] = parse_datetime(b["at"]) if b["at"] else None
     chart = {"labels": [b["seq"] for b in result["bids"]], "amounts_yuan": [b["amount"] / 100 for b in result["bids"]],
              "codes": [b["code"] for b in result["bids"]]}
     return render(request, "settlement/round_result.html", {
-        "round": round, "r": result, "chart_json": json.loads(json.dumps(chart)),
+        "round": round, "r": result, "chart_json": chart,
     })
