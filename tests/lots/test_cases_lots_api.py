@@ -164,3 +164,20 @@ def test_unknown_ids_are_404(judge_client, api_client):
     assert judge_client.post("/api/v1/rounds/999999/publish/", {}, format="json").status_code == 404
     assert api_client.get("/api/v1/rounds/999999/").json()["error"]["code"] == "not_found"
     assert judge_client.get("/api/v1/cases/999999/").status_code == 404
+
+
+def test_huge_body_is_refused(judge_client, enforcement_case):
+    body = lot_payload(enforcement_case.pk, description="字" * (3 * 1024 * 1024))
+    resp = judge_client.post("/api/v1/lots/", body, format="json")
+    assert resp.status_code in (400, 413)
+    assert "error" in resp.json()
+    assert not Lot.objects.exists()
+
+
+def test_lot_cannot_move_to_another_case(judge_client, lot, court):
+    other = EnforcementCase.objects.create(court=court, case_number="(2025)苏05执2号", applicants=["a"], respondents=["b"], amount_owed=1,
+                                           created_at=lot.created_at)
+    resp = judge_client.patch(f"/api/v1/lots/{lot.pk}/", {"case": other.pk}, format="json")
+    assert resp.status_code == 400
+    lot.refresh_from_db()
+    assert lot.case_id != other.pk

@@ -126,3 +126,41 @@ def draft_round_factory(enforcement_case, judge):
                                      starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement="公告")
 
     return make
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clocks_at_once_open_a_round_once(enforcement_case, judge, advance_clock):
+    import threading
+
+    from django.db import connection
+    from django.utils.dateparse import parse_datetime
+
+    from lots import services
+    from tests.lots.conftest import add_photo, make_lot, round_payload
+
+    lot = make_lot(enforcement_case)
+    add_photo(lot)
+    p = round_payload()
+    rnd = services.create_round(judge, lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"],
+                                starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement="公告")
+    services.publish_round(judge, rnd.pk)
+    advance_clock(days=32)
+    now = clock.now()
+    results, barrier = [], threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(clockwork.tick(now))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(r.get("opened", [])) for r in results) == [0, 1]
+    rnd.refresh_from_db()
+    assert rnd.status == "open" and rnd.seq == 2
+    assert AuditRecord.objects.filter(action="round.open", object_id=str(rnd.pk)).count() == 1
