@@ -82,12 +82,13 @@ def post(kind: str, lines: list[Line], *, memo: str = "", idempotency_key: str |
          case=None, round=None, external_ref: str = "", reverses: LedgerTransaction | None = None,
          actor=None) -> LedgerTransaction:
     """Post one balanced transaction. With an idempotency key already used, returns the earlier one."""
+    for ln in lines:
+        # Integer fen only: no floats, strings, None or booleans anywhere near money.
+        if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in (ln.debit, ln.credit)):
+            raise DomainError("invalid_amount", "分录金额必须为非负整数分 / entry amounts are non-negative integer fen")
     lines = [ln for ln in lines if ln.signed != 0]
     if not lines:
         raise DomainError("empty_transaction", "交易没有分录 / no entries")
-    for ln in lines:
-        if ln.debit < 0 or ln.credit < 0 or not isinstance(ln.debit, int) or not isinstance(ln.credit, int):
-            raise DomainError("invalid_amount", "分录金额必须为非负整数分 / entry amounts are non-negative integer fen")
     total = sum(ln.signed for ln in lines)
     if total != 0:
         raise UnbalancedTransaction(total)

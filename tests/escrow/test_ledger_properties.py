@@ -111,3 +111,11 @@ def test_any_sequence_keeps_the_ledger_balanced_and_nonnegative(steps, round_fac
             raise Rollback
     except Rollback:
         pass
+
+
+@pytest.mark.parametrize("amount", [1.5, "100", None, -1])
+def test_ledger_refuses_anything_but_non_negative_integer_fen(amount, enforcement_case):
+    cash, case = ledger.provider_cash_account(), ledger.case_account(enforcement_case)
+    with pytest.raises(DomainError):
+        ledger.post("x", [ledger.Line(cash, debit=amount), ledger.Line(case, credit=amount)])
+    assert LedgerEntry.objects.count() == 0
