@@ -165,3 +165,14 @@ def test_round_settled_writes_audit_and_case_stays_open_while_another_round_is_l
     assert AuditRecord.objects.filter(action="round.settled", object_id=str(paid_round.pk)).exists()
     paid_round.refresh_from_db()
     assert paid_round.seq == 1
+
+
+def test_openapi_schema_documents_settlement_calls(api_client):
+    import yaml
+
+    schema = yaml.safe_load(api_client.get("/api/schema/").content)
+    for path in ["/api/v1/rounds/{id}/settle/", "/api/v1/rounds/{id}/result/", "/api/v1/rounds/{id}/documents/",
+                 "/api/v1/cases/{id}/outcome/"]:
+        assert path in schema["paths"], path
+    payout = schema["components"]["schemas"]["PayoutRequest"]["properties"]
+    assert payout["amount"]["type"] == "integer"
