@@ -26,6 +26,7 @@ publication raises ``RulesViolated`` carrying every violation (the API returns t
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -39,6 +40,7 @@ from lots import rules
 from lots.models import CaseParty, Court, EnforcementCase, Lot, Media, PriorityHolder, Round
 
 Status = Round.Status
+logger = logging.getLogger("lots.services")
 
 
 class RulesViolated(DomainError):
@@ -396,7 +398,19 @@ def withdraw_round(judge, round_id: int, *, reason: str) -> Round:
             raise Conflict("not_withdrawable", "该拍卖已结束，不能撤回 / the round has ended and cannot be withdrawn")
         rnd.withdrawn_at = clock.now()
         change_round_status(rnd, Status.WITHDRAWN, actor=judge, reason=reason, extra_fields=["withdrawn_at"])
+        round_id = rnd.pk
+        transaction.on_commit(lambda: _release_deposits_now(round_id, reason, judge))
     return rnd
+
+
+def _release_deposits_now(round_id: int, reason: str, actor) -> None:
+    """A28: deposits are released at once on withdrawal. Best effort here; the escrow clock retries anything left."""
+    try:
+        from escrow.services import release_round_deposits
+
+        release_round_deposits(round_id, reason=f"撤回拍卖：{reason}", actor=actor)
+    except Exception:  # the escrow clock releases on its next tick
+        logger.warning("immediate deposit release for withdrawn round %s failed; the clock will retry", round_id, exc_info=True)
 
 
 def open_due_rounds(now: datetime) -> list[int]:

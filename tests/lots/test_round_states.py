@@ -164,3 +164,18 @@ def test_two_clocks_at_once_open_a_round_once(enforcement_case, judge, advance_c
     rnd.refresh_from_db()
     assert rnd.status == "open" and rnd.seq == 2
     assert AuditRecord.objects.filter(action="round.open", object_id=str(rnd.pk)).count() == 1
+
+
+def test_withdrawal_releases_held_deposits_at_once(judge_client, as_user, bidder_factory, announced_round, django_capture_on_commit_callbacks):
+    """A28: on withdrawal deposits are released at once, without waiting for the escrow clock."""
+    from bidding.models import Registration
+    from tests.escrow.conftest import flush_provider, register_and_pay
+
+    flush_provider()
+    for _ in range(2):
+        register_and_pay(as_user(bidder_factory()), announced_round.pk)
+    assert set(Registration.objects.filter(round=announced_round).values_list("status", flat=True)) == {"held"}
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = act(judge_client, announced_round, "withdraw", reason="申请执行人撤回执行申请")
+    assert resp.status_code == 200
+    assert set(Registration.objects.filter(round=announced_round).values_list("status", flat=True)) == {"released"}
