@@ -511,7 +511,7 @@ def submit_quote(inquiry: Inquiry, *, price: int, valid_until: datetime, report_
                 raise Conflict("valuation_closed", "该估价已结束 / this valuation is over")
             if inquiry.deadline is None or now > inquiry.deadline:
                 raise Conflict("deadline_passed", "[B11/B19] 已超过答复期限 / the deadline has passed")
-        elif inquiry.status == IStatus.ANSWERED and valuation.method == Method.NETWORK:
+        elif inquiry.status == IStatus.ANSWERED and valuation.method == Method.NETWORK and valuation.status in (VStatus.OPEN, VStatus.CONCLUDED):
             corrects = _current_quote(inquiry)
             first = inquiry.quotes.order_by("submitted_at", "id").first()
             due = inquiry.correction_due or rules.correction_deadline(first.submitted_at, None)
@@ -878,7 +878,7 @@ def process_deadlines(now: datetime) -> dict:
                 _fail(v, "[B4] 议价期限届满，当事人未达成一致 / the negotiation deadline passed without agreement")
                 done["failed"] += 1
     for vid in (Inquiry.objects.filter(status=IStatus.PENDING, deadline__lt=now, valuation__status=VStatus.OPEN)
-                .values_list("valuation_id", flat=True).distinct()):
+                .order_by().values_list("valuation_id", flat=True).distinct()):
         with transaction.atomic():
             v = Valuation.objects.select_for_update(skip_locked=True).filter(pk=vid, status=VStatus.OPEN).first()
             if v is None:
@@ -902,6 +902,8 @@ def process_deadlines(now: datetime) -> dict:
 
 def _deadline_passed(valuation: Valuation, now: datetime) -> str | None:
     overdue = list(valuation.inquiries.select_for_update().filter(status=IStatus.PENDING, deadline__lt=now))
+    if not overdue:
+        return None  # another tick already dealt with it
     if valuation.method == Method.DIRECTED:
         for inq in overdue:
             inq.status = IStatus.MISSED
