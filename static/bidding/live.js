@@ -150,6 +150,7 @@
     var proto = location.protocol === "https:" ? "wss://" : "ws://";
     setConn(retry ? "reconnecting" : "connecting");
     ws = new WebSocket(proto + location.host + "/ws/rounds/" + roundId + "/");
+    window.__liveSocket = ws;
     ws.onopen = function () { retry = 0; setConn("live"); };
     ws.onmessage = onMessage;
     ws.onclose = function () {
