@@ -82,6 +82,17 @@ def check_amount(amount: int, *, starting_price: int, increment: int, current_pr
     return None
 
 
+def surely_too_low(amount: int, current_price: int | None, increment: int, bidder_rank: int | None) -> Refusal | None:
+    """A20/A21 refusal that holds for good: prices never fall while a round is open, so a bid below what
+    is needed at a price seen earlier is refused without waiting for the round's lock."""
+    if current_price is None:
+        return None
+    least = current_price if bidder_rank is not None else current_price + increment
+    if amount < least:
+        return Refusal("too_low", f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20")
+    return None
+
+
 # A26/A37: in a sell-off the buyer pays exactly the sell-off price; the first valid buy wins.
 def check_selloff_amount(amount: int, price: int) -> Refusal | None:
     if amount < price:

@@ -111,13 +111,18 @@ def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: 
     if not throttle.allow_bid(uid, round_id):
         return _refused(request_id, rules.Refusal("rate_limited", "出价过于频繁，请稍后再试 / too many bids, slow down"))
 
-    registration = Registration.objects.filter(round_id=round_id, bidder_id=uid).only(
-        "id", "status", "code", "priority_rank", "round_id").first()
+    registration = Registration.objects.filter(round_id=round_id, bidder_id=uid).select_related("round").only(
+        "id", "status", "code", "priority_rank", "round_id", "round__status", "round__kind", "round__current_price", "round__increment").first()
     refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
     if refusal:
         if not Round.objects.filter(pk=round_id).exists():
             raise NotFound("拍卖轮次不存在 / no such round")
         return _refused(request_id, refusal)
+    seen = registration.round  # read without the lock: prices only rise while a round is open
+    if seen.status == Status.OPEN and seen.kind == Round.Kind.AUCTION:
+        refusal = rules.surely_too_low(amount, seen.current_price, seen.increment, registration.priority_rank)
+        if refusal:
+            return _refused(request_id, refusal)
     if not _recently_eligible(uid, round_id):
         barred = _barred(user, Round.objects.select_related("lot__case").get(pk=round_id))
         if barred:

@@ -141,3 +141,11 @@ def test_proxy_bids_are_each_valid_bids():
                                   leader_rank=lrank, is_leader=False) is None
         price, leader, lrank = amount, reg, rank
     assert leader == 2 and price == START + 7 * INC  # the priority holder matches the equal reach (A21)
+
+
+def test_a20_a21_early_too_low_refusal_only_below_what_is_needed_at_a_seen_price():
+    assert rules.surely_too_low(START, None, INC, None) is None
+    assert rules.surely_too_low(START + INC - 1, START, INC, None).code == "too_low"
+    assert rules.surely_too_low(START + INC, START, INC, None) is None
+    assert rules.surely_too_low(START, START, INC, 1) is None  # a priority holder may match (decided under the lock)
+    assert rules.surely_too_low(START - INC, START, INC, 1).code == "too_low"
