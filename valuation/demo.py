@@ -132,8 +132,18 @@ def load(stdout=None) -> None:
     if lot is not None:
         v = services.start_valuation(judges[lot.case.court_id], lot, method="network")
         say(f"    {lot.title[:20]}…: network inquiry open until {v.started_at + rules.NETWORK_DEADLINE:%Y-%m-%d %H:%M} UTC")
-    # An open appraisal by lottery on a lot whose first round failed.
+    # On a lot whose first round failed: a network inquiry that every platform missed (B11), then an appraisal by lottery.
     lot = find("挖掘机")
     if lot is not None:
-        v = services.start_valuation(judges[lot.case.court_id], lot, method="appraisal")
+        judge = judges[lot.case.court_id]
+        started = now - timedelta(days=4)
+        missed = Valuation.objects.create(lot=lot, method="network", status="failed", started_by=judge, started_at=started,
+                                          ended_at=started + rules.NETWORK_DEADLINE,
+                                          failure_reason="[B11] 全部平台均未在期限内出具结果 / every platform missed the deadline")
+        for position, (code, org) in enumerate(sorted(platforms.items()), start=1):
+            Inquiry.objects.create(valuation=missed, organisation=org, position=position, sent_at=started, token=f"demo-missed-{code}",
+                                   deadline=started + rules.NETWORK_DEADLINE, status="abstained" if org.provider == "builtin_avm" else "missed")
+        audit.record("valuation.failed", missed, actor=judge, data={"reason": missed.failure_reason, "demo": True})
+        v = services.start_valuation(judge, lot, method="appraisal")
+        Valuation.objects.filter(pk=v.pk).update(previous=missed)
         say(f"    {lot.title[:20]}…: appraisal drawn by lottery (seed {v.lottery.seed}) -> {', '.join(v.lottery.picks)}")

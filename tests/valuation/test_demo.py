@@ -1,0 +1,27 @@
+"""The demo data: organisations, valuer accounts and valuations in different states, on PostgreSQL."""
+
+from django.contrib.auth import authenticate
+
+
+def test_demo_loads_with_valuations_in_every_state(db):
+    from avm import demo as avm_demo
+    from lots import demo as lots_demo
+    from valuation import demo
+    from valuation.models import FeeAward, Organisation, Valuation
+
+    lots_demo.load()
+    avm_demo.load()
+    demo.load()
+    kinds = list(Organisation.objects.values_list("kind", "provider"))
+    assert kinds.count(("inquiry_platform", "portal")) == 2 and ("inquiry_platform", "builtin_avm") in kinds
+    assert kinds.count(("appraisal_institution", "portal")) >= 4 and ("agency", "portal") in kinds
+    for username in ["valuer_platform1", "valuer_platform2", "valuer_agency", "valuer_appraiser1"]:
+        user = authenticate(username=username, password="demo-pass-2024")
+        assert user is not None and user.valuer.organisation
+    states = set(Valuation.objects.values_list("method", "status"))
+    assert {("network", "concluded"), ("network", "open"), ("network", "failed"), ("appraisal", "open")} <= states
+    open_network = Valuation.objects.get(method="network", status="open")
+    assert open_network.inquiries.filter(organisation__code="NP-JIA", status="pending").exists()
+    assert FeeAward.objects.count() == 1
+    for v in Valuation.objects.filter(status="concluded"):
+        assert v.lot.reference_price == v.reference_price
