@@ -21,9 +21,9 @@ from django.db import transaction
 from accounts.models import User
 from accounts.rules import resident_id_check_char, uscc_check_char
 from auction_site import audit, clock
-from escrow.ledger import case_account
 from lots import demo_images as pics
-from lots.models import CaseParty, Court, EnforcementCase, Lot, Media, PriorityHolder, Round
+from lots import services
+from lots.models import CaseParty, Court, EnforcementCase, Lot, Media, Round
 
 PASSWORD = "demo-pass-2024"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -461,35 +461,35 @@ def load(stdout=None) -> None:
     User.objects.bulk_create(users)
     party_users = {u.username: u for u in User.objects.filter(username__in=[p[0] for p in PARTIES])}
 
+    judges = {u.court_id: u for u in User.objects.filter(role="judge")}
     cases = {}
     for court_key, number, applicants, respondents, owed, linked in CASES:
-        case = EnforcementCase.objects.create(court=courts[court_key], case_number=number, applicants=applicants, respondents=respondents,
-                                              amount_owed=owed, created_at=now - timedelta(days=120))
+        judge = judges[courts[court_key].pk]
+        # through the service: case mirror, its parties and its own account (一案一账号), audited
+        case = services.create_case(judge, case_number=number, applicants=applicants, respondents=respondents, amount_owed=owed)
+        EnforcementCase.objects.filter(pk=case.pk).update(created_at=now - timedelta(days=120))  # backdated for the story
         cases[number] = case
-        case_account(case)  # one case, one account (一案一账号), as lots.services.create_case does
-        for side, names in (("applicant", applicants), ("respondent", respondents)):
-            for nm in names:
-                user = None
-                if linked:
-                    user = party_users["party_applicant" if side == "applicant" else "party_debtor"]
-                CaseParty.objects.create(case=case, side=side, name=nm, user=user, id_number=user.id_number if user else "")
+        if linked:
+            for side, username in (("applicant", "party_applicant"), ("respondent", "party_debtor")):
+                user = party_users[username]
+                CaseParty.objects.filter(case=case, side=side).update(user=user, id_number=user.id_number)
 
     room_cache: dict[tuple[int, bool], bytes] = {}
     n_media = n_rounds = 0
     for i, spec in enumerate(lot_specs(now)):
         case = cases[spec.case]
         court = case.court
-        lot = Lot.objects.create(
-            case=case, title=spec.title, category=spec.category, description=spec.description, location=spec.location,
+        judge = judges[court.pk]
+        lot = services.create_lot(
+            judge, case=case, title=spec.title, category=spec.category, description=spec.description, location=spec.location,
             city=spec.city, size=Decimal(spec.size) if spec.size else None, size_unit=spec.size_unit, year_built=spec.year_built,
             defects_and_encumbrances=spec.defects, occupancy=spec.occupancy, title_status=spec.title_status,
-            transfer_tax_payer=spec.tax_payer, judgment_enforced=spec.judgment, reference_price=spec.reference,
-            reference_price_source=spec.reference_source, reference_price_fixed_at=now - timedelta(days=60),
-            reference_price_valid_until=now + timedelta(days=305), seized_at=now - timedelta(days=100), created_at=now - timedelta(days=90),
+            transfer_tax_payer=spec.tax_payer, judgment_enforced=spec.judgment, seized_at=now - timedelta(days=100),
+            priority_holders=[{"name": n, "id_number": idn, "rank": rank, "basis": basis} for n, idn, rank, basis in spec.priority_holders],
         )
-        for name, idn, rank, basis in spec.priority_holders:
-            PriorityHolder.objects.create(lot=lot, name=name, id_number=idn, rank=rank, basis=basis)
-
+        Lot.objects.filter(pk=lot.pk).update(created_at=now - timedelta(days=90))
+        services.set_reference_price(lot, amount=spec.reference, source=spec.reference_source, fixed_at=now - timedelta(days=60),
+                                     valid_until=now + timedelta(days=305), actor=judge)
         # media: two photos, the panoramas of real estate, one document
         fn_name, kwargs = spec.picture
         draw = getattr(pics, fn_name)
@@ -499,7 +499,7 @@ def load(stdout=None) -> None:
             _store(lot, "photo", f"{label}照片", f"photo-{k + 1}.jpg", data, "image/jpeg", pos, now)
             pos += 1
         for k, (label, outdoor) in enumerate(spec.panoramas):
-            variant = (i + k) % 3
+            variant = (i + k) % 2  # two rooms, generated once and reused (each takes about a second)
             if (variant, outdoor) not in room_cache:
                 room_cache[(variant, outdoor)] = pics.panorama(7 + variant, outdoor=outdoor)
             _store(lot, "panorama", label, f"panorama-{k + 1}.jpg", room_cache[(variant, outdoor)], "image/jpeg", pos, now)

@@ -234,11 +234,11 @@ def panorama(seed: int, outdoor: bool = False, w: int = 2048, h: int = 1024) -> 
     rng = np.random.default_rng(seed)
     lon = (np.arange(w) + 0.5) / w * 2 * np.pi - np.pi
     lat = np.pi / 2 - (np.arange(h) + 0.5) / h * np.pi
-    lon, lat = np.meshgrid(lon, lat)
+    lon, lat = np.meshgrid(lon.astype(np.float32), lat.astype(np.float32))
     dx = np.cos(lat) * np.cos(lon)
     dy = np.cos(lat) * np.sin(lon)
     dz = np.sin(lat)
-    img = np.zeros((h, w, 3), dtype=float)
+    img = np.zeros((h, w, 3), dtype=np.float32)
     if outdoor:
         sky = lat > 0
         t = np.clip(lat / (np.pi / 2), 0, 1)
@@ -271,7 +271,8 @@ def panorama(seed: int, outdoor: bool = False, w: int = 2048, h: int = 1024) -> 
     hit_x = tx <= np.minimum(ty, tz)
     hit_y = (~hit_x) & (ty <= tz)
     hit_z = ~(hit_x | hit_y)
-    wall_colours = [np.array(c, dtype=float) for c in ([238, 230, 214], [226, 220, 205], [232, 226, 212], [220, 214, 200])]
+    tint = rng.choice([np.array([1.0, 1.0, 1.0]), np.array([0.86, 0.95, 1.05]), np.array([1.05, 0.93, 0.86])])  # white, blue-grey, warm walls
+    wall_colours = [np.array(c, dtype=float) * tint for c in ([238, 230, 214], [226, 220, 205], [232, 226, 212], [220, 214, 200])]
     # walls: +x, -x, +y, -y
     for mask, col in [(hit_x & (dx > 0), wall_colours[0]), (hit_x & (dx < 0), wall_colours[1]),
                       (hit_y & (dy > 0), wall_colours[2]), (hit_y & (dy < 0), wall_colours[3])]:
@@ -304,10 +305,9 @@ def panorama(seed: int, outdoor: bool = False, w: int = 2048, h: int = 1024) -> 
     img[cab] = [200, 200, 205]
     img[cab & (np.abs(px + 0.5) < 0.02)] = [120, 120, 125]
     # darken the corners where two surfaces meet, so the box reads as a room
-    near_edge = np.minimum.reduce([np.abs(np.abs(px) - ax), np.abs(np.abs(py) - ay), np.abs(pz - zf), np.abs(pz - zc)], axis=0)
-    second = np.sort(np.stack([np.abs(np.abs(px) - ax), np.abs(np.abs(py) - ay), np.abs(pz - zf), np.abs(pz - zc)]), axis=0)[1]
+    dists = np.stack([np.abs(np.abs(px) - ax), np.abs(np.abs(py) - ay), np.abs(pz - zf), np.abs(pz - zc)])
+    second = np.partition(dists, 1, axis=0)[1]  # close to two surfaces at once = an edge of the room
     img[second < 0.03] *= 0.55
-    del near_edge
     # soft light falloff with distance
     img *= (0.75 + 0.25 * np.clip(2.5 / t, 0, 1))[..., None]
     return _jpeg(Image.fromarray(img.clip(0, 255).astype(np.uint8)), quality=80)
