@@ -204,6 +204,12 @@ def _price_from(request: Request) -> int:
     return int(raw)
 
 
+def _body(request: Request):
+    if not hasattr(request.data, "get"):
+        raise DomainError("malformed", "请求体须为 JSON 对象或表单 / the body must be a JSON object or a form")
+    return request.data
+
+
 def _inquiry_caller(request: Request, inquiry: Inquiry) -> tuple[object | None, bool]:
     """(actor, via_token): a valuer account, or an HTTP provider calling back with the inquiry's token."""
     token = request.META.get(TOKEN_HEADER)
@@ -227,6 +233,7 @@ class QuoteView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         inquiry = _get(Inquiry, pk, "询价")
         actor, via_token = _inquiry_caller(request, inquiry)
+        _body(request)
         price = _price_from(request)
         valid = serializers.DateTimeField().run_validation(request.data.get("valid_until"))
         upload = request.FILES.get("report")
@@ -272,7 +279,7 @@ class ExtensionView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         inquiry = _get(Inquiry, pk, "询价")
         actor, via_token = _inquiry_caller(request, inquiry)
-        raw = request.data.get("days")
+        raw = _body(request).get("days")
         if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
             raise DomainError("invalid_days", "days 须为整数 / days must be an integer", field="days")
         inquiry = services.request_extension(inquiry, actor=actor, days=raw, via_token=via_token)

@@ -7,7 +7,7 @@ import pytest
 from auction_site import clock
 from auction_site.models import AuditRecord
 from tests.valuation.conftest import inquiry_of
-from valuation.models import Quote, Valuation
+from valuation.models import Inquiry, Quote, Valuation
 
 
 @pytest.fixture
@@ -114,3 +114,33 @@ def test_start_valuation_bad_input(lot, judge, other_judge, as_user, platforms):
 def test_unknown_inquiry_is_404(platforms, as_user):
     r = as_user(platforms[0][1]).post("/api/v1/valuer/inquiries/99999/quote/", {"price": 1}, format="json")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_non_object_bodies_are_refused(network, platforms, as_user):
+    org, user = platforms[0]
+    iid = inquiry_of(network, org.code)
+    for path in ("quote", "extension"):
+        r = as_user(user).post(f"/api/v1/valuer/inquiries/{iid}/{path}/", [1, 2], format="json")
+        assert r.status_code == 400 and r.json()["error"]["code"] == "malformed"
+        r = as_user(user).post(f"/api/v1/valuer/inquiries/{iid}/{path}/", "{oops", content_type="application/json")
+        assert r.status_code == 400
+    r = as_user(user).post(f"/api/v1/valuer/inquiries/{iid}/extension/", {"days": "3"}, format="json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_days"
+    assert Inquiry.objects.get(pk=iid).extension_requested_at is None
+
+
+def test_page_forms_never_500(network, platforms, judge, lot):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(judge)
+    for data in [{"method": "negotiated", "deadline": "not-a-date"}, {"method": "appraisal", "inst1": "NOPE"}, {"method": ""}]:
+        r = c.post(f"/court/lots/{lot.pk}/valuation/", data)
+        assert r.status_code == 302
+    v = Valuation.objects.get()
+    c.force_login(platforms[0][1])
+    r = c.post(f"/valuer/inquiries/{inquiry_of(network, 'P1')}/answer/", {"price": "abc", "valid_until": "x"})
+    assert r.status_code == 302 and not Quote.objects.exists()
+    r = c.post(f"/valuer/inquiries/{inquiry_of(network, 'P1')}/extension/", {"days": "zz"})
+    assert r.status_code == 302
+    assert v.status == "open"
