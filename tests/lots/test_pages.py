@@ -308,3 +308,30 @@ def test_demo_has_rounds_in_every_state_and_the_real_listings(demo):
     for username in ("judge_suzhou", "judge_hangzhou", "bidder_zhang", "bidder_li", "bidder_wang", "operator", "party_applicant", "party_debtor"):
         assert User.objects.get(username=username).check_password(DEMO_PASSWORD), username
     assert User.objects.get(username="party_debtor").case_parties.filter(case__case_number="(2024)苏05执123号").exists()
+
+
+def test_judge_edits_a_lot_only_until_it_is_published(client, demo):
+    from lots.forms import LotForm
+
+    client.login(username="judge_suzhou", password=DEMO_PASSWORD)
+    land = lot_by_key("国有建设用地使用权")
+    data = {k: ("" if v is None else v) for k, v in LotForm.initial_for(land).items()}
+    data["occupancy"] = "空置；北侧堆放物料已清理。"
+    r = client.post(f"/court/lots/{land.pk}/edit/", data)
+    assert r.status_code == 302
+    land.refresh_from_db()
+    assert land.occupancy == "空置；北侧堆放物料已清理。"
+    assert land.reference_price == 3_850_000_000  # unchanged through the yuan round trip
+
+    shop = lot_by_key("观前街88号")
+    data = {k: ("" if v is None else v) for k, v in LotForm.initial_for(shop).items()}
+    data["occupancy"] = "改写"
+    r = client.post(f"/court/lots/{shop.pk}/edit/", data)
+    assert r.status_code == 200 and "标的已公告" in r.content.decode()
+    shop.refresh_from_db()
+    assert shop.occupancy != "改写"
+    # the new-round form is offered only when a round may be created
+    assert 'id="new-round"' not in client.get(f"/court/lots/{shop.pk}/").content.decode()
+    excavator = lot_by_key("挖掘机")
+    page = client.get(f"/court/lots/{excavator.pk}/").content.decode()
+    assert 'id="new-round"' in page and 'value="235200.00"' in page  # A26: 80% of 294,000 proposed
