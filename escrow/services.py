@@ -326,10 +326,11 @@ def release_round_deposits(round_id: int, *, reason: str = "", actor=None) -> in
 def apply_winner_deposit(reg: Registration, actor=None) -> bool:
     """A23/A25: the winner's deposit moves into the case account and counts toward the price."""
     with transaction.atomic():
+        # Lock order everywhere: round, then deposit, then registration.
+        d = Deposit.objects.select_for_update().filter(registration_id=reg.pk).first()
         reg = Registration.objects.select_for_update().select_related("round__lot__case").get(pk=reg.pk)
-        if reg.status != Status.HELD:
+        if reg.status != Status.HELD or d is None:
             return False
-        d = Deposit.objects.select_for_update().get(registration=reg)
         rnd = reg.round
         ledger.post(
             "deposit_applied",
@@ -525,8 +526,8 @@ def default_round(round_id: int, now=None) -> bool:
         rnd = Round.objects.select_for_update().select_related("lot__case").get(pk=round_id)
         if not rules.is_in_default(rnd.status, rnd.balance_due_at, balance_remaining(rnd) == 0, now) or rnd.leader_id is None:
             return False
+        d = Deposit.objects.select_for_update().filter(registration_id=rnd.leader_id).first()
         reg = Registration.objects.select_for_update().get(pk=rnd.leader_id)
-        d = Deposit.objects.select_for_update().filter(registration=reg).first()
         case = rnd.lot.case
         if d is not None and reg.status in {Status.HELD, Status.APPLIED}:
             source = ledger.deposit_account(reg) if reg.status == Status.HELD else ledger.case_account(case)
@@ -546,7 +547,22 @@ def default_round(round_id: int, now=None) -> bool:
         rnd.save(update_fields=["status", "seq"])
         audit.record("round.defaulted", rnd, data={"balance_due_at": rnd.balance_due_at, "seq": rnd.seq, "registration": reg.pk})
         _publish_status_on_commit(rnd)
+        # The defaulter can no longer pay: cancel their open balance payments (at the provider after commit).
+        open_payments = list(BalancePayment.objects.select_for_update().filter(round=rnd, status=BalancePayment.Status.PENDING))
+        for bp in open_payments:
+            bp.status = BalancePayment.Status.CANCELLED
+            bp.save(update_fields=["status"])
+        to_cancel = [(bp.provider, bp.payment_intent_id) for bp in open_payments if bp.payment_intent_id]
+        transaction.on_commit(lambda: _cancel_at_provider(to_cancel))
     return True
+
+
+def _cancel_at_provider(payments: list[tuple[str, str]]) -> None:
+    for provider, payment_id in payments:
+        try:
+            get_gateway(provider).cancel_payment(payment_id)
+        except DomainError as e:  # already paid or gone: reconciliation lists it
+            logger.warning("could not cancel %s after default: %s", payment_id, e.message)
 
 
 # --- webhooks ------------------------------------------------------------------------------------

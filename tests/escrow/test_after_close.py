@@ -233,3 +233,15 @@ def test_case_account_api_for_the_judge_of_the_court_only(two_held, as_user, jud
     assert as_user(other_judge).get(f"/api/v1/cases/{case.pk}/account/").status_code == 403
     assert as_user(a).get(f"/api/v1/cases/{case.pk}/account/").status_code == 403
     assert as_user(judge).get("/api/v1/cases/999999/account/").status_code == 404
+
+
+def test_default_cancels_the_open_balance_payment(two_held, as_user, advance_clock, django_capture_on_commit_callbacks):
+    rnd, win, lose, a, _b = two_held
+    close_round(rnd, win)
+    pay = as_user(a).post(f"/api/v1/rounds/{rnd.pk}/pay-balance/", format="json").json()["payment"]
+    advance_clock(days=11)
+    with django_capture_on_commit_callbacks(execute=True):
+        clockwork.tick(clock.now())
+    rnd.refresh_from_db()
+    assert rnd.status == "defaulted"
+    assert get_gateway().retrieve_payment(pay["payment_intent"]).status == "canceled"

@@ -98,3 +98,38 @@ def test_card_data_path_is_test_mode_only(bidder, round_factory, settings):
     reg_id = client.post(f"/api/v1/rounds/{rnd.pk}/register/", format="json").json()["registration"]["id"]
     settings.CLOCK_ADVANCE_ALLOWED = False
     assert client.post(f"/api/v1/registrations/{reg_id}/pay/", {"card": CARD}, format="json").status_code == 404
+
+
+def test_two_clocks_at_once_refund_once(bidder_factory, round_factory):
+    import threading
+
+    from django.db import connection
+
+    rnd = round_factory("open")
+    a, b, c = bidder_factory(), bidder_factory(), bidder_factory()
+    win = register_and_pay(token_client(a), rnd.pk)
+    losers = [register_and_pay(token_client(u), rnd.pk) for u in (b, c)]
+    close_round(rnd, win["id"])
+    errors = []
+
+    def run():
+        try:
+            clockwork.tick(clock.now())
+        except Exception as e:  # pragma: no cover - surfaced below
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for lose in losers:
+        pi = Deposit.objects.get(registration_id=lose["id"]).payment_intent_id
+        assert len(get_gateway().list_refunds(pi)) == 1
+        assert Registration.objects.get(pk=lose["id"]).status == "released"
+    assert LedgerTransaction.objects.filter(kind="deposit_released").count() == 2
+    assert LedgerTransaction.objects.filter(kind="deposit_applied").count() == 1
+    assert reconcile_output()[0] == 0
