@@ -25,6 +25,9 @@ MESSAGES_PER_SECOND, MESSAGE_BURST = 20, 40  # per connection, any message type
 FLOOD_CLOSE_AFTER = 200  # refusals for flooding in a row before the socket is closed (1008)
 
 
+_EVENT_TEXT: dict[tuple, str] = {}
+
+
 def _in_worker(func):
     """Run blocking DB work in a worker thread with its own connection (not the one shared thread),
     so bids from many sockets of this process reach PostgreSQL concurrently."""
@@ -132,6 +135,14 @@ class RoundConsumer(AsyncWebsocketConsumer):
         return {"type": "proxy_ack", "request_id": request_id, **out}
 
     async def round_event(self, message: dict) -> None:
-        await self.send_json(message["event"])
+        event = message["event"]
+        key = (self.round_id, event.get("type"), event.get("seq"))
+        text = _EVENT_TEXT.get(key)
+        if text is None:  # serialise each event once per process, not once per watcher
+            text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+            if len(_EVENT_TEXT) > 2048:
+                _EVENT_TEXT.clear()
+            _EVENT_TEXT[key] = text
+        await self.send(text_data=text)
 
 

@@ -1,5 +1,28 @@
-"""Demo data of this app, loaded by `manage.py load_demo` (see auction_site/management/commands/load_demo.py)."""
+"""Demo data of bidding, loaded by `manage.py load_demo` after lots and escrow.
+
+For every open auction round, the demo bidders whose deposits escrow's demo has held place a few
+bids through the real engine (`services.place_bid`), so the live page has a price, a leader, a bid
+history and a chart. Sell-off rounds are left for a visitor to buy.
+"""
+
+from bidding.models import Registration
+from bidding.services import place_bid
+from lots.models import Round
+
+BIDS_PER_ROUND = 6
 
 
 def load(stdout=None) -> None:
-    return None
+    placed = 0
+    for rnd in Round.objects.filter(status=Round.Status.OPEN, kind=Round.Kind.AUCTION).order_by("pk"):
+        regs = list(Registration.objects.filter(round=rnd, status=Registration.Status.HELD).exclude(code=None)
+                    .select_related("bidder").order_by("pk"))
+        if len(regs) < 2:
+            continue
+        for i in range(BIDS_PER_ROUND):
+            rnd.refresh_from_db()
+            amount = rnd.starting_price if rnd.current_price is None else rnd.current_price + rnd.increment * (1 + i % 3)
+            result = place_bid(rnd.pk, regs[i % len(regs)].bidder, amount, via="demo")
+            placed += int(result.accepted)
+    if stdout:
+        stdout.write(f"  bidding: {placed} demo bids placed\n")

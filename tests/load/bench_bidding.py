@@ -1,0 +1,448 @@
+#!/usr/bin/env python
+"""Live-bidding benchmark: 2 Daphne processes + PostgreSQL + Redis. Prints ONE JSON line.
+
+Run with scripts/benchmark.sh (not collected by pytest). Phases, one after the other:
+1. hot round: BIDDERS websocket bidders on ONE round, each bidding as soon as its previous bid was
+   answered (within the per-bidder rate limit), for SECONDS. Amounts are time-indexed (a bid sent
+   later asks for a higher price), so bids conflict only when sent within the same 100 µs.
+   -> accepted bids/s, ack latency p50/p99, lost/duplicated/out-of-order against the database.
+2. fan-out: WATCHERS websocket watchers (a child process, many connections on one asyncio loop)
+   on another round while a few bidders place FANOUT_RATE bids/s -> fan-out latency p50/p99
+   (receive time minus the bid's server acceptance time), lost/duplicated/out-of-order per watcher.
+3. PostgreSQL ceiling: psycopg threads running the same locked-row bid transaction on scratch
+   tables (BEGIN; SELECT .. FOR UPDATE one round row; INSERT a bid; UPDATE the price; COMMIT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+START, INCREMENT = 330_925_000, 500
+
+
+def pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, int(round(p / 100 * (len(values) - 1)))))
+    return round(values[k], 2)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------------------------------ set-up
+
+
+def django_setup(db_url: str) -> None:
+    os.environ["DATABASE_URL"] = db_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auction_site.settings")
+    os.environ["AUCTION_MODE"] = "production"
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    import django
+
+    django.setup()
+
+
+def ensure_database(db_url: str) -> None:
+    import psycopg
+
+    base, name = db_url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def make_round(n_bidders: int, label: str) -> tuple[int, list[str]]:
+    from django.contrib.auth.hashers import make_password
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from auction_site import clock
+    from bidding.models import Registration
+    from lots.models import Court, EnforcementCase, Lot, Round
+
+    now = clock.now()
+    tag = uuid.uuid4().hex[:8]
+    court, _ = Court.objects.get_or_create(code="压测", defaults={"name": "压力测试法院"})
+    case = EnforcementCase.objects.create(court=court, case_number=f"(2026)压测{tag}", applicants=["甲"], respondents=["乙"],
+                                          amount_owed=10**9, created_at=now)
+    lot = Lot.objects.create(case=case, title=f"压测标的 {label}", category="movable", reference_price=START * 2, created_at=now)
+    rnd = Round.objects.create(lot=lot, number=1, status="open", starting_price=START, deposit=START // 10, increment=INCREMENT,
+                               starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=23),
+                               scheduled_ends_at=now + timedelta(hours=23), created_at=now)
+    pw = make_password(None)
+    users = User.objects.bulk_create([User(username=f"b{tag}{i}", password=pw, role="bidder") for i in range(n_bidders)])
+    Registration.objects.bulk_create([Registration(round=rnd, bidder=u, status="held", code=f"Z{i:05d}", created_at=now, held_at=now)
+                                      for i, u in enumerate(users)])
+    tokens = Token.objects.bulk_create([Token(user=u, key=Token.generate_key()) for u in users])
+    return rnd.pk, [t.key for t in tokens]
+
+
+def start_daphne(env: dict) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    log = open(ROOT / "var" / f"bench-daphne-{port}.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "auction_site.asgi:application"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("daphne did not start")
+
+
+# ---------------------------------------------------------------------------------- phase 1: hot round
+
+
+async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds: float, rate_per_bidder: float) -> dict:
+    import websockets
+
+    acks: list[tuple[int, int]] = []  # (seq, amount)
+    latencies: list[float] = []
+    codes: dict[str, int] = {}
+    errors = 0
+    seen_by: list[list[int]] = []
+    t0 = time.monotonic_ns()
+    stop_at = time.monotonic() + seconds
+    ready = asyncio.Event()
+
+    async def bidder(i: int, token: str) -> None:
+        nonlocal errors
+        seqs: list[int] = []
+        seen_by.append(seqs)
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{round_id}/?token={token}",
+                                          max_size=None, open_timeout=60, ping_interval=None) as ws:
+                json.loads(await ws.recv())  # snapshot
+                await ready.wait()
+                waiting: dict[str, tuple[float, int]] = {}
+                next_at = time.monotonic()
+                while time.monotonic() < stop_at:
+                    now = time.monotonic()
+                    if now < next_at:
+                        await asyncio.sleep(next_at - now)
+                    next_at = time.monotonic() + 1.0 / rate_per_bidder
+                    amount = START + INCREMENT * ((time.monotonic_ns() - t0) // 100_000)  # time-indexed price
+                    rid = uuid.uuid4().hex[:12]
+                    waiting[rid] = (time.perf_counter(), amount)
+                    await ws.send(json.dumps({"type": "bid", "amount": amount, "request_id": rid}))
+                    while rid in waiting:
+                        m = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                        if m["type"] == "bid":
+                            seqs.append(m["seq"])
+                        elif m.get("request_id") in waiting:
+                            sent, amt = waiting.pop(m["request_id"])
+                            latencies.append((time.perf_counter() - sent) * 1000)
+                            if m["type"] == "ack":
+                                acks.append((m["seq"], amt))
+                            else:
+                                codes[m["code"]] = codes.get(m["code"], 0) + 1
+                try:  # drain the remaining events
+                    while True:
+                        m = json.loads(await asyncio.wait_for(ws.recv(), 3))
+                        if m["type"] == "bid":
+                            seqs.append(m["seq"])
+                except TimeoutError:
+                    pass
+        except Exception:
+            errors += 1
+
+    tasks = [asyncio.create_task(bidder(i, t)) for i, t in enumerate(tokens)]
+    await asyncio.sleep(min(30, 2 + len(tokens) / 100))
+    t_start = time.monotonic()
+    stop_at = t_start + seconds
+    ready.set()
+    await asyncio.gather(*tasks)
+    return {"acks": acks, "latencies": latencies, "codes": codes, "errors": errors, "seen_by": seen_by, "seconds": seconds}
+
+
+def check_against_db(round_id: int, acks: list[tuple[int, int]], seen_by: list[list[int]]) -> dict:
+    from bidding.models import Bid
+
+    db = dict(Bid.objects.filter(round_id=round_id).values_list("seq", "amount"))
+    amounts = [db[s] for s in sorted(db)]
+    ack_seqs = [s for s, _ in acks]
+    lost = sum(1 for s, a in acks if db.get(s) != a)  # acknowledged but not committed as acknowledged
+    lost += len(set(db) - set(ack_seqs))  # committed but never acknowledged
+    duplicated = len(ack_seqs) - len(set(ack_seqs))
+    out_of_order = sum(1 for a, b in zip(amounts, amounts[1:]) if not a < b)
+    ev_lost = ev_dup = ev_ooo = 0
+    all_seqs = set(db)
+    for seqs in seen_by:
+        ev_dup += len(seqs) - len(set(seqs))
+        ev_ooo += sum(1 for a, b in zip(seqs, seqs[1:]) if b <= a)
+        if seqs:
+            ev_lost += len({s for s in all_seqs if s >= seqs[0]} - set(seqs))
+    return {"db_bids": len(db), "lost": lost, "duplicated": duplicated, "out_of_order": out_of_order,
+            "event_lost": ev_lost, "event_duplicated": ev_dup, "event_out_of_order": ev_ooo}
+
+
+# ----------------------------------------------------------------------------------- phase 2: fan-out
+
+
+def watchers_child(args) -> None:
+    """Child process: WATCHERS websocket watchers; prints 'ready', then a JSON summary when stdin says the last seq."""
+    import websockets
+
+    ports = [int(p) for p in args.ports.split(",")]
+    received: list[list[tuple[int, float, float]]] = []
+    errors = 0
+
+    connected = 0
+    gate = asyncio.Semaphore(100)  # handshakes in flight at once (a gentle ramp, like real arrivals)
+
+    async def watch(i: int, stop: asyncio.Event, done: asyncio.Future) -> None:
+        nonlocal errors, connected
+        got = received[i]
+        try:
+            async with gate:
+                ws = await websockets.connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{args.round}/", max_size=None,
+                                              open_timeout=120, ping_interval=None, close_timeout=1)
+                await ws.recv()
+                connected += 1
+            done.set_result(True)
+            async with ws:
+                while not stop.is_set():
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), 1)
+                    except TimeoutError:
+                        continue
+                    now = time.time()
+                    m = json.loads(raw)
+                    if m.get("type") == "bid":
+                        got.append((m["seq"], now, datetime.fromisoformat(m["at"]).timestamp()))
+        except Exception:
+            errors += 1
+            if not done.done():
+                done.set_result(False)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in range(args.watchers)]
+        received.extend([] for _ in range(args.watchers))
+        tasks = [asyncio.create_task(watch(i, stop, futures[i])) for i in range(args.watchers)]
+        await asyncio.gather(*futures)
+        await asyncio.sleep(3)
+        print("ready", flush=True)
+        print(json.dumps({"connected": connected}), flush=True)
+        line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        expected = set(json.loads(line))
+        await asyncio.sleep(2)
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        lat = [(recv - at) * 1000 for got in received for _, recv, at in got]
+        lost = dup = ooo = 0
+        for got, ok in zip(received, [f.result() for f in futures]):
+            if not ok:
+                continue
+            seqs = [s for s, _, _ in got]
+            lost += len(expected - set(seqs))
+            dup += len(seqs) - len(set(seqs))
+            ooo += sum(1 for a, b in zip(seqs, seqs[1:]) if b <= a)
+        print(json.dumps({"messages": len(lat), "p50": pct(lat, 50), "p99": pct(lat, 99), "max": pct(lat, 100),
+                          "lost": lost, "duplicated": dup, "out_of_order": ooo, "errors": errors}), flush=True)
+
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    asyncio.run(main())
+
+
+async def paced_bids(ports: list[int], round_id: int, tokens: list[str], rate: float, seconds: float) -> tuple[list[int], int]:
+    import websockets
+
+    seqs: list[int] = []
+    errors = 0
+    socks = [await websockets.connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{round_id}/?token={t}", max_size=None)
+             for i, t in enumerate(tokens)]
+    for ws in socks:
+        await ws.recv()
+    price = START
+    stop_at = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < stop_at:
+        ws = socks[i % len(socks)]
+        i += 1
+        rid = uuid.uuid4().hex[:10]
+        await ws.send(json.dumps({"type": "bid", "amount": price, "request_id": rid}))
+        while True:
+            m = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            if m.get("request_id") == rid:
+                break
+        if m["type"] == "ack":
+            seqs.append(m["seq"])
+            price += INCREMENT
+        else:
+            errors += 1
+            price += INCREMENT
+        await asyncio.sleep(1.0 / rate)
+    for ws in socks:
+        await ws.close()
+    return seqs, errors
+
+
+# ------------------------------------------------------------------------------ phase 3: PG ceiling
+
+
+def pg_ceiling(db_url: str, threads: int, seconds: float) -> float:
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round")
+        conn.execute("CREATE TABLE bench_round (id int PRIMARY KEY, price bigint NOT NULL, seq bigint NOT NULL)")
+        conn.execute("CREATE TABLE bench_bid (id bigserial PRIMARY KEY, round_id int NOT NULL, seq bigint NOT NULL, amount bigint NOT NULL,"
+                     " placed_at timestamptz NOT NULL DEFAULT now(), UNIQUE (round_id, seq))")
+        conn.execute("INSERT INTO bench_round VALUES (1, 0, 0)")
+    count = [0] * threads
+    stop_at = time.monotonic() + seconds
+
+    def work(k: int) -> None:
+        with psycopg.connect(db_url) as conn:
+            while time.monotonic() < stop_at:
+                with conn.transaction():
+                    price, seq = conn.execute("SELECT price, seq FROM bench_round WHERE id = 1 FOR UPDATE").fetchone()
+                    conn.execute("INSERT INTO bench_bid (round_id, seq, amount) VALUES (1, %s, %s)", [seq + 1, price + 1])
+                    conn.execute("UPDATE bench_round SET price = %s, seq = %s WHERE id = 1", [price + 1, seq + 1])
+                count[k] += 1
+
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    t0 = time.monotonic()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.monotonic() - t0
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round")
+    return sum(count) / elapsed
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/auction_bench"))
+    ap.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    ap.add_argument("--servers", type=int, default=2)
+    ap.add_argument("--bidders", type=int, default=300)
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--rate-per-bidder", type=float, default=4.5)
+    ap.add_argument("--watchers", type=int, default=5000)
+    ap.add_argument("--fanout-rate", type=float, default=4)
+    ap.add_argument("--fanout-seconds", type=float, default=20)
+    ap.add_argument("--pg-threads", type=int, default=16)
+    ap.add_argument("--pg-seconds", type=float, default=10)
+    ap.add_argument("--watchers-child", action="store_true")
+    ap.add_argument("--round", type=int)
+    ap.add_argument("--ports")
+    args = ap.parse_args()
+    if args.watchers_child:
+        watchers_child(args)
+        return
+
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    ensure_database(args.db)
+    django_setup(args.db)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    hot_id, hot_tokens = make_round(args.bidders, "hot")
+    fan_id, fan_tokens = make_round(8, "fanout")
+    from django.db import connection
+
+    connection.close()
+
+    env = dict(os.environ, DATABASE_URL=args.db, REDIS_URL=args.redis, CHANNEL_PREFIX=f"bench{uuid.uuid4().hex[:6]}",
+               AUCTION_MODE="production", DJANGO_DEBUG="0", DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    servers = [start_daphne(env) for _ in range(args.servers)]
+    ports = [p for _, p in servers]
+    result: dict = {"servers": args.servers, "cpus": os.cpu_count()}
+    try:
+        hot = asyncio.run(hot_round(ports, hot_id, hot_tokens, args.seconds, args.rate_per_bidder))
+        checks = check_against_db(hot_id, hot["acks"], hot["seen_by"])
+        attempts = len(hot["latencies"])
+        result.update({
+            "hot_round_bidders": args.bidders,
+            "accepted_bids_per_s": round(len(hot["acks"]) / args.seconds, 1),
+            "attempts_per_s": round(attempts / args.seconds, 1),
+            "refusals": hot["codes"],
+            "ack_latency_ms": {"p50": pct(hot["latencies"], 50), "p99": pct(hot["latencies"], 99)},
+            **{f"hot_{k}": v for k, v in checks.items()},
+        })
+        errors = hot["errors"]
+
+        child = subprocess.Popen([sys.executable, __file__, "--watchers-child", "--round", str(fan_id), "--ports", ",".join(map(str, ports)),
+                                  "--watchers", str(args.watchers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        line = child.stdout.readline().strip()
+        if line != "ready":
+            raise RuntimeError(f"watchers did not get ready: {line!r}")
+        connected = json.loads(child.stdout.readline())["connected"]
+        seqs, fan_errors = asyncio.run(paced_bids(ports, fan_id, fan_tokens, args.fanout_rate, args.fanout_seconds))
+        child.stdin.write(json.dumps(seqs) + "\n")
+        child.stdin.flush()
+        fan = json.loads(child.stdout.readline())
+        child.wait(timeout=120)
+        result.update({
+            "watchers": connected,
+            "fanout_bids": len(seqs),
+            "fanout_bids_per_s": round(len(seqs) / args.fanout_seconds, 2),
+            "fanout_messages": fan["messages"],
+            "fanout_latency_ms": {"p50": fan["p50"], "p99": fan["p99"], "max": fan["max"]},
+            "fanout_lost": fan["lost"], "fanout_duplicated": fan["duplicated"], "fanout_out_of_order": fan["out_of_order"],
+        })
+        errors += fan_errors + fan["errors"]
+        result["errors"] = errors
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+        for proc, _ in servers:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    ceiling = pg_ceiling(args.db, args.pg_threads, args.pg_seconds)
+    result["pg_ceiling_tx_per_s"] = round(ceiling, 1)
+    result["throughput_vs_ceiling"] = round(result["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
+    lost = result["hot_lost"] + result["fanout_lost"] + result["hot_event_lost"]
+    dup = result["hot_duplicated"] + result["fanout_duplicated"] + result["hot_event_duplicated"]
+    ooo = result["hot_out_of_order"] + result["fanout_out_of_order"] + result["hot_event_out_of_order"]
+    result.update({"lost": lost, "duplicated": dup, "out_of_order": ooo})
+    result["targets_met"] = {
+        "throughput_ge_50pct_ceiling": bool(result["throughput_vs_ceiling"] and result["throughput_vs_ceiling"] >= 0.5),
+        "fanout_p99_le_1s_at_5000_watchers": bool(result["watchers"] >= 5000 and result["fanout_latency_ms"]["p99"] is not None
+                                                  and result["fanout_latency_ms"]["p99"] <= 1000),
+        "zero_lost_duplicated_out_of_order": lost == 0 and dup == 0 and ooo == 0,
+    }
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
