@@ -245,3 +245,15 @@ def test_default_cancels_the_open_balance_payment(two_held, as_user, advance_clo
     rnd.refresh_from_db()
     assert rnd.status == "defaulted"
     assert get_gateway().retrieve_payment(pay["payment_intent"]).status == "canceled"
+
+
+def test_a_suspension_past_five_days_releases_the_deposits(two_held):
+    rnd, *_ = two_held
+    rnd.status, rnd.suspended_at = "suspended", clock.now() - timedelta(days=1)
+    rnd.save()
+    clockwork.tick(clock.now())
+    assert set(Registration.objects.filter(round=rnd).values_list("status", flat=True)) == {"held"}
+    rnd.suspended_at = clock.now() - timedelta(days=6)
+    rnd.save()
+    clockwork.tick(clock.now())
+    assert set(Registration.objects.filter(round=rnd).values_list("status", flat=True)) == {"released"}

@@ -125,3 +125,21 @@ def test_localstripe_delivers_a_signed_webhook_to_the_live_server(live_daphne, a
         reg.refresh_from_db()
     assert reg.status == "held" and reg.code
     assert ProcessedEvent.objects.filter(type="payment_intent.succeeded").count() == 1
+
+
+def test_a_balance_payment_webhook_marks_the_round_paid(client, as_user, bidder, round_factory):
+    from tests.escrow.conftest import close_round, register_and_pay
+
+    rnd = round_factory("open")
+    api = as_user(bidder)
+    body = register_and_pay(api, rnd.pk)
+    close_round(rnd, body["id"])
+    pay = api.post(f"/api/v1/rounds/{rnd.pk}/pay-balance/", format="json").json()["payment"]
+    get_gateway().confirm_with_card(pay["payment_intent"], CARD)
+    payload = event("evt_bal", "payment_intent.succeeded", {"id": pay["payment_intent"], "object": "payment_intent"})
+    assert deliver(client, payload, sign(payload)).json()["outcome"] == "paid"
+    assert deliver(client, payload, sign(payload)).json()["outcome"] == "duplicate"
+    rnd.refresh_from_db()
+    assert rnd.status == "paid"
+    assert ledger.balance(ledger.case_account(rnd.lot.case)) == rnd.sold_price
+    assert LedgerTransaction.objects.filter(kind="balance_paid").count() == 1
