@@ -20,6 +20,83 @@ from valuation import selectors, services
 from valuation.models import Inquiry, Objection, Organisation, Valuation
 
 ERROR = OpenApiResponse(description="{'error': {'code', 'message'}}")
+
+
+# Response shapes (documentation of what selectors return; the views return the selectors' dicts).
+class QuoteOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    inquiry = serializers.IntegerField()
+    organisation = serializers.CharField()
+    organisation_name = serializers.CharField()
+    price = serializers.IntegerField(help_text="fen")
+    valid_until = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField()
+    source = serializers.ChoiceField(choices=["portal", "http", "builtin_avm"])
+    corrects = serializers.IntegerField(allow_null=True, help_text="the quote this one corrects (B12)")
+    report_url = serializers.URLField(allow_null=True)
+    basis = serializers.DictField()
+    used = serializers.BooleanField(help_text="counted in the reference price")
+    on_time = serializers.BooleanField()
+
+
+class InquiryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.CharField()
+    organisation_name = serializers.CharField()
+    provider = serializers.CharField()
+    position = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Inquiry.Status.values)
+    sent_at = serializers.DateTimeField(allow_null=True)
+    deadline = serializers.DateTimeField(allow_null=True)
+    extension_requested_at = serializers.DateTimeField(allow_null=True)
+    extensions_granted = serializers.IntegerField()
+    correction_due = serializers.DateTimeField(allow_null=True)
+    correction_reason = serializers.CharField()
+    excluded_reason = serializers.CharField()
+
+
+class ObjectionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    valuation = serializers.IntegerField()
+    inquiry = serializers.IntegerField(allow_null=True)
+    side = serializers.CharField()
+    ground = serializers.ChoiceField(choices=Objection.Ground.values)
+    reason = serializers.CharField()
+    filed_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=Objection.Status.values)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+
+
+class ValuationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    lot = serializers.IntegerField()
+    method = serializers.ChoiceField(choices=["negotiated", "directed", "network", "appraisal"])
+    status = serializers.ChoiceField(choices=Valuation.Status.values)
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    price_basis = serializers.CharField()
+    reference_price = serializers.IntegerField(allow_null=True, help_text="fen")
+    valid_until = serializers.DateTimeField(allow_null=True)
+    fixed_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    failure_reason = serializers.CharField()
+    previous = serializers.IntegerField(allow_null=True)
+    next = serializers.IntegerField(allow_null=True)
+    inquiries = InquiryOut(many=True)
+    quotes = QuoteOut(many=True)
+    offers = serializers.ListField(child=serializers.DictField())
+    objections = ObjectionOut(many=True)
+    lottery = serializers.DictField(allow_null=True)
+
+
+class ValuerInquiryOut(InquiryOut):
+    valuation = serializers.IntegerField()
+    method = serializers.CharField()
+    open = serializers.BooleanField()
+    seconds_left = serializers.IntegerField()
+    lot = serializers.DictField()
+    my_quote = serializers.DictField(allow_null=True)
 ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
 TOKEN_HEADER = "HTTP_X_INQUIRY_TOKEN"
 
@@ -45,7 +122,7 @@ class StartSerializer(serializers.Serializer):
 class LotValuationsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: None, **ERRORS}, summary="Valuations of a lot (judge, parties)")
+    @extend_schema(responses={200: inline_serializer("ValuationList", {"results": ValuationOut(many=True)}), **ERRORS}, summary="Valuations of a lot (judge, parties)")
     def get(self, request: Request, pk: int) -> Response:
         lot = _get(Lot, pk, "标的")
         items = [v for v in selectors.valuations_of_lot(lot)]
@@ -55,7 +132,7 @@ class LotValuationsView(APIView):
             raise Forbidden()
         return Response({"results": [selectors.valuation_dict(v) for v in items]})
 
-    @extend_schema(request=StartSerializer, responses={201: None, **ERRORS}, summary="Start a valuation (judge)")
+    @extend_schema(request=StartSerializer, responses={201: ValuationOut, **ERRORS}, summary="Start a valuation (judge)")
     def post(self, request: Request, pk: int) -> Response:
         lot = _get(Lot, pk, "标的")
         services.ensure_judge_of_lot(request.user, lot)
@@ -71,7 +148,7 @@ class LotValuationsView(APIView):
 class ValuationDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: None, **ERRORS}, summary="A valuation: status, quotes, reference_price (judge, parties)")
+    @extend_schema(responses={200: ValuationOut, **ERRORS}, summary="A valuation: status, quotes, reference_price (judge, parties)")
     def get(self, request: Request, pk: int) -> Response:
         v = _get(Valuation, pk, "估价")
         services.ensure_can_view(request.user, v)
@@ -85,7 +162,7 @@ class OfferSerializer(serializers.Serializer):
 class OfferView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=OfferSerializer, responses={201: None, **ERRORS}, summary="A party's negotiated price (B4)")
+    @extend_schema(request=OfferSerializer, responses={201: ValuationOut, **ERRORS}, summary="A party's negotiated price (B4)")
     def post(self, request: Request, pk: int) -> Response:
         v = _get(Valuation, pk, "估价")
         ser = OfferSerializer(data=request.data)
@@ -104,7 +181,7 @@ class ObjectionSerializer(serializers.Serializer):
 class ObjectionView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ObjectionSerializer, responses={201: None, **ERRORS}, summary="Object to a result (B22, B24)")
+    @extend_schema(request=ObjectionSerializer, responses={201: ObjectionOut, **ERRORS}, summary="Object to a result (B22, B24)")
     def post(self, request: Request, pk: int) -> Response:
         v = _get(Valuation, pk, "估价")
         if not services.parties_of(request.user, v.lot.case_id):
@@ -129,7 +206,7 @@ class DecideSerializer(serializers.Serializer):
 class ObjectionDecideView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=DecideSerializer, responses={200: None, **ERRORS}, summary="The judge decides an objection")
+    @extend_schema(request=DecideSerializer, responses={200: ObjectionOut, **ERRORS}, summary="The judge decides an objection")
     def post(self, request: Request, pk: int) -> Response:
         o = _get(Objection, pk, "异议")
         ser = DecideSerializer(data=request.data)
@@ -145,7 +222,7 @@ class CorrectionSerializer(serializers.Serializer):
 class CorrectionView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=CorrectionSerializer, responses={200: None, **ERRORS}, summary="Ask a platform to correct its result (B12)")
+    @extend_schema(request=CorrectionSerializer, responses={200: InquiryOut, **ERRORS}, summary="Ask a platform to correct its result (B12)")
     def post(self, request: Request, pk: int) -> Response:
         inquiry = _get(Inquiry, pk, "询价")
         ser = CorrectionSerializer(data=request.data)
@@ -168,7 +245,7 @@ class LotteryReplayView(APIView):
 class ValuerInquiriesView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: None, **ERRORS}, summary="The valuer's inquiries (open first)")
+    @extend_schema(responses={200: inline_serializer("ValuerInbox", {"organisation": serializers.DictField(), "results": ValuerInquiryOut(many=True)}), **ERRORS}, summary="The valuer's inquiries (open first)")
     def get(self, request: Request) -> Response:
         org = services.valuer_organisation(request.user)
         items = [selectors.valuer_inquiry_dict(i) for i in selectors.valuer_inquiries(org)]
@@ -181,7 +258,7 @@ class ValuerInquiriesView(APIView):
 class ValuerInquiryView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: None, **ERRORS}, summary="One inquiry with the lot facts")
+    @extend_schema(responses={200: ValuerInquiryOut, **ERRORS}, summary="One inquiry with the lot facts")
     def get(self, request: Request, pk: int) -> Response:
         inquiry = _get(Inquiry, pk, "询价")
         services.ensure_valuer_of(request.user, inquiry)
@@ -229,7 +306,7 @@ class QuoteView(APIView):
     @extend_schema(
         request=inline_serializer("QuoteRequest", {"price": serializers.IntegerField(), "valid_until": serializers.DateTimeField(),
                                                    "report": serializers.FileField(required=False), "report_key": serializers.CharField(required=False)}),
-        responses={201: None, **ERRORS}, summary="Answer (or correct) an inquiry: price in fen, validity, PDF report")
+        responses={201: QuoteOut, **ERRORS}, summary="Answer (or correct) an inquiry: price in fen, validity, PDF report")
     def post(self, request: Request, pk: int) -> Response:
         inquiry = _get(Inquiry, pk, "询价")
         actor, via_token = _inquiry_caller(request, inquiry)
@@ -275,7 +352,7 @@ class ExtensionSerializer(serializers.Serializer):
 class ExtensionView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=ExtensionSerializer, responses={200: None, **ERRORS}, summary="Ask for an extension (B11 network, B19 appraisal)")
+    @extend_schema(request=ExtensionSerializer, responses={200: InquiryOut, **ERRORS}, summary="Ask for an extension (B11 network, B19 appraisal)")
     def post(self, request: Request, pk: int) -> Response:
         inquiry = _get(Inquiry, pk, "询价")
         actor, via_token = _inquiry_caller(request, inquiry)
