@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 
 from auction_site import clock
 from bidding.models import Bid, Registration
@@ -143,10 +144,6 @@ def _ratio_bp(num: int, den: int) -> int | None:
     return (num * 10000 + den // 2) // den
 
 
-def _month(dt: datetime) -> str:
-    return dt.astimezone(SHANGHAI).strftime("%Y-%m")
-
-
 def _ledger_sum(kind: str, court: Court | None) -> int:
     qs = LedgerEntry.objects.filter(account__kind=kind)
     if court is not None:
@@ -172,33 +169,57 @@ def overdue_inquiries(court: Court | None, now: datetime) -> int | None:
         return None
 
 
+def commission_expression(price_field: str = "sold_price") -> ExpressionWrapper:
+    """rules.commission_saved as a SQL expression (same bands, same half-up rounding per round), so the
+    dashboard sums it in the database instead of loading every round."""
+    price = F(price_field)
+    milli = None
+    lower = 0
+    for upper, permille in rules.COMMISSION_BANDS:
+        top = price if upper is None else Least(price, Value(upper))
+        term = Greatest(top - Value(lower), Value(0)) * Value(permille)
+        milli = term if milli is None else milli + term
+        if upper is None:
+            break
+        lower = upper
+    return ExpressionWrapper((milli + Value(500)) / Value(1000), output_field=BigIntegerField())
+
+
+def _figures(qs) -> dict:
+    deal = Q(status__in=rules.DEAL_STATUSES, sold_price__isnull=False)
+    return dict(
+        auctioned=Count("id"),
+        sold=Count("id", filter=deal),
+        start_total=Sum("starting_price", filter=deal),
+        price_total=Sum("sold_price", filter=deal),
+        commission=Sum(commission_expression(), filter=deal),
+    )
+
+
+def _int(value) -> int:
+    return int(value or 0)
+
+
 def dashboard(court: Court | None, now: datetime | None = None) -> Dashboard:
     now = now or clock.now()
     rounds = rounds_in_scope(court)
     d = Dashboard(court=court)
     for row in rounds.values("status").order_by("status").annotate(n=Count("id")):
         d.by_status[row["status"]] = row["n"]
-    months: dict[str, dict] = {}
-    ended = rounds.filter(status__in=rules.ENDED_STATUSES).order_by("closed_at", "id")
-    for r in ended.values("status", "starting_price", "sold_price", "closed_at", "ends_at"):
-        d.auctioned += 1
-        when = r["closed_at"] or r["ends_at"]
-        m = months.setdefault(_month(when), {"month": _month(when), "auctioned": 0, "sold": 0, "amount": 0, "commission_saved": 0})
-        m["auctioned"] += 1
-        if r["status"] in rules.DEAL_STATUSES and r["sold_price"]:
-            d.sold += 1
-            d.start_total += r["starting_price"]
-            d.price_total += r["sold_price"]
-            saved = rules.commission_saved(r["sold_price"])
-            d.commission_saved += saved
-            m["sold"] += 1
-            m["amount"] += r["sold_price"]
-            m["commission_saved"] += saved
+    ended = rounds.filter(status__in=rules.ENDED_STATUSES)
+    total = ended.aggregate(**_figures(ended))
+    d.auctioned, d.sold = _int(total["auctioned"]), _int(total["sold"])
+    d.start_total, d.price_total = _int(total["start_total"]), _int(total["price_total"])
+    d.commission_saved = _int(total["commission"])
     d.sale_rate_bp = _ratio_bp(d.sold, d.auctioned)
     d.premium_rate_bp = rules.premium_rate_basis_points(d.price_total, d.start_total) if d.start_total else None
-    for m in months.values():
-        m["sale_rate_bp"] = _ratio_bp(m["sold"], m["auctioned"])
-    d.months = list(months.values())
+    monthly = (ended.annotate(month=TruncMonth(Coalesce("closed_at", "ends_at"), tzinfo=SHANGHAI))
+               .values("month").annotate(**_figures(ended)).order_by("month"))
+    for row in monthly:
+        sold, auctioned = _int(row["sold"]), _int(row["auctioned"])
+        d.months.append({"month": row["month"].strftime("%Y-%m"), "auctioned": auctioned, "sold": sold,
+                         "amount": _int(row["price_total"]), "commission_saved": _int(row["commission"]),
+                         "sale_rate_bp": _ratio_bp(sold, auctioned)})
     d.held_deposits = _ledger_sum(LedgerAccount.Kind.BIDDER_DEPOSIT, court)
     d.case_accounts = _ledger_sum(LedgerAccount.Kind.CASE, court)
     d.forfeits = _ledger_sum(LedgerAccount.Kind.FORFEIT, court)

@@ -105,3 +105,19 @@ def test_dashboard_csv(known_data, client, judge):
     by_price = {r[9]: r for r in data if r[9]}
     assert by_price[str(20_000_000 * Y)][11] == str(540_000 * Y)
     assert by_price[str(1_500_000 * Y)][10] == "5000"  # 50% premium
+
+
+def test_commission_in_the_database_equals_the_rule_for_every_band(enforcement_case):
+    """The dashboard sums [C] A29 in SQL; it must agree with rules.commission_saved to the fen."""
+    from lots.models import Round
+    from settlement import rules
+
+    lot = make_lot(enforcement_case)
+    prices = [1, 10, 15, 199_999_999, 200_000_000, 200_000_001, 555_555_555, 1_000_000_000, 1_000_000_050,
+              3_333_333_333, 5_000_000_000, 7_777_777_777, 10_000_000_000, 10_000_000_001, 123_456_789_012]
+    for i, price in enumerate(prices, start=1):
+        make_round(lot, number=i, start=1, deposit=1, increment=1, status="sold", sold_price=price, closed_at=clock.now())
+    annotated = dict(Round.objects.filter(lot=lot).annotate(c=selectors.commission_expression()).values_list("sold_price", "c"))
+    for price in prices:
+        assert int(annotated[price]) == rules.commission_saved(price), price
+    assert selectors.dashboard(None).commission_saved == sum(rules.commission_saved(p) for p in prices)
