@@ -80,6 +80,7 @@ class ValuationOut(serializers.Serializer):
     valid_until = serializers.DateTimeField(allow_null=True)
     fixed_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)
+    sale_due_by = serializers.DateTimeField(allow_null=True, help_text="B30: start the sale within 10 days of fixing")
     failure_reason = serializers.CharField()
     previous = serializers.IntegerField(allow_null=True)
     next = serializers.IntegerField(allow_null=True)

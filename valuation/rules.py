@@ -29,6 +29,14 @@ def check_reference_price_usable(valid_until: datetime | None, now: datetime, ro
     return None
 
 
+# B30: the court starts the sale within 10 days of the reference price being fixed (a duty shown to the judge).
+SALE_START_WITHIN = timedelta(days=10)
+
+
+def sale_due_by(fixed_at: datetime | None) -> datetime | None:
+    return fixed_at + SALE_START_WITHIN if fixed_at else None
+
+
 def check_quote_validity(valid_until: datetime, now: datetime) -> Violation | None:
     """B11/B27: a result states its validity, which is in the future and at most one year long."""
     if valid_until <= now:

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from auction_site import clock
 from lots.models import CaseParty, Lot
+from valuation import rules
 from valuation.models import Inquiry, Notification, Objection, Organisation, Quote, Valuation
 
 
@@ -64,7 +65,8 @@ def valuation_dict(v: Valuation, *, viewer=None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": v.pk, "lot": v.lot_id, "method": v.method, "status": v.status, "started_at": _iso(v.started_at), "deadline": _iso(v.deadline),
         "price_basis": v.price_basis, "reference_price": v.reference_price, "valid_until": _iso(v.valid_until), "fixed_at": _iso(v.fixed_at),
-        "delivered_at": _iso(v.delivered_at), "failure_reason": v.failure_reason, "previous": v.previous_id,
+        "delivered_at": _iso(v.delivered_at), "sale_due_by": _iso(rules.sale_due_by(v.fixed_at)) if v.status == "concluded" else None,
+        "failure_reason": v.failure_reason, "previous": v.previous_id,
         "next": getattr(getattr(v, "next_valuation", None), "pk", None),
         "inquiries": [inquiry_dict(i) for i in inquiries],
         "quotes": [quote_dict(q, used=q.pk in used_ids) for q in all_quotes],

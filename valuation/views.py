@@ -174,6 +174,7 @@ def court_valuation(request: HttpRequest, pk: int) -> HttpResponse:
         "inquiries": v.inquiries.select_related("organisation").order_by("position"),
         "objections": v.objections.select_related("party", "inquiry__organisation"),
         "chain": _chain(v), "lottery": getattr(v, "lottery", None),
+        "sale_due_by": rules.sale_due_by(v.fixed_at) if v.status == Valuation.Status.CONCLUDED else None,
     })
 
 

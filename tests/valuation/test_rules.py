@@ -100,3 +100,8 @@ def test_fee_goes_to_the_closest_result_b31():
     assert rules.closest_to_sale(results, 125) == 2
     assert rules.closest_to_sale(results, 112) == 3
     assert rules.closest_to_sale([(100, T0 + timedelta(1), 1), (120, T0, 2)], 110) == 2  # tie: earlier submission
+
+
+def test_sale_starts_within_ten_days_of_fixing_b30():
+    assert rules.sale_due_by(T0) == T0 + timedelta(days=10)
+    assert rules.sale_due_by(None) is None
