@@ -12,6 +12,14 @@ from lots.rules import Violation
 # B2: the methods, normally tried in this order; each falls through to the next when it cannot or does not succeed.
 METHOD_ORDER = ["negotiated", "directed", "network", "appraisal"]
 
+# B1: the reference price is fixed within 30 days of seizure (a duty shown to the judge).
+FIX_WITHIN_AFTER_SEIZURE = timedelta(days=30)
+
+
+def price_due_by(seized_at: datetime | None) -> datetime | None:
+    return seized_at + FIX_WITHIN_AFTER_SEIZURE if seized_at else None
+
+
 # B27: a result is valid at most one year; the first auction must be announced within it;
 # a sale no later than 6 months after expiry needs no new price.
 MAX_VALIDITY = timedelta(days=365)

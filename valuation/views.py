@@ -146,7 +146,7 @@ def court_lot_valuation(request: HttpRequest, lot_id: int) -> HttpResponse:
         return redirect("valuation:court-valuation", pk=v.pk)
     orgs = Organisation.objects.filter(active=True)
     return render(request, "valuation/court_lot.html", {
-        "lot": lot, "valuations": selectors.valuations_of_lot(lot),
+        "lot": lot, "valuations": selectors.valuations_of_lot(lot), "price_due_by": rules.price_due_by(lot.seized_at),
         "agencies": orgs.filter(kind=Organisation.Kind.AGENCY), "institutions": orgs.filter(kind=Organisation.Kind.APPRAISAL_INSTITUTION),
         "platforms": orgs.filter(kind=Organisation.Kind.INQUIRY_PLATFORM),
     })

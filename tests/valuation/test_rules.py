@@ -105,3 +105,7 @@ def test_fee_goes_to_the_closest_result_b31():
 def test_sale_starts_within_ten_days_of_fixing_b30():
     assert rules.sale_due_by(T0) == T0 + timedelta(days=10)
     assert rules.sale_due_by(None) is None
+
+
+def test_price_fixed_within_thirty_days_of_seizure_b1():
+    assert rules.price_due_by(T0) == T0 + timedelta(days=30)
