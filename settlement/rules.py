@@ -6,7 +6,6 @@ or a `lots.rules.Violation` (article, code, message).
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from lots.rules import Violation
 
@@ -204,9 +203,3 @@ def premium_rate_basis_points(price: int, start: int) -> int:
         return 0
     num = (price - start) * 10000
     return (num + start // 2) // start if num >= 0 else -((-num + start // 2) // start)
-
-
-# ---------------------------------------------------------------------------------------------
-# A23: deposits other than the winner's are released within 24 hours of the close; the
-# dashboard counts a later one as overdue. (The release itself is escrow's work.)
-REFUND_WITHIN = timedelta(hours=24)

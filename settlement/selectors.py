@@ -225,21 +225,17 @@ def dashboard(court: Court | None, now: datetime | None = None) -> Dashboard:
     d.forfeits = _ledger_sum(LedgerAccount.Kind.FORFEIT, court)
     if court is None:
         d.provider_cash = LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.PROVIDER_CASH).aggregate(s=Sum("amount"))["s"] or 0
-    d.overdue_refunds = overdue_refund_registrations(court, now).count()
+    d.overdue_refunds = overdue_refunds(court, now)
     d.overdue_balances = overdue_balance_rounds(court, now).count()
     d.overdue_inquiries = overdue_inquiries(court, now)
     return d
 
 
-def overdue_refund_registrations(court: Court | None, now: datetime) -> QuerySet[Registration]:
-    """A23: a losing bidder's deposit still held 24 hours after the close."""
-    qs = Registration.objects.filter(
-        status=Registration.Status.HELD, round__status__in=rules.ENDED_STATUSES,
-        round__closed_at__lt=now - rules.REFUND_WITHIN,
-    ).exclude(round__leader_id=F("id"))
-    if court is not None:
-        qs = qs.filter(round__lot__case__court=court)
-    return qs
+def overdue_refunds(court: Court | None, now: datetime) -> int:
+    """A23: deposits still held past their release deadline (escrow owns the rule and the query)."""
+    from escrow.selectors import overdue_releases
+
+    return sum(1 for o in overdue_releases(now) if court is None or o.round.lot.case.court_id == court.pk)
 
 
 def overdue_balance_rounds(court: Court | None, now: datetime) -> QuerySet[Round]:

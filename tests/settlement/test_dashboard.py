@@ -35,7 +35,11 @@ def known_data(enforcement_case, other_court, bidder_factory):
     rounds[0].save()
     failed = make_round(lot, number=4, start=1_000_000 * Y, deposit=100_000 * Y, increment=1000 * Y, status="failed",
                         closed_at=clock.now() - timedelta(days=2))
-    register(failed, bidder_factory(), "F001")  # still held 48 h after the close: overdue
+    loser = register(failed, bidder_factory(), "F001")  # still held 48 h after the close: overdue (A23)
+    from escrow.models import Deposit
+
+    Deposit.objects.create(registration=loser, amount=failed.deposit, provider="sandbox", payment_intent_id="pi_sbx_e2e_1",
+                           held_at=clock.now() - timedelta(days=3), created_at=clock.now() - timedelta(days=3))
     make_round(lot, number=5, start=1_000_000 * Y, deposit=100_000 * Y, increment=1000 * Y, status="open",
                ends_at=clock.now() + timedelta(days=1))
     other_case = EnforcementCase.objects.create(court=other_court, case_number="(2024)浙01执9号", applicants=["甲"],
