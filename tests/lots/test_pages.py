@@ -120,6 +120,7 @@ def test_lot_page_round_history_shows_failed_rounds_and_selloff(client, demo):
     ship = lot_by_key("恒顺8")
     body = client.get(f"/lots/{ship.pk}/").content.decode()
     assert "拍卖记录" in body
+    assert "<dd>5180 吨</dd>" in body and "<dd>2011</dd>" in body  # size and year as typed, not 5.18E+3
     for label in ("一拍", "二拍", "变卖", "流拍", "变卖中"):
         assert label in body, label
     failed = ship.rounds.filter(status="failed").first()
