@@ -6,6 +6,7 @@ Anyone may watch; bidders are shown only by their code.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -22,6 +23,7 @@ logger = logging.getLogger("bidding.consumers")
 
 MAX_FRAME_CHARS = 4096  # a real message is < 200 bytes; Daphne itself closes frames over 1 MB
 MESSAGES_PER_SECOND, MESSAGE_BURST = 20, 40  # per connection, any message type
+REORDER_WAIT = 0.25  # seconds an early event waits for the ones before it
 FLOOD_CLOSE_AFTER = 200  # refusals for flooding in a row before the socket is closed (1008)
 
 
@@ -67,11 +69,17 @@ class RoundConsumer(AsyncWebsocketConsumer):
             await self.close(code=4404)
             return
         self.group = events.group_name(self.round_id)
+        self.last_seq = snap["round"]["seq"]
+        self.held: dict[int, dict] = {}
+        self.flush_task: asyncio.Task | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json(snap)
 
     async def disconnect(self, code: int) -> None:
+        task = getattr(self, "flush_task", None)
+        if task is not None:
+            task.cancel()
         group = getattr(self, "group", None)
         if group:
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -113,7 +121,12 @@ class RoundConsumer(AsyncWebsocketConsumer):
             await self.send_json(result)
         elif kind == "sync":
             snap = await _in_worker(selectors.snapshot)(self.round_id, self.user)
-            await self.send_json(snap or {"type": "rejected", "request_id": request_id, "code": "invalid", "message": "no such round"})
+            if snap is None:
+                await self.reject(request_id, "invalid", "no such round")
+                return
+            self.last_seq = max(self.last_seq, snap["round"]["seq"])
+            self.held = {s: e for s, e in self.held.items() if s > self.last_seq}
+            await self.send_json(snap)
         elif kind == "proxy":
             await self.send_json(await _in_worker(self._proxy)(msg.get("ceiling"), request_id))
         elif kind == "ping":
@@ -135,7 +148,38 @@ class RoundConsumer(AsyncWebsocketConsumer):
         return {"type": "proxy_ack", "request_id": request_id, **out}
 
     async def round_event(self, message: dict) -> None:
+        """Relay events in sequence order: events from several processes can arrive out of order, so an
+        early one waits up to REORDER_WAIT for the missing ones; older ones (already in the client's
+        snapshot) are dropped. A gap that does not fill is passed on; the client then resyncs."""
         event = message["event"]
+        seq = event.get("seq")
+        if not isinstance(seq, int):
+            await self._relay(event)
+            return
+        if seq <= self.last_seq:
+            return
+        self.held[seq] = event
+        await self._flush(force=False)
+        if self.held and self.flush_task is None:
+            self.flush_task = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(REORDER_WAIT)
+        self.flush_task = None
+        await self._flush(force=True)
+
+    async def _flush(self, *, force: bool) -> None:
+        while self.held:
+            nxt = self.last_seq + 1
+            if nxt not in self.held:
+                if not force:
+                    return
+                nxt = min(self.held)
+            event = self.held.pop(nxt)
+            self.last_seq = nxt
+            await self._relay(event)
+
+    async def _relay(self, event: dict) -> None:
         key = (self.round_id, event.get("type"), event.get("seq"))
         text = _EVENT_TEXT.get(key)
         if text is None:  # serialise each event once per process, not once per watcher

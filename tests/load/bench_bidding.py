@@ -223,15 +223,13 @@ def watchers_child(args) -> None:
                 connected += 1
             done.set_result(True)
             async with ws:
-                while not stop.is_set():
-                    try:
-                        raw = await asyncio.wait_for(ws.recv(), 1)
-                    except TimeoutError:
-                        continue
+                async for raw in ws:  # cancelled at the end of the run
                     now = time.time()
                     m = json.loads(raw)
                     if m.get("type") == "bid":
                         got.append((m["seq"], now, datetime.fromisoformat(m["at"]).timestamp()))
+        except asyncio.CancelledError:
+            pass
         except Exception:
             errors += 1
             if not done.done():
@@ -251,6 +249,8 @@ def watchers_child(args) -> None:
         expected = set(json.loads(line))
         await asyncio.sleep(2)
         stop.set()
+        for t in tasks:
+            t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         lat = [(recv - at) * 1000 for got in received for _, recv, at in got]
         lost = dup = ooo = 0
