@@ -8,23 +8,24 @@
 import logging
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef, Q
 
+from auction_site import clock
 from lots.models import Round
 from settlement import documents, rules, services
+from settlement.models import SaleDocument
 
 logger = logging.getLogger("settlement.clockwork")
 
 
 def rounds_missing_documents():
     """Rounds whose due documents are not all there yet."""
+    def has(kind: str) -> Exists:
+        return Exists(SaleDocument.objects.filter(round=OuterRef("pk"), kind=kind))
+
     return (
         Round.objects.filter(status__in=rules.CONFIRMATION_STATUSES)
-        .annotate(
-            n_conf=Count("sale_documents", filter=Q(sale_documents__kind="confirmation")),
-            n_rul=Count("sale_documents", filter=Q(sale_documents__kind="ruling")),
-        )
-        .filter(Q(n_conf=0) | (Q(status__in=rules.RULING_STATUSES) & Q(n_rul=0)))
+        .filter(~has("confirmation") | (Q(status__in=rules.RULING_STATUSES) & ~has("ruling")))
         .order_by("id")
     )
 
@@ -47,7 +48,8 @@ def generate_documents(limit: int = 100) -> dict:
     return {"documents_generated": made, "document_errors": errors}
 
 
-def tick(now: datetime) -> dict:
+def tick(now: datetime | None) -> dict:
+    now = now or clock.now()
     report = generate_documents()
     report.update(services.deliver_due(now))
     return report
