@@ -192,7 +192,9 @@ PAYMENT_CURRENCY = "cny"
 CASE_SYSTEM_WEBHOOK_URL = env("CASE_SYSTEM_WEBHOOK_URL")
 CASE_SYSTEM_WEBHOOK_SECRET = env("CASE_SYSTEM_WEBHOOK_SECRET", "case-system-embedded-secret")
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Embedded default: e-mails are written to var/mail/ (one file per message) instead of being sent.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@auction.court.example")
 
 REST_FRAMEWORK = {
