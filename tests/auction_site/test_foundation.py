@@ -83,3 +83,13 @@ def test_audit_record_outside_a_transaction_is_refused(db):
     with transaction.atomic():
         audit.record("inside", object_type="t", object_id=1)
     assert AuditRecord.objects.filter(action="inside").exists()
+
+
+@pytest.mark.django_db
+def test_pages_are_chinese_first_whatever_the_browser_asks(client):
+    resp = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert resp.status_code == 200
+    assert '<html lang="zh-hans">' in resp.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    resp = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="en">' in resp.content.decode()
