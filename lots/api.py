@@ -38,6 +38,7 @@ from lots.serializers import (
     RoundCreateSerializer,
     RoundDetailSerializer,
     RoundSerializer,
+    RoundUpdateSerializer,
 )
 
 logger = logging.getLogger("lots.api")
@@ -197,13 +198,23 @@ class RoundCatalogueView(LotsAPIView):
 
 
 class RoundDetailView(LotsAPIView):
-    permission_classes = [AllowAny]
+    permission_classes = [IsJudgeOrReadOnly]
 
     @extend_schema(responses={200: RoundDetailSerializer, 404: ERROR}, summary="A round with its live state (drafts: the court's judges only)")
     def get(self, request: Request, pk: int) -> Response:
         rnd = get_object_or_404(Round.objects.select_related("lot", "lot__case", "lot__case__court", "leader"), pk=pk)
         if rnd.status == Round.Status.DRAFT and not _is_court_judge(request.user, rnd.lot.case.court_id):
             raise NotFound("拍卖轮次不存在 / no such round")
+        return Response(RoundDetailSerializer(rnd).data)
+
+    @extend_schema(request=RoundUpdateSerializer, responses={200: RoundDetailSerializer, **ERRORS},
+                   summary="Change a draft round (A10, A17, A20, A26 checked again)")
+    def patch(self, request: Request, pk: int) -> Response:
+        if not Round.objects.filter(pk=pk).exists():
+            raise NotFound("拍卖轮次不存在 / no such round")
+        ser = RoundUpdateSerializer(data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        rnd = services.update_draft_round(request.user, pk, **ser.validated_data)
         return Response(RoundDetailSerializer(rnd).data)
 
 

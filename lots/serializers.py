@@ -229,6 +229,15 @@ class RoundCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class RoundUpdateSerializer(RoundCreateSerializer):
+    """PATCH of a draft round: any of the creation fields."""
+
+    def validate(self, attrs):
+        if "starts_at" in attrs and "ends_at" in attrs and attrs["ends_at"] <= attrs["starts_at"]:
+            raise serializers.ValidationError({"ends_at": "结束时间须晚于开始时间 / ends_at must be after starts_at"})
+        return attrs
+
+
 class ReasonSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
 

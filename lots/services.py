@@ -8,6 +8,7 @@ Public interface (other apps and the pages call these; names are stable):
 - ``set_reference_price(lot, *, amount, source, fixed_at, valid_until, actor=None) -> Lot``  (valuation calls it)
 - ``create_round(judge, lot, *, starting_price, deposit, increment, starts_at, ends_at, announcement="",
   balance_due_days=10, proxy_bidding_enabled=False) -> Round``  (a draft)
+- ``update_draft_round(judge, round_id, **fields) -> Round``  (drafts only; same checks as create_round)
 - ``publication_violations(round, now) -> list[Violation]``  (A10, A12/A26, A13–14, A17, A20, B27)
 - ``publish_round(judge, round_id) -> Round``     draft -> announced
 - ``suspend_round(judge, round_id, *, reason) -> Round``   announced/open -> suspended (A28)
@@ -263,6 +264,35 @@ def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, incremen
             "number": number, "starting_price": starting_price, "deposit": deposit, "increment": increment,
             "starts_at": starts_at, "ends_at": ends_at,
         })
+    return rnd
+
+
+ROUND_FIELDS = {"starting_price", "deposit", "increment", "starts_at", "ends_at", "announcement", "balance_due_days", "proxy_bidding_enabled"}
+
+
+def update_draft_round(judge, round_id: int, **fields: Any) -> Round:
+    """Change a draft round (prices, times, announcement); the same rules as at creation are checked again."""
+    unknown = set(fields) - ROUND_FIELDS
+    if unknown:
+        raise DomainError("invalid", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        rnd = _locked_round(round_id)
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.status != Status.DRAFT:
+            raise Conflict("not_draft", "只有草稿可以修改 / only a draft round can be changed")
+        for name, value in fields.items():
+            setattr(rnd, name, value)
+        if rnd.ends_at <= rnd.starts_at:
+            raise DomainError("invalid", "结束时间须晚于开始时间 / ends_at must be after starts_at", field="ends_at")
+        rnd.scheduled_ends_at = rnd.ends_at
+        violations = _price_violations(rnd.lot, rnd.number, rnd.previous, starting_price=rnd.starting_price, deposit=rnd.deposit,
+                                       increment=rnd.increment, starts_at=rnd.starts_at, ends_at=rnd.ends_at)
+        if rnd.number == 1 and rnd.lot.reference_price is None:
+            violations = [v for v in violations if v.code != "no_reference_price"]
+        if violations:
+            raise RulesViolated(violations)
+        rnd.save()
+        audit.record("round.updated", rnd, actor=judge, data={k: v for k, v in fields.items() if k != "announcement"})
     return rnd
 
 

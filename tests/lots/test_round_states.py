@@ -179,3 +179,24 @@ def test_withdrawal_releases_held_deposits_at_once(judge_client, as_user, bidder
         resp = act(judge_client, announced_round, "withdraw", reason="申请执行人撤回执行申请")
     assert resp.status_code == 200
     assert set(Registration.objects.filter(round=announced_round).values_list("status", flat=True)) == {"released"}
+
+
+def test_judge_changes_a_draft_round_within_the_rules(judge_client, as_user, other_judge, draft_round):
+    from tests.lots.conftest import START
+
+    url = f"/api/v1/rounds/{draft_round.pk}/"
+    resp = judge_client.patch(url, {"deposit": START // 10, "announcement": "更正后的公告"}, format="json")
+    assert resp.status_code == 200, resp.content
+    draft_round.refresh_from_db()
+    assert draft_round.deposit == START // 10 and draft_round.announcement == "更正后的公告"
+    refused = judge_client.patch(url, {"deposit": START // 2}, format="json")
+    assert refused.status_code == 400 and refused.json()["error"]["details"][0]["article"] == "A17"
+    assert judge_client.patch(url, {"deposit": 1.5}, format="json").status_code == 400
+    assert as_user(other_judge).patch(url, {"deposit": START // 10 + 1}, format="json").status_code == 403
+    draft_round.refresh_from_db()
+    assert draft_round.deposit == START // 10
+
+
+def test_published_round_cannot_be_patched(judge_client, announced_round):
+    resp = judge_client.patch(f"/api/v1/rounds/{announced_round.pk}/", {"announcement": "x"}, format="json")
+    assert resp.status_code == 409 and resp.json()["error"]["code"] == "not_draft"
