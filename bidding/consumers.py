@@ -13,6 +13,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.db import close_old_connections
 
 from auction_site.errors import DomainError
@@ -25,9 +26,6 @@ MAX_FRAME_CHARS = 4096  # a real message is < 200 bytes; Daphne itself closes fr
 MESSAGES_PER_SECOND, MESSAGE_BURST = 20, 40  # per connection, any message type
 REORDER_WAIT = 0.25  # seconds an early event waits for the ones before it
 FLOOD_CLOSE_AFTER = 200  # refusals for flooding in a row before the socket is closed (1008)
-
-
-_EVENT_TEXT: dict[tuple, str] = {}
 
 
 def _in_worker(func):
@@ -55,6 +53,10 @@ def _clean_request_id(value: Any) -> Any:
 
 
 class RoundConsumer(AsyncWebsocketConsumer):
+    # No per-socket channel: events reach sockets through the process's RoundRelay, one subscription
+    # per round and process instead of one per socket.
+    channel_layer_alias = "__relay_only__"
+
     async def connect(self) -> None:
         try:
             self.round_id = int(self.scope["url_route"]["kwargs"]["round_id"])
@@ -68,21 +70,16 @@ class RoundConsumer(AsyncWebsocketConsumer):
         if snap is None:
             await self.close(code=4404)
             return
-        self.group = events.group_name(self.round_id)
         self.last_seq = snap["round"]["seq"]
-        self.held: dict[int, dict] = {}
-        self.flush_task: asyncio.Task | None = None
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json(snap)
+        layer = get_channel_layer()
+        self.relay = await RoundRelay.join(layer, self.round_id, self, snap["round"]["seq"]) if layer is not None else None
 
     async def disconnect(self, code: int) -> None:
-        task = getattr(self, "flush_task", None)
-        if task is not None:
-            task.cancel()
-        group = getattr(self, "group", None)
-        if group:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        relay = getattr(self, "relay", None)
+        if relay is not None:
+            await relay.leave(self)
 
     async def send_json(self, payload: dict) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
@@ -125,7 +122,6 @@ class RoundConsumer(AsyncWebsocketConsumer):
                 await self.reject(request_id, "invalid", "no such round")
                 return
             self.last_seq = max(self.last_seq, snap["round"]["seq"])
-            self.held = {s: e for s, e in self.held.items() if s > self.last_seq}
             await self.send_json(snap)
         elif kind == "proxy":
             await self.send_json(await _in_worker(self._proxy)(msg.get("ceiling"), request_id))
@@ -147,28 +143,86 @@ class RoundConsumer(AsyncWebsocketConsumer):
             return {"type": "rejected", "request_id": request_id, "code": exc.code, "message": exc.message}
         return {"type": "proxy_ack", "request_id": request_id, **out}
 
-    async def round_event(self, message: dict) -> None:
-        """Relay events in sequence order: events from several processes can arrive out of order, so an
-        early one waits up to REORDER_WAIT for the missing ones; older ones (already in the client's
-        snapshot) are dropped. A gap that does not fill is passed on; the client then resyncs."""
-        event = message["event"]
+
+class RoundRelay:
+    """One per process and round: receives the round's events from the channel layer ONCE and relays
+    each, serialised once, to every socket of this process watching the round (ARCHITECTURE.md, Live
+    updates). Events published by several processes can arrive out of order: an early one waits up to
+    REORDER_WAIT for the ones before it; a gap that does not fill is passed on (clients then resync).
+    Each socket drops events it already has from its snapshot (seq <= its own last seq)."""
+
+    relays: dict[int, RoundRelay] = {}
+
+    def __init__(self, layer, round_id: int, seq: int):
+        self.layer, self.round_id = layer, round_id
+        self.sockets: set[RoundConsumer] = set()
+        self.last_seq = seq
+        self.held: dict[int, dict] = {}
+        self.channel: str | None = None
+        self.task: asyncio.Task | None = None
+        self.flush_task: asyncio.Task | None = None
+        self.ready = asyncio.Event()
+
+    @classmethod
+    async def join(cls, layer, round_id: int, socket: RoundConsumer, seq: int) -> RoundRelay:
+        relay = cls.relays.get(round_id)
+        if relay is None:
+            relay = cls.relays[round_id] = cls(layer, round_id, seq)
+            relay.task = asyncio.create_task(relay.run())
+        relay.sockets.add(socket)
+        await relay.ready.wait()
+        return relay
+
+    async def leave(self, socket: RoundConsumer) -> None:
+        self.sockets.discard(socket)
+        if not self.sockets and self.relays.get(self.round_id) is self:
+            del self.relays[self.round_id]
+            for task in (self.task, self.flush_task):
+                if task is not None:
+                    task.cancel()
+            if self.channel:
+                try:
+                    await self.layer.group_discard(events.group_name(self.round_id), self.channel)
+                except Exception:  # the layer is best-effort
+                    logger.warning("group_discard failed for round %s", self.round_id, exc_info=True)
+
+    async def run(self) -> None:
+        try:
+            self.channel = await self.layer.new_channel()
+            await self.layer.group_add(events.group_name(self.round_id), self.channel)
+        finally:
+            self.ready.set()
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+                event = message.get("event") if isinstance(message, dict) else None
+                if isinstance(event, dict):
+                    await self.accept_event(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep relaying; clients resync on gaps
+                logger.warning("relay of round %s failed", self.round_id, exc_info=True)
+                await asyncio.sleep(0.1)
+
+    async def accept_event(self, event: dict) -> None:
         seq = event.get("seq")
         if not isinstance(seq, int):
-            await self._relay(event)
+            await self.relay(event, None)
             return
         if seq <= self.last_seq:
+            await self.relay(event, seq)  # late for the process, maybe still new to a socket
             return
         self.held[seq] = event
-        await self._flush(force=False)
+        await self.flush(force=False)
         if self.held and self.flush_task is None:
-            self.flush_task = asyncio.create_task(self._flush_later())
+            self.flush_task = asyncio.create_task(self.flush_later())
 
-    async def _flush_later(self) -> None:
+    async def flush_later(self) -> None:
         await asyncio.sleep(REORDER_WAIT)
         self.flush_task = None
-        await self._flush(force=True)
+        await self.flush(force=True)
 
-    async def _flush(self, *, force: bool) -> None:
+    async def flush(self, *, force: bool) -> None:
         while self.held:
             nxt = self.last_seq + 1
             if nxt not in self.held:
@@ -177,16 +231,16 @@ class RoundConsumer(AsyncWebsocketConsumer):
                 nxt = min(self.held)
             event = self.held.pop(nxt)
             self.last_seq = nxt
-            await self._relay(event)
+            await self.relay(event, nxt)
 
-    async def _relay(self, event: dict) -> None:
-        key = (self.round_id, event.get("type"), event.get("seq"))
-        text = _EVENT_TEXT.get(key)
-        if text is None:  # serialise each event once per process, not once per watcher
-            text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-            if len(_EVENT_TEXT) > 2048:
-                _EVENT_TEXT.clear()
-            _EVENT_TEXT[key] = text
-        await self.send(text_data=text)
-
-
+    async def relay(self, event: dict, seq: int | None) -> None:
+        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        for socket in list(self.sockets):
+            if seq is not None:
+                if seq <= socket.last_seq:
+                    continue
+                socket.last_seq = seq
+            try:
+                await socket.send(text_data=text)
+            except Exception:
+                self.sockets.discard(socket)
