@@ -180,12 +180,14 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
 
         txn = None
         accounts: list = []
-        if available > 0:
+        distributed = sum(p.amount for p in rows)
+        if distributed > 0:
             lines: list[Line] = []
             if forfeit_applied:
                 lines.append(Line(ledger.forfeit_account(case), debit=forfeit_applied))
                 lines.append(Line(case_acct, credit=forfeit_applied))
-            lines.append(Line(case_acct, debit=available))
+            # Debit what is paid out; the ledger refuses to take the case account below zero.
+            lines.append(Line(case_acct, debit=distributed))
             for pos, p in enumerate(rows, start=1):
                 acct = ledger.payee_account(case, f"r{round.pk}:{pos}:{p.kind}", f"{p.payee}（{case.case_number} {p.kind}）")
                 accounts.append(acct)
@@ -193,7 +195,7 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
             txn = ledger.post("settlement", lines, memo=f"结算 {case.case_number} 第{round.number}次", case=case, round=round,
                               idempotency_key=f"settlement:round:{round.pk}", actor=judge)
         settlement = Settlement.objects.create(round=round, case=case, judge=judge, available=available,
-                                               distributed=available, ledger_transaction=txn, created_at=clock.now())
+                                               distributed=distributed, ledger_transaction=txn, created_at=clock.now())
         position = 0
         if in_kind is not None:
             position += 1

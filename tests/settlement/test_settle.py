@@ -176,3 +176,17 @@ def test_openapi_schema_documents_settlement_calls(api_client):
         assert path in schema["paths"], path
     payout = schema["components"]["schemas"]["PayoutRequest"]["properties"]
     assert payout["amount"]["type"] == "integer"
+
+
+def test_the_ledger_refuses_an_overdraw_even_if_the_rule_check_were_skipped(paid_round, judge, as_user, monkeypatch):
+    """Defence in depth: with the explicit check switched off, the ledger still refuses to overdraw the case account."""
+    from settlement import rules
+
+    monkeypatch.setattr(rules, "check_distribution", lambda *a, **k: None)
+    before = money_snapshot()
+    resp = settle(as_user(judge), paid_round, [{"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": PRICE + 1}])
+    assert resp.status_code == 400
+    assert resp.json()["error"]["code"] == "insufficient_balance"
+    assert money_snapshot() == before
+    paid_round.refresh_from_db()
+    assert paid_round.status == "paid"
