@@ -61,6 +61,7 @@ class SaleFacts:
     applicants: list[str]
     respondents: list[str]
     paid_at: datetime | None = None
+    generated_at: datetime | None = None
 
 
 def _local(dt: datetime | None) -> str:
@@ -120,7 +121,7 @@ def render_confirmation(facts: SaleFacts) -> bytes:
         + " 于网络司法拍卖平台对上述标的进行公开竞价，以最高应价胜出。"
         "买受人应在拍卖公告确定的期限内将剩余价款交付人民法院；标的物所有权自拍卖成交裁定送达买受人时起转移。",
     ]
-    footer = [facts.court, f"生成时间：{_local(facts.closed_at)}", "本确认书由网络司法拍卖平台依《最高人民法院关于人民法院网络司法拍卖若干问题的规定》第二十二条生成"]
+    footer = [facts.court, f"生成时间：{_local(facts.generated_at or facts.closed_at)}", "本确认书由网络司法拍卖平台依《最高人民法院关于人民法院网络司法拍卖若干问题的规定》第二十二条生成"]
     return _build("网络竞价成交确认书", paragraphs, footer)
 
 

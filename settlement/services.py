@@ -70,6 +70,7 @@ def sale_facts(round: Round) -> documents.SaleFacts:
         closed_at=round.closed_at or round.ends_at, balance_due_at=round.balance_due_at,
         applicants=list(case.applicants or []), respondents=list(case.respondents or []),
         paid_at=_paid_at(round) if round.status in rules.RULING_STATUSES else None,
+        generated_at=clock.now(),
     )
 
 
