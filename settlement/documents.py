@@ -77,7 +77,7 @@ def _price_lines(facts: SaleFacts) -> list[str]:
     ]
 
 
-def _build(title: str, paragraphs: list[str], footer: list[str]) -> bytes:
+def _build(title: str, paragraphs: list[str], footer: list[str], note: str = "") -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -96,6 +96,9 @@ def _build(title: str, paragraphs: list[str], footer: list[str]) -> bytes:
     story.append(Spacer(1, 18))
     for text in footer:
         story.append(Paragraph(_escape(text), right))
+    if note:
+        story.append(Spacer(1, 24))
+        story.append(Paragraph(_escape(note), ParagraphStyle("note", parent=body, fontSize=9, leading=14, textColor="#555555")))
     doc.build(story)
     return buf.getvalue()
 
@@ -121,8 +124,9 @@ def render_confirmation(facts: SaleFacts) -> bytes:
         + " 于网络司法拍卖平台对上述标的进行公开竞价，以最高应价胜出。"
         "买受人应在拍卖公告确定的期限内将剩余价款交付人民法院；标的物所有权自拍卖成交裁定送达买受人时起转移。",
     ]
-    footer = [facts.court, f"生成时间：{_local(facts.generated_at or facts.closed_at)}", "本确认书由网络司法拍卖平台依《最高人民法院关于人民法院网络司法拍卖若干问题的规定》第二十二条生成"]
-    return _build("网络竞价成交确认书", paragraphs, footer)
+    footer = [facts.court, f"生成时间：{_local(facts.generated_at or facts.closed_at)}"]
+    note = "本确认书由网络司法拍卖平台依《最高人民法院关于人民法院网络司法拍卖若干问题的规定》第二十二条生成。"
+    return _build("网络竞价成交确认书", paragraphs, footer, note)
 
 
 def render_ruling(facts: SaleFacts) -> bytes:
