@@ -4,11 +4,27 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from bidding.models import Registration
 from escrow import ledger, rules
 from escrow.models import Deposit, LedgerAccount, LedgerEntry
 from lots.models import EnforcementCase, Round
+
+# What each kind of posting means to the judge reading the case account ("where each fen came from").
+KIND_LABELS = {
+    "deposit_applied": _("买受人保证金转为价款"),
+    "balance_paid": _("尾款（在线支付）"),
+    "balance_transfer": _("尾款（银行转账，法官确认）"),
+    "deposit_forfeited": _("悔拍没收保证金"),
+    "settlement": _("结算分配"),
+}
+
+
+def kind_label(kind: str) -> str:
+    if kind.startswith("reversal:"):
+        return f"{_('冲正')} · {kind_label(kind.split(':', 1)[1])}"
+    return str(KIND_LABELS.get(kind, kind))
 
 
 def registration_for(user, rnd: Round) -> Registration | None:
@@ -70,7 +86,7 @@ def case_account(case: EnforcementCase) -> dict:
         running += amount  # the case's money, both sub-accounts together
         txn = e.transaction
         rows.append({
-            "id": e.pk, "transaction": txn.pk, "kind": txn.kind, "memo": txn.memo, "at": txn.created_at,
+            "id": e.pk, "transaction": txn.pk, "kind": txn.kind, "label": kind_label(txn.kind), "memo": txn.memo, "at": txn.created_at,
             "account": e.account.code, "sub_account": "forfeit" if e.account_id == forfeit.pk else "main",
             "amount": amount, "running_balance": running,
             "round": txn.round_id, "lot": txn.round.lot.title if txn.round_id else "", "external_ref": txn.external_ref,

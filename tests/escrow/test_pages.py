@@ -105,5 +105,12 @@ def test_case_account_page_for_the_judge_of_the_court_only(client, judge, other_
     client.force_login(judge)
     r = client.get(url)
     html = r.content.decode()
-    assert r.status_code == 200 and f"{DEPOSIT // 100:,}.00" in html and "deposit_applied" in html
+    assert r.status_code == 200 and f"{DEPOSIT // 100:,}.00" in html and "买受人保证金转为价款" in html
     assert "balance-chart" in html
+
+
+def test_pages_speak_english_too(client, bidder):
+    client.force_login(bidder)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/me/deposits/").content.decode()
+    assert "My deposits" in html and "You have not registered" in html
