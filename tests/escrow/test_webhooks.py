@@ -114,15 +114,22 @@ def test_localstripe_delivers_a_signed_webhook_to_the_live_server(live_daphne, a
 
     rnd = round_factory("announced")
     bidder = bidder_factory()
-    data = urllib.parse.urlencode({"url": f"{live_daphne.url}{URL}", "secret": settings.STRIPE_WEBHOOK_SECRET}).encode()
-    urllib.request.urlopen(urllib.request.Request(f"{settings.STRIPE_API_BASE}/_config/webhooks/escrow_tests", data=data), timeout=5)
-    body = token_client(bidder).post(f"/api/v1/rounds/{rnd.pk}/register/", format="json").json()
-    get_gateway().confirm_with_card(body["payment"]["payment_intent"], CARD)
-    reg = Registration.objects.get(pk=body["registration"]["id"])
-    deadline = time.time() + 20
-    while time.time() < deadline and reg.status != "held":
-        time.sleep(0.3)
-        reg.refresh_from_db()
+    def point_webhook_at(url: str) -> None:
+        data = urllib.parse.urlencode({"url": url, "secret": settings.STRIPE_WEBHOOK_SECRET}).encode()
+        urllib.request.urlopen(urllib.request.Request(f"{settings.STRIPE_API_BASE}/_config/webhooks/escrow_tests", data=data), timeout=5)
+
+    point_webhook_at(f"{live_daphne.url}{URL}")
+    try:
+        body = token_client(bidder).post(f"/api/v1/rounds/{rnd.pk}/register/", format="json").json()
+        get_gateway().confirm_with_card(body["payment"]["payment_intent"], CARD)
+        reg = Registration.objects.get(pk=body["registration"]["id"])
+        deadline = time.time() + 20
+        while time.time() < deadline and reg.status != "held":
+            time.sleep(0.3)
+            reg.refresh_from_db()
+    finally:
+        # localstripe cannot forget a webhook: point ours at a closed port so later tests' servers never get our events.
+        point_webhook_at("http://127.0.0.1:9/closed")
     assert reg.status == "held" and reg.code
     assert ProcessedEvent.objects.filter(type="payment_intent.succeeded").count() == 1
 
