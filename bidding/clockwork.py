@@ -62,7 +62,7 @@ def close_due_rounds(now: datetime) -> dict[str, list[int]]:
     for pk in due:
         status = close_round(pk, now)
         if status:
-            out.setdefault(status, []).append(pk)
+            out.setdefault(str(status), []).append(pk)
     return out
 
 
