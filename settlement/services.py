@@ -52,7 +52,14 @@ def ensure_judge_or_operator(user, case: EnforcementCase) -> None:
 
 
 def _paid_at(round: Round) -> datetime | None:
-    txn = (LedgerTransaction.objects.filter(round=round, kind__icontains="balance").order_by("-created_at").first())
+    """When the price was paid in full: the last balance payment (escrow), else the last balance posting."""
+    from escrow.models import BalancePayment
+
+    last = (BalancePayment.objects.filter(round=round, status=BalancePayment.Status.PAID).exclude(paid_at=None)
+            .order_by("-paid_at").values_list("paid_at", flat=True).first())
+    if last:
+        return last
+    txn = LedgerTransaction.objects.filter(round=round, kind__startswith="balance").order_by("-created_at").first()
     return txn.created_at if txn else None
 
 
