@@ -39,6 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sale_rate": [None if m["sale_rate_bp"] is None else m["sale_rate_bp"] / 100 for m in d.months],
         "amount_yuan": [m["amount"] // 100 for m in d.months],
         "commission_yuan": [m["commission_saved"] // 100 for m in d.months],
+        "labels": {"sale_rate": _("成交率(%)"), "amount": _("成交金额(元)"), "commission": _("节省佣金(元)")},
     }
     return render(request, "settlement/dashboard.html", {
         "d": d, "court": court, "courts": Court.objects.order_by("name") if request.user.is_operator else None,

@@ -7,7 +7,7 @@
   if (rate) {
     new Chart(rate, {
       type: "bar",
-      data: { labels: data.months, datasets: [{ label: rate.closest(".card").querySelector("h2").textContent + " %", data: data.sale_rate, backgroundColor: "#c8161d" }] },
+      data: { labels: data.months, datasets: [{ label: data.labels.sale_rate, data: data.sale_rate, backgroundColor: "#c8161d" }] },
       options: { responsive: true, scales: { y: { beginAtZero: true, max: 100 } } }
     });
   }
@@ -16,8 +16,8 @@
     new Chart(amounts, {
       type: "line",
       data: { labels: data.months, datasets: [
-        { label: "成交金额 / sales", data: data.amount_yuan, borderColor: "#0b57d0", yAxisID: "y" },
-        { label: "节省佣金 / commission saved", data: data.commission_yuan, borderColor: "#1a7f37", yAxisID: "y1" }
+        { label: data.labels.amount, data: data.amount_yuan, borderColor: "#0b57d0", yAxisID: "y" },
+        { label: data.labels.commission, data: data.commission_yuan, borderColor: "#1a7f37", yAxisID: "y1" }
       ] },
       options: { responsive: true, scales: { y: { beginAtZero: true, position: "left" }, y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } } }
     });
