@@ -227,3 +227,36 @@ def test_unknown_round_closes_the_socket(live_daphne):
         return None
 
     assert asyncio.run(main()) is not None
+
+
+def test_http_bids_and_proxy_messages_reach_websocket_watchers(live_daphne, enforcement_case, bidder_factory):
+    import json
+    import urllib.request
+
+    rnd, users, regs, tokens = setup_round(enforcement_case, bidder_factory, 2, proxy=True)
+
+    async def main():
+        watcher = await WsClient.connect(live_daphne, rnd.pk)
+        proxy_owner = await WsClient.connect(live_daphne, rnd.pk, tokens[1])
+        await proxy_owner.send({"type": "proxy", "ceiling": START + 5 * INCREMENT, "request_id": "p1"})
+        ack = await proxy_owner.wait_for(lambda m: m.get("request_id") == "p1")
+        first = await watcher.wait_for(lambda m: m.get("type") == "bid" and m["seq"] == 1)
+
+        def http_bid():
+            req = urllib.request.Request(f"{live_daphne.url}/api/v1/rounds/{rnd.pk}/bids/", method="POST",
+                                         data=json.dumps({"amount": START + 2 * INCREMENT}).encode(),
+                                         headers={"Content-Type": "application/json", "Authorization": f"Token {tokens[0]}"})
+            return json.loads(urllib.request.urlopen(req, timeout=20).read())
+
+        body = await asyncio.get_running_loop().run_in_executor(None, http_bid)
+        second = await watcher.wait_for(lambda m: m.get("type") == "bid" and m["seq"] == 2)
+        answer = await watcher.wait_for(lambda m: m.get("type") == "bid" and m["seq"] == 3)
+        for c in (watcher, proxy_owner):
+            await c.close()
+        return ack, first, body, second, answer
+
+    ack, first, body, second, answer = asyncio.run(main())
+    assert ack["type"] == "proxy_ack" and ack["placed"][0]["amount"] == START
+    assert first["code"] == "B0001" and first["proxy"] is True
+    assert body["seq"] == 2 and second["code"] == "B0000" and second["amount"] == START + 2 * INCREMENT
+    assert answer["code"] == "B0001" and answer["proxy"] and answer["amount"] == START + 3 * INCREMENT
