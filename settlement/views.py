@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from auction_site.errors import DomainError
+from auction_site.fields import MAX_FEN
 from escrow import ledger
 from lots.models import Court, Round
 from settlement import rules, selectors, services
@@ -73,8 +74,10 @@ def _parse_yuan(text: str) -> int | None:
         value = Decimal(text)
     except InvalidOperation as exc:
         raise DomainError("invalid_amount", _("金额格式不正确")) from exc
+    if not value.is_finite():
+        raise DomainError("invalid_amount", _("金额格式不正确"))
     fen = value * 100
-    if fen != fen.to_integral_value() or fen <= 0:
+    if fen != fen.to_integral_value() or fen <= 0 or fen > MAX_FEN:
         raise DomainError("invalid_amount", _("金额须为正数，最多两位小数"))
     return int(fen)
 
@@ -92,7 +95,10 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             payouts = []
-            for i in range(int(request.POST.get("rows", "0") or 0)):
+            rows = request.POST.get("rows", "0")
+            if not rows.isdigit() or int(rows) > 50:
+                raise DomainError("invalid", _("表单不完整"))
+            for i in range(int(rows)):
                 amount = _parse_yuan(request.POST.get(f"amount_{i}", ""))
                 payee = request.POST.get(f"payee_{i}", "").strip()
                 if amount is None and not payee:

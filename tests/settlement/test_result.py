@@ -99,3 +99,18 @@ def test_judge_settlement_page_lists_documents_and_settles_through_the_form(paid
     assert ledger.balance(ledger.case_account(case)) == 0
     html = client.get(f"/court/rounds/{paid_round.pk}/settlement/").content.decode()
     assert "执行费" in html and "1,000.50" in html
+
+
+def test_settlement_form_refuses_bad_input_without_an_error_page(paid_round, client, judge):
+    client.force_login(judge)
+    url = f"/court/rounds/{paid_round.pk}/settlement/"
+    for data in ({"rows": "abc"}, {"rows": "999"}, {"rows": "1", "kind_0": "creditor", "payee_0": "苏州银行股份有限公司", "amount_0": "1.234"},
+                 {"rows": "1", "kind_0": "creditor", "payee_0": "苏州银行股份有限公司", "amount_0": "-5"},
+                 {"rows": "1", "kind_0": "creditor", "payee_0": "苏州银行股份有限公司", "amount_0": "一百"},
+                 {"rows": "1", "kind_0": "creditor", "payee_0": "苏州银行股份有限公司", "amount_0": "Infinity"},
+                 {"rows": "1", "kind_0": "creditor", "payee_0": "苏州银行股份有限公司", "amount_0": "NaN"},
+                 {"rows": "1", "kind_0": "creditor", "payee_0": "苏州银行股份有限公司", "amount_0": "1e30"}):
+        resp = client.post(url, data)
+        assert resp.status_code == 302, data
+    paid_round.refresh_from_db()
+    assert paid_round.status == "paid"
