@@ -13,16 +13,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_in_kind_settlement_is_settled_and_reported_without_moving_money(enforcement_case, judge, as_user):
-    from auction_site import clock
     from bidding.models import InKindSettlement
+    from bidding.services import settle_in_kind
 
     lot = make_lot(enforcement_case)
     first = make_round(lot, number=1, status="failed")
     second = make_round(lot, number=2, start=264_740_000, deposit=30_000_000, status="failed", previous=first)
-    # What bidding.services.settle_in_kind records (driven through the model here: on PostgreSQL that service's
-    # select_for_update over the nullable `previous` join is refused; reported to the bidding owner).
-    InKindSettlement.objects.create(lot=lot, round=second, creditor="苏州银行股份有限公司", price=second.starting_price,
-                                    decided_by=judge, decided_at=clock.now())
+    settle_in_kind(judge, second.pk, creditor="苏州银行股份有限公司")  # bidding's service ([C] A16)
+    assert InKindSettlement.objects.get(lot=lot).price == second.starting_price
     client = as_user(judge)
     assert client.post(f"/api/v1/rounds/{first.pk}/settle/", {"payouts": []}, format="json").status_code == 409
     resp = client.post(f"/api/v1/rounds/{second.pk}/settle/", {"payouts": []}, format="json")
