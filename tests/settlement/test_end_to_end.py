@@ -1,4 +1,4 @@
-"""End to end through the public API: case → judge-entered reference price → round → deposits → bids →
+"""End to end through the public API: case → negotiated reference price (B4) → round → deposits → bids →
 close → balance → settlement → signed webhook received by the case system. Every fen accounted for."""
 
 import io
@@ -45,6 +45,23 @@ def new_bidder(api_client, as_user, n: int, real_name: str):
     return as_user(User.objects.get(username=f"e2e_bidder{n}"))
 
 
+def parties_of(case_id: int):
+    """Platform accounts of the applicant and the debtor, linked to the case (how parties take part in B4)."""
+    from accounts.models import User
+    from lots.models import CaseParty
+
+    applicant = User.objects.create_user("e2e_bank", password="pass-1234-word", role="party", real_name="苏州银行股份有限公司")
+    debtor = User.objects.create_user("e2e_debtor", password="pass-1234-word", role="party", real_name="张三")
+    for user, side in ((applicant, "applicant"), (debtor, "respondent")):
+        party = CaseParty.objects.filter(case_id=case_id, side=side, name=user.real_name).first()
+        if party:
+            party.user = user
+            party.save(update_fields=["user"])
+        else:
+            CaseParty.objects.create(case_id=case_id, side=side, name=user.real_name, user=user)
+    return applicant, debtor
+
+
 def add_photo(judge_api, lot_id: int) -> None:
     if not dj_settings.MEDIA_USES_S3:
         pytest.skip("the end-to-end run uses the S3-protocol server started by scripts/test.sh")
@@ -61,13 +78,18 @@ def test_case_to_settlement_and_report_back(judge, as_user, api_client, settings
     # 1. The case mirror, with its own account.
     case = ok(judge_api.post("/api/v1/cases/", {"case_number": "(2025)苏05执501号", "applicants": ["苏州银行股份有限公司"],
                                                  "respondents": ["张三"], "amount_owed": 3_000_000_00}, format="json"), 201)
-    # 2. A lot with a judge-entered reference price (the valuation methods are tested by valuation).
+    # 2. A lot, and its reference price fixed by negotiation (B4): both parties offer the same price.
     lot = ok(judge_api.post("/api/v1/lots/", {
         "case": case["id"], "title": "苏州市姑苏区平江路18号住宅", "category": "real_estate", "description": "三室两厅",
         "location": "苏州市姑苏区平江路18号", "city": "苏州", "defects_and_encumbrances": "无", "occupancy": "空置",
         "title_status": "产权清晰", "judgment_enforced": "(2024)苏05民初45号", "transfer_tax_payer": "each",
-        "reference_price": REFERENCE, "reference_price_source": "当事人议价",
     }, format="json"), 201)
+    applicant, debtor = parties_of(case["id"])
+    valuation = ok(judge_api.post(f"/api/v1/lots/{lot['id']}/valuations/", {
+        "method": "negotiated", "deadline": (clock.now() + timedelta(days=7)).isoformat()}, format="json"), 201)
+    for party in (applicant, debtor):
+        ok(as_user(party).post(f"/api/v1/valuations/{valuation['id']}/offers/", {"price": REFERENCE}, format="json"), 201)
+    assert ok(judge_api.get(f"/api/v1/valuations/{valuation['id']}/"))["reference_price"] == REFERENCE
     add_photo(judge_api, lot["id"])
     # 3. A round announced 31 days ahead (A12), 24 hours of bidding (A20).
     starts = clock.now() + timedelta(days=31)
