@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from auction_site import clock
 from auction_site.errors import DomainError
 from auction_site.fields import MAX_FEN
 from escrow import ledger
@@ -47,6 +48,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart_json": chart,
         "status_rows": [(dict(Round.Status.choices).get(k, k), n) for k, n in d.by_status.items()],
         "query": f"?court={court.pk}" if court and request.user.is_operator else "",
+        "overdue_balance_rounds": selectors.overdue_balance_rounds(court, clock.now()).select_related("lot__case").order_by("balance_due_at")[:50],
     })
 
 

@@ -82,6 +82,7 @@ def test_dashboard_page_judge_sees_own_court_operator_filters(known_data, client
     html = resp.content.decode()
     assert "75.00%" in html and "32.50%" in html and "805,000.00" in html
     assert "chart.umd.min.js" in html
+    assert 'id="overdue-balance-list"' in html and "/court/rounds/" in html  # the overdue balances, linked
     op = django_user_model.objects.create_user(username="op", password="pass-1234-word", role="operator")
     client.force_login(op)
     all_courts = client.get("/court/dashboard/").content.decode()
