@@ -35,14 +35,36 @@ def advance_to(moment, plus=timedelta(seconds=1)):
         clock.advance(seconds)
 
 
-def publish(rnd):
-    """The judge publishes the prepared draft (the platform's publish service is tested by its owner)."""
+def publish(rnd, judge=None):
+    """The judge publishes the prepared draft with the platform's service (every publication rule
+    checked); without a judge (lots lacking disclosures) the status is set directly."""
+    if judge is not None:
+        from lots.services import publish_round
+
+        return publish_round(judge, rnd.pk)
     Round.objects.filter(pk=rnd.pk).update(status="announced", published_at=clock.now())
     return Round.objects.get(pk=rnd.pk)
 
 
-def test_failed_round_1_prepares_round_2_then_failed_round_2_opens_a_selloff_that_the_first_buyer_wins(lot, bidder_factory):
+@pytest.fixture
+def publishable_lot(lot):
+    """A lot with the disclosures and a photo that A13–14 ask for, and a round-1 announcement."""
+    from lots.models import Media
+
+    for field in ("judgment_enforced", "title_status", "occupancy", "defects_and_encumbrances"):
+        setattr(lot, field, "已载明")
+    lot.reference_price_source = "网络询价报告"
+    lot.save()
+    Media.objects.create(lot=lot, kind="photo", key=f"lots/{lot.pk}/a.jpg", content_type="image/jpeg", status="ready",
+                         created_at=clock.now())
+    return lot
+
+
+def test_failed_round_1_prepares_round_2_then_failed_round_2_opens_a_selloff_that_the_first_buyer_wins(publishable_lot, judge, bidder_factory):
+    lot = publishable_lot
     r1 = make_round(lot)
+    Round.objects.filter(pk=r1.pk).update(announcement="拍卖公告全文")
+    r1.refresh_from_db()
     advance_to(r1.ends_at)
     run_clock()
     r1.refresh_from_db()
@@ -59,7 +81,7 @@ def test_failed_round_1_prepares_round_2_then_failed_round_2_opens_a_selloff_tha
     run_clock()  # idempotent: no second round 2
     assert Round.objects.filter(lot=lot).count() == 2
 
-    publish(r2)
+    publish(r2, judge)
     advance_to(r2.starts_at)
     run_clock()
     r2.refresh_from_db()
