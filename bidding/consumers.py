@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.db import close_old_connections
@@ -75,6 +76,14 @@ class RoundConsumer(AsyncWebsocketConsumer):
         await self.send_json(snap)
         layer = get_channel_layer()
         self.relay = await RoundRelay.join(layer, self.round_id, self, snap["round"]["seq"]) if layer is not None else None
+
+    async def dispatch(self, message: dict) -> None:
+        # Like channels' dispatch, without its per-message hop to the shared sync thread to close old
+        # DB connections: every DB call here already runs in _in_worker, which closes them itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         relay = getattr(self, "relay", None)
