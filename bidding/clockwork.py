@@ -66,11 +66,24 @@ def close_due_rounds(now: datetime) -> dict[str, list[int]]:
     return out
 
 
+def proxies_open_rounds(now: datetime) -> list[int]:
+    """Open rounds still without a bid where proxy ceilings wait: the proxies bid first."""
+    from bidding.services import open_with_proxies
+
+    due = (Round.objects.filter(status=Status.OPEN, bid_count=0, proxy_bidding_enabled=True, kind=Round.Kind.AUCTION,
+                                starts_at__lte=now, ends_at__gt=now, proxy_bids__active=True)
+           .values_list("pk", flat=True).distinct()[:BATCH])
+    return [pk for pk in list(due) if open_with_proxies(pk)]
+
+
 def tick(now: datetime) -> dict:
     report: dict = {}
     closed = close_due_rounds(now)
     if closed:
         report["closed"] = closed
+    opened = proxies_open_rounds(now)
+    if opened:
+        report["proxy_opening_bids"] = opened
     prepared = lifecycle.tick(now)
     if prepared:
         report["prepared"] = prepared

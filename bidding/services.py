@@ -310,6 +310,24 @@ def set_proxy(round_id: int, user, ceiling: Any) -> dict:
             "current_price": rnd.current_price, "leader_code": rnd.leader.code if rnd.leader else None}
 
 
+def open_with_proxies(round_id: int) -> list[PlacedBid]:
+    """An open round without bids whose bidders set proxy ceilings beforehand: the proxies place the
+    opening bids (the same resolution as after any bid). Called by the clock; idempotent."""
+    with transaction.atomic():
+        rnd = (Round.objects.select_for_update(of=("self",), skip_locked=True).select_related("leader")
+               .filter(pk=round_id, status=Status.OPEN, bid_count=0, proxy_bidding_enabled=True, kind=Round.Kind.AUCTION).first())
+        if rnd is None:
+            return []
+        now = clock.now()
+        if rules.check_round_accepts_bids(rnd.status, now, rnd.starts_at, rnd.ends_at):
+            return []
+        placed = _run_proxies(rnd, now)
+        if placed:
+            _save_live_state(rnd)
+            _broadcast_on_commit(rnd, placed)
+    return placed
+
+
 # ------------------------------------------------------------------------------------- in-kind settlement
 
 

@@ -1,5 +1,7 @@
 """The bidding parts of the HTTP API: same engine as the websocket, contract error shape, proxy bids."""
 
+from datetime import timedelta
+
 import pytest
 
 from bidding.models import Bid, ProxyBid
@@ -105,3 +107,23 @@ def test_proxy_refused_where_not_enabled_or_not_registered(open_round, bidders, 
     resp = as_user(u1).post(f"/api/v1/rounds/{open_round.pk}/proxy/", {"ceiling": 2.5}, format="json")
     assert resp.status_code == 400
     assert ProxyBid.objects.count() == 0
+
+
+def test_proxies_set_before_the_opening_bid_when_the_round_opens(lot, bidder_factory, as_user):
+    from auction_site import clock
+    from bidding import clockwork
+
+    rnd = make_round(lot, status="announced", proxy=True, starts_in=timedelta(hours=1))
+    a, b = bidder_factory(), bidder_factory()
+    hold(rnd, a, "A0951")
+    hold(rnd, b, "A0952")
+    assert as_user(a).post(f"/api/v1/rounds/{rnd.pk}/proxy/", {"ceiling": START + 3 * INCREMENT}, format="json").status_code == 200
+    assert as_user(b).post(f"/api/v1/rounds/{rnd.pk}/proxy/", {"ceiling": START + 1 * INCREMENT}, format="json").status_code == 200
+    assert Bid.objects.count() == 0  # nothing before the opening
+    clock.advance(2 * 3600)
+    Round.objects.filter(pk=rnd.pk).update(status="open")  # lots' clock opens it
+    report = clockwork.tick(clock.now())
+    assert report["proxy_opening_bids"] == [rnd.pk]
+    r = Round.objects.get(pk=rnd.pk)
+    assert r.leader.code == "A0951" and r.current_price == START + 2 * INCREMENT  # one increment over the other ceiling
+    assert "proxy_opening_bids" not in clockwork.tick(clock.now())  # idempotent
