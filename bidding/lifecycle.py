@@ -124,9 +124,10 @@ def follow_up(round_id: int, now: datetime) -> tuple[str, int] | None:
 
 def tick(now: datetime) -> dict:
     out: dict[str, list[int]] = {}
-    due = (Round.objects.filter(next_round__isnull=True)
+    # Newest first, so rounds that can never have a follow-up (the judge chose otherwise) never hold up new ones.
+    due = (Round.objects.filter(next_round__isnull=True, lot__in_kind_settlement__isnull=True)
            .filter(status__in=[Status.FAILED, Status.DEFAULTED]).exclude(kind=Round.Kind.SELLOFF, status=Status.FAILED)
-           .order_by("pk").values_list("pk", flat=True)[:500])
+           .order_by("-pk").values_list("pk", flat=True)[:500])
     for pk in list(due):
         made = follow_up(pk, now)
         if made:
