@@ -10,11 +10,13 @@ import asyncio
 import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections
 
 from auction_site.errors import DomainError
@@ -65,6 +67,10 @@ class RoundConsumer(AsyncWebsocketConsumer):
             await self.close(code=4400)
             return
         self.user = self.scope.get("user")
+        if not self._trusted_origin():
+            # Cross-site websocket: a page elsewhere must not bid with the visitor's session cookie.
+            # It may still watch, as anyone may.
+            self.user = AnonymousUser()
         self.bucket = TokenBucket(MESSAGES_PER_SECOND, MESSAGE_BURST)
         self.flood = 0
         snap = await _in_worker(selectors.snapshot)(self.round_id, self.user)
@@ -76,6 +82,17 @@ class RoundConsumer(AsyncWebsocketConsumer):
         await self.send_json(snap)
         layer = get_channel_layer()
         self.relay = await RoundRelay.join(layer, self.round_id, self, snap["round"]["seq"]) if layer is not None else None
+
+    def _trusted_origin(self) -> bool:
+        """Token in the query string, no Origin header (non-browser clients), or an Origin on our own host."""
+        if b"token=" in self.scope.get("query_string", b""):
+            return True
+        headers = dict(self.scope.get("headers") or [])
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        if not origin:
+            return True
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        return urlsplit(origin).netloc.lower() == host
 
     async def dispatch(self, message: dict) -> None:
         # Like channels' dispatch, without its per-message hop to the shared sync thread to close old

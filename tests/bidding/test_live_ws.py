@@ -1,6 +1,7 @@
 """Live bidding over real websockets against real Daphne processes, PostgreSQL and Redis."""
 
 import asyncio
+import json
 import random
 import uuid
 from datetime import timedelta
@@ -260,3 +261,29 @@ def test_http_bids_and_proxy_messages_reach_websocket_watchers(live_daphne, enfo
     assert first["code"] == "B0001" and first["proxy"] is True
     assert body["seq"] == 2 and second["code"] == "B0000" and second["amount"] == START + 2 * INCREMENT
     assert answer["code"] == "B0001" and answer["proxy"] and answer["amount"] == START + 3 * INCREMENT
+
+
+def test_a_page_on_another_site_cannot_bid_with_the_session_cookie(live_daphne, enforcement_case, bidder_factory):
+    import websockets
+    from django.test import Client
+
+    rnd, users, regs, tokens = setup_round(enforcement_case, bidder_factory, 1)
+    client = Client()
+    client.force_login(users[0])
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    async def attempt(origin):
+        url = f"{live_daphne.ws_url}/ws/rounds/{rnd.pk}/"
+        async with websockets.connect(url, origin=origin, additional_headers={"Cookie": cookie}) as ws:
+            snap = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            await ws.send(json.dumps({"type": "bid", "amount": START, "request_id": "x"}))
+            while True:
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if reply.get("request_id") == "x":
+                    return snap, reply
+
+    snap, reply = asyncio.run(attempt("http://evil.example"))
+    assert snap["you"] is None and reply["code"] == "not_registered"
+    assert not Bid.objects.filter(round=rnd).exists()
+    snap, reply = asyncio.run(attempt(live_daphne.url))  # the site's own page
+    assert snap["you"]["code"] == "B0000" and reply["type"] == "ack"
