@@ -199,16 +199,11 @@ def _save_live_state(rnd: Round, **outcome: Any) -> None:
 
 def _broadcast_on_commit(rnd: Round, placed: list[PlacedBid]) -> None:
     round_id, ends_at, status, status_seq = rnd.pk, rnd.ends_at, rnd.status, rnd.seq
-    prices = []
-    price_so_far = None
-    for p in placed:
-        price_so_far = p.amount
-        prices.append(price_so_far)
 
     def send() -> None:
-        for p, price in zip(placed, prices):
+        for p in placed:  # each accepted bid sets the current price to its amount
             events.publish_bid(round_id, seq=p.seq, code=p.code, amount=p.amount, at=p.at, priority=p.priority,
-                               current_price=price, ends_at=ends_at, proxy=p.proxy)
+                               current_price=p.amount, ends_at=ends_at, proxy=p.proxy)
         if status != Status.OPEN:
             events.publish_status(round_id, status, status_seq, ends_at)
 
