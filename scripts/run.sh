@@ -11,6 +11,8 @@ $PY manage.py migrate --noinput >/dev/null
 $PY manage.py load_demo
 $PY manage.py run_clock --interval 1 > var/run_clock.log 2>&1 &
 clock_pid=$!
+# The trap stops the clock process when the server stops (Ctrl-C) or this script fails.
+trap 'kill $clock_pid 2>/dev/null || true' EXIT INT TERM
 cat <<MSG
 
   司法拍卖平台 / Judicial auction platform:  http://127.0.0.1:${PORT}/
@@ -22,6 +24,4 @@ $($PY manage.py demo_accounts)
   Move the demo clock: .venv/bin/python manage.py clock advance 1d
 
 MSG
-# Not exec: the trap stops the clock process when the server stops (Ctrl-C).
-trap 'kill $clock_pid 2>/dev/null || true' EXIT INT TERM
 $PY -m daphne -b 127.0.0.1 -p "$PORT" auction_site.asgi:application
