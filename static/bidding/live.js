@@ -172,6 +172,12 @@
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     el.textContent = (d ? d + T.days + " " : "") + pad(h) + ":" + pad(mi) + ":" + pad(s);
     el.classList.toggle("urgent", r.status === "open" && left <= 300);
+    // At zero the clock process opens or closes the round; ask for a fresh snapshot every 2 s until the
+    // status changes (a status event may be lost: the channel layer is at-most-once).
+    if (left === 0 && ws && ws.readyState === 1 && Date.now() - (state.lastZeroSync || 0) > 2000) {
+      state.lastZeroSync = Date.now();
+      send({ type: "sync" });
+    }
   }
 
   function setupChart() {
