@@ -387,7 +387,8 @@ def _ensure_bucket() -> None:
         client.create_bucket(Bucket=storage.bucket_name)
 
 
-def _pdf(title: str, lines: list[str]) -> bytes:
+def report_pdf(title: str, lines: list[str]) -> bytes:
+    """A small A4 PDF with a title and wrapped Chinese lines (demo reports of lots and valuations)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -504,7 +505,7 @@ def load(stdout=None) -> None:
                 room_cache[(variant, outdoor)] = pics.panorama(7 + variant, outdoor=outdoor)
             _store(lot, "panorama", label, f"panorama-{k + 1}.jpg", room_cache[(variant, outdoor)], "image/jpeg", pos, now)
             pos += 1
-        doc = _pdf(f"{spec.title} 价格评估/询价报告（摘要）", [
+        doc = report_pdf(f"{spec.title} 价格评估/询价报告（摘要）", [
             f"案号：{spec.case}", f"标的：{spec.title}", f"坐落：{spec.location}",
             f"参考价：{spec.reference // 100:,} 元", f"依据：{spec.reference_source}", f"权属：{spec.title_status}",
             f"瑕疵与权利负担：{spec.defects}", "本报告摘要仅供竞买人参考，以评估报告全文为准。",

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -19,6 +18,7 @@ from django.core.files.storage import default_storage
 
 from accounts.models import User
 from auction_site import audit, clock
+from lots.demo import report_pdf
 from lots.models import Lot, Round
 from valuation import rules, services
 from valuation.models import Inquiry, Organisation, Quote, Valuation, Valuer
@@ -37,29 +37,6 @@ ORGANISATIONS = [
     ("AI-04", "appraisal_institution", "杭州信达不动产估价有限公司（演示）", "portal", "valuer_appraiser4"),
     ("AI-05", "appraisal_institution", "上海东洲机动车及设备评估有限公司（演示）", "portal", "valuer_appraiser5"),
 ]
-
-
-def report_pdf(title: str, lines: list[str]) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfgen import canvas
-
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4)
-    c.setTitle(title)
-    c.setFont("STSong-Light", 16)
-    c.drawCentredString(A4[0] / 2, A4[1] - 72, title)
-    c.setFont("STSong-Light", 11)
-    y = A4[1] - 110
-    for line in lines:
-        c.drawString(60, y, line[:46])
-        y -= 20
-    c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 def _concluded_network(lot: Lot, judge, orgs: dict[str, Organisation], prices: dict[str, int], say) -> Valuation:
