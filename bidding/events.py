@@ -22,13 +22,41 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _send(round_id: int, message: dict) -> None:
+    _send_many(round_id, [message])
+
+
+def _send_many(round_id: int, messages: list[dict]) -> None:
+    """Publish events of one round in order, with one hop to the event loop for all of them."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def send_all() -> None:
+        for message in messages:
+            try:
+                await layer.group_send(group_name(round_id), {"type": "round.event", "event": message})
+            except Exception:  # the channel layer is best-effort; clients resync from the snapshot
+                logger.warning("could not publish %s for round %s", message.get("type"), round_id, exc_info=True)
+
     try:
-        async_to_sync(layer.group_send)(group_name(round_id), {"type": "round.event", "event": message})
-    except Exception:  # the channel layer is best-effort; clients resync from the snapshot
-        logger.warning("could not publish %s for round %s", message.get("type"), round_id, exc_info=True)
+        async_to_sync(send_all)()
+    except Exception:
+        logger.warning("could not publish events for round %s", round_id, exc_info=True)
+
+
+def publish_events(round_id: int, messages: list[dict]) -> None:
+    """Several events of one round (built with bid_event/status_event), in order: a committed batch of bids."""
+    _send_many(round_id, messages)
+
+
+def bid_event(*, seq: int, code: str, amount: int, at: datetime, priority: bool, current_price: int,
+              ends_at: datetime, proxy: bool = False) -> dict:
+    return {"type": "bid", "seq": seq, "code": code, "amount": amount, "at": _iso(at), "priority": priority,
+            "current_price": current_price, "ends_at": _iso(ends_at), "proxy": proxy}
+
+
+def status_event(status: str, seq: int, ends_at: datetime | None) -> dict:
+    return {"type": "status", "status": status, "seq": seq, "ends_at": _iso(ends_at)}
 
 
 def publish_status(round_id: int, status: str, seq: int, ends_at: datetime | None) -> None:
