@@ -280,9 +280,12 @@ class RoundRelay:
         while True:
             try:
                 message = await self.layer.receive(self.channel)
-                event = message.get("event") if isinstance(message, dict) else None
-                if isinstance(event, dict):
-                    await self.accept_event(event)
+                if not isinstance(message, dict):
+                    continue
+                batch = message.get("events") if isinstance(message.get("events"), list) else [message.get("event")]
+                for event in batch:  # a committed batch of bids arrives as one message, in seq order
+                    if isinstance(event, dict):
+                        await self.accept_event(event)
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep relaying; clients resync on gaps

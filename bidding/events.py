@@ -26,22 +26,18 @@ def _send(round_id: int, message: dict) -> None:
 
 
 def _send_many(round_id: int, messages: list[dict]) -> None:
-    """Publish events of one round in order, with one hop to the event loop for all of them."""
+    """Publish events of one round in order."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
 
-    async def send_all() -> None:
-        for message in messages:
-            try:
-                await layer.group_send(group_name(round_id), {"type": "round.event", "event": message})
-            except Exception:  # the channel layer is best-effort; clients resync from the snapshot
-                logger.warning("could not publish %s for round %s", message.get("type"), round_id, exc_info=True)
-
+    # One channel-layer message (one Redis PUBLISH) for the whole batch: its events reach every
+    # process together and in order; the relay there writes them to each socket one by one.
+    payload = {"type": "round.event", "event": messages[0]} if len(messages) == 1 else {"type": "round.event", "events": messages}
     try:
-        async_to_sync(send_all)()
-    except Exception:
-        logger.warning("could not publish events for round %s", round_id, exc_info=True)
+        async_to_sync(layer.group_send)(group_name(round_id), payload)
+    except Exception:  # the channel layer is best-effort; clients resync from the snapshot
+        logger.warning("could not publish %d event(s) for round %s", len(messages), round_id, exc_info=True)
 
 
 def publish_events(round_id: int, messages: list[dict]) -> None:
