@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -150,12 +151,18 @@ async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds:
 
                 await ready.wait()
                 waiting: dict[str, tuple[float, int]] = {}
-                next_at = time.monotonic()
+                # People are not synchronised: each bidder starts at its own moment and spaces its bids
+                # by 1/rate plus up to 30% (so it never exceeds the per-bidder rate limit).
+                rng = random.Random(i)
+                next_at = time.monotonic() + rng.uniform(0, 1.0 / rate_per_bidder)
                 last_try: tuple[int | None, int] | None = None
                 while time.monotonic() < stop_at:
-                    now = time.monotonic()
-                    if now < next_at:
-                        await asyncio.sleep(next_at - now)
+                    # Between bids a bidder keeps reading the live events, as the live page does.
+                    while (left := next_at - time.monotonic()) > 0:
+                        try:
+                            await next_event(left)
+                        except TimeoutError:
+                            break
                     if amounts == "next":
                         # A real bidder: the next valid amount from the latest price seen; a leader waits
                         # to be outbid, and a refused bidder waits until the price moves.
@@ -169,7 +176,7 @@ async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds:
                     else:
                         amount = START + INCREMENT * ((time.monotonic_ns() - t0) // 100_000)  # time-indexed price
                     last_try = (view["price"], view["seq"])
-                    next_at = time.monotonic() + 1.0 / rate_per_bidder
+                    next_at = time.monotonic() + rng.uniform(1.0, 1.3) / rate_per_bidder
                     rid = uuid.uuid4().hex[:12]
                     waiting[rid] = (time.perf_counter(), amount)
                     await ws.send(json.dumps({"type": "bid", "amount": amount, "request_id": rid}))
