@@ -2,14 +2,17 @@
 """Live-bidding benchmark: 2 Daphne processes + PostgreSQL + Redis. Prints ONE JSON line.
 
 Run with scripts/benchmark.sh (not collected by pytest). Phases, one after the other:
-1. hot round: BIDDERS websocket bidders on ONE round, each bidding as soon as its previous bid was
-   answered (within the per-bidder rate limit), for SECONDS. Amounts are time-indexed (a bid sent
-   later asks for a higher price), so bids conflict only when sent within the same 100 µs.
-   -> accepted bids/s, ack latency p50/p99, lost/duplicated/out-of-order against the database.
+1. hot round: BIDDERS websocket bidders on ONE round, each at most RATE_PER_BIDDER bids/s (under the
+   per-bidder rate limit), not synchronised, reading live events between bids. --amounts next (default):
+   the next valid amount from the latest price seen (a real bidding war; a leader waits to be outbid);
+   --amounts time: time-indexed amounts that rarely conflict.
+   -> accepted bids/s, attempts/s, ack latency p50/p99, lost/duplicated/out-of-order against the database.
 2. fan-out: WATCHERS websocket watchers (a child process, many connections on one asyncio loop)
    on another round while a few bidders place FANOUT_RATE bids/s -> fan-out latency p50/p99
    (receive time minus the bid's server acceptance time), lost/duplicated/out-of-order per watcher.
-3. PostgreSQL ceiling: psycopg threads running the same locked-row bid transaction on scratch
+3. engine: threads calling bidding.services.place_bids with batches on one round, no sockets
+   -> accepted bids/s of the database side of the engine (group commit).
+4. PostgreSQL ceiling: psycopg threads running the same locked-row bid transaction on scratch
    tables (BEGIN; SELECT .. FOR UPDATE one round row; INSERT a bid; UPDATE the price; COMMIT).
 """
 
