@@ -37,23 +37,48 @@ def _lock_chain() -> None:
 def record(action: str, obj: Any = None, *, data: dict | None = None, actor: Any = None,
            object_type: str | None = None, object_id: Any = None) -> AuditRecord:
     """Append one audit record for a state change of `obj` (a model instance) or an explicit type/id."""
+    return record_many([{"action": action, "obj": obj, "data": data, "actor": actor,
+                         "object_type": object_type, "object_id": object_id}])[0]
+
+
+def record_many(entries: list[dict]) -> list[AuditRecord]:
+    """Append several audit records, in order, in ONE chain step: the chain is locked once, the last
+    hash read once, the hashes chained in memory and the records inserted with one INSERT.
+
+    Each entry holds the keyword arguments of `record()` (`action`, and optionally `obj`, `data`,
+    `actor`, `object_type`, `object_id`). The result is the same chain `record()` called once per
+    entry would write (one timestamp for the step), so `verify_chain()` checks it the same way.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction that makes the change")
-    if obj is not None:
-        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
-        object_id = obj.pk if object_id is None else object_id
-    actor_name = getattr(actor, "username", None) or (str(actor) if actor else "")
-    clean = json.loads(json.dumps(data or {}, default=str, ensure_ascii=False))
+    if not entries:
+        return []
+    prepared = []
+    for entry in entries:
+        obj, object_type, object_id = entry.get("obj"), entry.get("object_type"), entry.get("object_id")
+        if obj is not None:
+            object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
+            object_id = obj.pk if object_id is None else object_id
+        actor = entry.get("actor")
+        actor_name = getattr(actor, "username", None) or (str(actor) if actor else "")
+        clean = json.loads(json.dumps(entry.get("data") or {}, default=str, ensure_ascii=False))
+        prepared.append((actor_name, entry["action"], object_type or "", str(object_id or ""), clean))
     _lock_chain()
     last = AuditRecord.objects.order_by("-id").values_list("hash", flat=True).first()
     prev = last or GENESIS
     at = clock.now()
     at_iso = at.isoformat()
-    digest = compute_hash(prev, at_iso, actor_name, action, object_type or "", str(object_id or ""), clean)
-    return AuditRecord.objects.create(
-        at=at, actor=actor_name, action=action, object_type=object_type or "",
-        object_id=str(object_id or ""), data=clean, prev_hash=prev, hash=digest,
-    )
+    rows = []
+    for actor_name, action, object_type, object_id, clean in prepared:
+        digest = compute_hash(prev, at_iso, actor_name, action, object_type, object_id, clean)
+        rows.append(AuditRecord(at=at, actor=actor_name, action=action, object_type=object_type,
+                                object_id=object_id, data=clean, prev_hash=prev, hash=digest))
+        prev = digest
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+        return rows
+    # One multi-row INSERT; PostgreSQL assigns the ids in the order of the rows, which is chain order.
+    return AuditRecord.objects.bulk_create(rows)
 
 
 def verify_chain() -> AuditRecord | None:

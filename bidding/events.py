@@ -22,13 +22,37 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _send(round_id: int, message: dict) -> None:
+    _send_many(round_id, [message])
+
+
+def _send_many(round_id: int, messages: list[dict]) -> None:
+    """Publish events of one round in order."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    # One channel-layer message (one Redis PUBLISH) for the whole batch: its events reach every
+    # process together and in order; the relay there writes them to each socket one by one.
+    payload = {"type": "round.event", "event": messages[0]} if len(messages) == 1 else {"type": "round.event", "events": messages}
     try:
-        async_to_sync(layer.group_send)(group_name(round_id), {"type": "round.event", "event": message})
+        async_to_sync(layer.group_send)(group_name(round_id), payload)
     except Exception:  # the channel layer is best-effort; clients resync from the snapshot
-        logger.warning("could not publish %s for round %s", message.get("type"), round_id, exc_info=True)
+        logger.warning("could not publish %d event(s) for round %s", len(messages), round_id, exc_info=True)
+
+
+def publish_events(round_id: int, messages: list[dict]) -> None:
+    """Several events of one round (built with bid_event/status_event), in order: a committed batch of bids."""
+    _send_many(round_id, messages)
+
+
+def bid_event(*, seq: int, code: str, amount: int, at: datetime, priority: bool, current_price: int,
+              ends_at: datetime, proxy: bool = False) -> dict:
+    return {"type": "bid", "seq": seq, "code": code, "amount": amount, "at": _iso(at), "priority": priority,
+            "current_price": current_price, "ends_at": _iso(ends_at), "proxy": proxy}
+
+
+def status_event(status: str, seq: int, ends_at: datetime | None) -> dict:
+    return {"type": "status", "status": status, "seq": seq, "ends_at": _iso(ends_at)}
 
 
 def publish_status(round_id: int, status: str, seq: int, ends_at: datetime | None) -> None:

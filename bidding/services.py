@@ -99,76 +99,150 @@ def _user_id(user) -> int | None:
     return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
 
 
+@dataclass
+class BidAttempt:
+    """One bid as received (websocket frame or HTTP request), not yet validated."""
+
+    user: Any
+    amount: Any
+    request_id: Any = None
+    via: str = "ws"
+
+
+@dataclass
+class _Writes:
+    """Rows a locked batch appends, written together just before the commit (one INSERT of bids, one
+    chain step of audit records, in the order the bids were accepted)."""
+
+    bids: list[Bid] = field(default_factory=list)
+    audits: list[dict] = field(default_factory=list)
+
+    def flush(self) -> None:
+        if self.bids:
+            Bid.objects.bulk_create(self.bids)  # PostgreSQL returns the ids the audit records name
+        audit.record_many(self.audits)
+        self.bids, self.audits = [], []
+
+
+_ROUND_LOCK_FIELDS = ("id", "lot_id", "status", "kind", "starting_price", "increment", "starts_at", "ends_at", "current_price",
+                      "seq", "bid_count", "proxy_bidding_enabled", "balance_due_days", "leader__id", "leader__code",
+                      "leader__priority_rank")
+
+
 def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: str = "ws") -> BidResult:
     """Place a bid of `amount` fen on the round for `user`; the result is accepted only once committed."""
-    try:
-        amount = parse_fen(amount)
-    except ValueError:
-        return _refused(request_id, rules.Refusal("invalid", "金额须为以分为单位的正整数 / amount must be a positive integer number of fen"))
-    uid = _user_id(user)
-    if uid is None:
-        return _refused(request_id, rules.Refusal("not_registered", "请先登录并报名缴纳保证金 / log in, register and pay the deposit first", "A17"))
-    if not throttle.allow_bid(uid, round_id):
-        return _refused(request_id, rules.Refusal("rate_limited", "出价过于频繁，请稍后再试 / too many bids, slow down"))
+    return place_bids(round_id, [BidAttempt(user, amount, request_id, via)])[0]
 
-    registration = Registration.objects.filter(round_id=round_id, bidder_id=uid).select_related("round").only(
-        "id", "status", "code", "priority_rank", "round_id", "round__status", "round__kind", "round__current_price", "round__increment").first()
-    refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
-    if refusal:
-        if not Round.objects.filter(pk=round_id).exists():
-            raise NotFound("拍卖轮次不存在 / no such round")
-        return _refused(request_id, refusal)
-    seen = registration.round  # read without the lock: prices only rise while a round is open
-    if seen.status == Status.OPEN and seen.kind == Round.Kind.AUCTION:
-        refusal = rules.surely_too_low(amount, seen.current_price, seen.increment, registration.priority_rank)
-        if refusal:
-            return _refused(request_id, refusal)
-    if not _recently_eligible(uid, round_id):
-        barred = _barred(user, Round.objects.select_related("lot__case").get(pk=round_id))
-        if barred:
-            return _refused(request_id, barred)
 
-    with transaction.atomic():
-        rnd = (Round.objects.select_for_update(of=("self",)).select_related("leader")
-               .only("id", "lot_id", "status", "kind", "starting_price", "increment", "starts_at", "ends_at", "current_price",
-                     "seq", "bid_count", "proxy_bidding_enabled", "balance_due_days", "leader__id", "leader__code", "leader__priority_rank")
-               .get(pk=round_id))
-        now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
-        refusal = rules.check_round_accepts_bids(rnd.status, now, rnd.starts_at, rnd.ends_at)
+def place_bids(round_id: int, attempts: list[BidAttempt]) -> list[BidResult]:
+    """Place several bids on ONE round in ONE transaction (group commit), in the given (arrival) order.
+
+    Each attempt gets exactly the outcome it would get if the attempts were placed one by one with
+    `place_bid` in that order at the time of the lock: the checks that need no lock (amount format,
+    rate limit, registration, eligibility, a price already seen) run first; then the round row is
+    locked once, the bid time read once under the lock (A20: all bids of the batch are accepted at
+    that instant, by the one commit), and every remaining attempt is validated by `bidding.rules`
+    against the live state as the earlier bids of the batch left it. The accepted bids, their audit
+    records (one chain step) and one UPDATE of the round are written, then committed; the results
+    (acks) are returned only after the commit and the broadcast is registered with on_commit.
+    Raises NotFound when the round does not exist.
+    """
+    results: list[BidResult | None] = [None] * len(attempts)
+    pending: list[tuple[int, BidAttempt, int, int]] = []  # (index, attempt, user id, amount)
+    for i, attempt in enumerate(attempts):
+        try:
+            amount = parse_fen(attempt.amount)
+        except ValueError:
+            results[i] = _refused(attempt.request_id, rules.Refusal(
+                "invalid", "金额须为以分为单位的正整数 / amount must be a positive integer number of fen"))
+            continue
+        uid = _user_id(attempt.user)
+        if uid is None:
+            results[i] = _refused(attempt.request_id, rules.Refusal(
+                "not_registered", "请先登录并报名缴纳保证金 / log in, register and pay the deposit first", "A17"))
+            continue
+        pending.append((i, attempt, uid, amount))
+    if pending:
+        allowed = throttle.allow_bids([uid for _, _, uid, _ in pending], round_id)
+        for (i, attempt, _, _), ok in zip(pending, allowed):
+            if not ok:
+                results[i] = _refused(attempt.request_id, rules.Refusal("rate_limited", "出价过于频繁，请稍后再试 / too many bids, slow down"))
+        pending = [p for p, ok in zip(pending, allowed) if ok]
+    if not pending:
+        return results  # type: ignore[return-value]
+
+    seen = Round.objects.filter(pk=round_id).only("id", "status", "kind", "current_price", "increment").first()
+    if seen is None:
+        raise NotFound("拍卖轮次不存在 / no such round")
+    registrations = {r.bidder_id: r for r in Registration.objects.filter(round_id=round_id, bidder_id__in={p[2] for p in pending})
+                     .only("id", "bidder_id", "status", "code", "priority_rank")}
+    full_round: Round | None = None
+    candidates: list[tuple[int, BidAttempt, Registration, int]] = []
+    for i, attempt, uid, amount in pending:
+        registration = registrations.get(uid)
+        refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
+        if refusal is None and seen.status == Status.OPEN and seen.kind == Round.Kind.AUCTION:
+            # read without the lock: prices only rise while a round is open
+            refusal = rules.surely_too_low(amount, seen.current_price, seen.increment, registration.priority_rank)
+        if refusal is None and not _recently_eligible(uid, round_id):
+            if full_round is None:
+                full_round = Round.objects.select_related("lot__case").get(pk=round_id)
+            refusal = _barred(attempt.user, full_round)
         if refusal:
-            return _refused(request_id, refusal)
-        leader = rnd.leader
-        end_before = rnd.ends_at
-        if rnd.kind == Round.Kind.SELLOFF:
-            refusal = rules.check_selloff_amount(amount, rnd.starting_price)
+            results[i] = _refused(attempt.request_id, refusal)
         else:
-            refusal = rules.check_amount(
-                amount, starting_price=rnd.starting_price, increment=rnd.increment, current_price=rnd.current_price,
-                bidder_rank=registration.priority_rank, leader_rank=leader.priority_rank if leader else None,
-                is_leader=leader is not None and leader.pk == registration.pk,
-            )
-        if refusal:
-            return _refused(request_id, refusal)
+            candidates.append((i, attempt, registration, amount))
+    if not candidates:
+        return results  # type: ignore[return-value]
 
-        placed = [_append_bid(rnd, registration, amount, now, proxy=False, actor=user, via=via)]
+    writes = _Writes()
+    with transaction.atomic():
+        rnd = Round.objects.select_for_update(of=("self",)).select_related("leader").only(*_ROUND_LOCK_FIELDS).get(pk=round_id)
+        now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
+        placed_all: list[PlacedBid] = []
         outcome: dict[str, Any] = {}
-        if rnd.kind == Round.Kind.SELLOFF:
-            outcome = _close_selloff_sold(rnd, now)
-        elif rnd.proxy_bidding_enabled:
-            placed.extend(_run_proxies(rnd, now))
-        _save_live_state(rnd, **outcome)
-        _broadcast_on_commit(rnd, placed)
-        first = placed[0]
-        result = BidResult(
-            accepted=True, request_id=request_id, seq=first.seq, amount=amount, current_price=rnd.current_price,
-            ends_at=rnd.ends_at, bidder_code=registration.code, placed=placed, status=rnd.status,
-            extended=rnd.kind == Round.Kind.AUCTION and rnd.ends_at != end_before,
-        )
-    return result
+        for i, attempt, registration, amount in candidates:
+            refusal = _check_locked(rnd, registration, amount, now)
+            if refusal:
+                results[i] = _refused(attempt.request_id, refusal)
+                continue
+            end_before = rnd.ends_at
+            placed = [_append_bid(rnd, registration, amount, now, proxy=False, actor=attempt.user, via=attempt.via, writes=writes)]
+            if rnd.kind == Round.Kind.SELLOFF:
+                outcome = _close_selloff_sold(rnd, now, writes)
+            elif rnd.proxy_bidding_enabled:
+                placed.extend(_run_proxies(rnd, now, writes))
+            placed_all.extend(placed)
+            results[i] = BidResult(
+                accepted=True, request_id=attempt.request_id, seq=placed[0].seq, amount=amount, current_price=rnd.current_price,
+                ends_at=rnd.ends_at, bidder_code=registration.code, placed=placed, status=rnd.status,
+                extended=rnd.kind == Round.Kind.AUCTION and rnd.ends_at != end_before,
+            )
+        if placed_all:
+            writes.flush()
+            _save_live_state(rnd, **outcome)
+            _broadcast_on_commit(rnd, placed_all)
+    return results  # type: ignore[return-value]
 
 
-def _append_bid(rnd: Round, registration: Registration, amount: int, now: datetime, *, proxy: bool, actor, via: str) -> PlacedBid:
-    """Append one immutable Bid and move the in-memory live state (saved once by _save_live_state)."""
+def _check_locked(rnd: Round, registration: Registration, amount: int, now: datetime) -> rules.Refusal | None:
+    """The checks made under the round's lock, against its live state (A20, A21, A26)."""
+    refusal = rules.check_round_accepts_bids(rnd.status, now, rnd.starts_at, rnd.ends_at)
+    if refusal:
+        return refusal
+    if rnd.kind == Round.Kind.SELLOFF:
+        return rules.check_selloff_amount(amount, rnd.starting_price)
+    leader = rnd.leader
+    return rules.check_amount(
+        amount, starting_price=rnd.starting_price, increment=rnd.increment, current_price=rnd.current_price,
+        bidder_rank=registration.priority_rank, leader_rank=leader.priority_rank if leader else None,
+        is_leader=leader is not None and leader.pk == registration.pk,
+    )
+
+
+def _append_bid(rnd: Round, registration: Registration, amount: int, now: datetime, *, proxy: bool, actor, via: str,
+                writes: _Writes) -> PlacedBid:
+    """Append one immutable Bid (to `writes`) and move the in-memory live state (saved once by _save_live_state)."""
     leader = rnd.leader
     is_priority = bool(
         registration.priority_rank is not None and rnd.current_price is not None and amount == rnd.current_price
@@ -181,12 +255,13 @@ def _append_bid(rnd: Round, registration: Registration, amount: int, now: dateti
         rnd.ends_at = rules.extended_end(rnd.ends_at, now)
     rnd.current_price = amount
     rnd.leader = registration
-    bid = Bid.objects.create(round_id=rnd.pk, registration_id=registration.pk, seq=rnd.seq, amount=amount, placed_at=now,
-                             is_priority=is_priority, is_proxy=proxy)
-    audit.record("bid.placed", bid, actor=actor, data={
+    bid = Bid(round_id=rnd.pk, registration_id=registration.pk, seq=rnd.seq, amount=amount, placed_at=now,
+              is_priority=is_priority, is_proxy=proxy)
+    writes.bids.append(bid)
+    writes.audits.append({"action": "bid.placed", "obj": bid, "actor": actor, "data": {
         "round": rnd.pk, "seq": rnd.seq, "code": registration.code, "amount": amount, "priority": is_priority, "proxy": proxy,
         "via": via, "ends_at": rnd.ends_at, "extended_from": before_end if rnd.ends_at != before_end else None,
-    })
+    }})
     return PlacedBid(seq=rnd.seq, code=registration.code or "", amount=amount, at=now, priority=is_priority, proxy=proxy)
 
 
@@ -199,18 +274,15 @@ def _save_live_state(rnd: Round, **outcome: Any) -> None:
 
 def _broadcast_on_commit(rnd: Round, placed: list[PlacedBid]) -> None:
     round_id, ends_at, status, status_seq = rnd.pk, rnd.ends_at, rnd.status, rnd.seq
-
-    def send() -> None:
-        for p in placed:  # each accepted bid sets the current price to its amount
-            events.publish_bid(round_id, seq=p.seq, code=p.code, amount=p.amount, at=p.at, priority=p.priority,
-                               current_price=p.amount, ends_at=ends_at, proxy=p.proxy)
-        if status != Status.OPEN:
-            events.publish_status(round_id, status, status_seq, ends_at)
-
-    transaction.on_commit(send)
+    # each accepted bid sets the current price to its amount
+    messages = [events.bid_event(seq=p.seq, code=p.code, amount=p.amount, at=p.at, priority=p.priority, current_price=p.amount,
+                                 ends_at=ends_at, proxy=p.proxy) for p in placed]
+    if status != Status.OPEN:
+        messages.append(events.status_event(status, status_seq, ends_at))
+    transaction.on_commit(lambda: events.publish_events(round_id, messages))
 
 
-def _close_selloff_sold(rnd: Round, now: datetime) -> dict[str, Any]:
+def _close_selloff_sold(rnd: Round, now: datetime, writes: _Writes) -> dict[str, Any]:
     """A26/A37 sell-off: the first buyer at the full price buys; the round closes as sold at once."""
     from datetime import timedelta
 
@@ -218,17 +290,17 @@ def _close_selloff_sold(rnd: Round, now: datetime) -> dict[str, Any]:
     rnd.status = Status.SOLD
     outcome = {"status": Status.SOLD, "closed_at": now, "sold_price": rnd.current_price,
                "balance_due_at": now + timedelta(days=rnd.balance_due_days)}
-    audit.record("round.sold", rnd, actor="engine", data={
+    writes.audits.append({"action": "round.sold", "obj": rnd, "actor": "engine", "data": {
         "kind": "selloff", "sold_price": rnd.current_price, "leader": rnd.leader.code if rnd.leader else None, "seq": rnd.seq,
         "closed_at": now,
-    })
+    }})
     return outcome
 
 
 # ------------------------------------------------------------------------------------------ proxy bids
 
 
-def _run_proxies(rnd: Round, now: datetime) -> list[PlacedBid]:
+def _run_proxies(rnd: Round, now: datetime, writes: _Writes) -> list[PlacedBid]:
     """代理出价: place, inside this transaction, the proxy bids the rules call for (rules.resolve_proxies)."""
     rows = list(
         ProxyBid.objects.filter(round_id=rnd.pk, active=True, ceiling__gt=rnd.current_price or 0,
@@ -252,7 +324,7 @@ def _run_proxies(rnd: Round, now: datetime) -> list[PlacedBid]:
     )
     placed = []
     for reg_id, amount, _rank in steps:
-        placed.append(_append_bid(rnd, regs[reg_id], amount, now, proxy=True, actor="proxy", via="proxy"))
+        placed.append(_append_bid(rnd, regs[reg_id], amount, now, proxy=True, actor="proxy", via="proxy", writes=writes))
     return placed
 
 
@@ -296,8 +368,10 @@ def set_proxy(round_id: int, user, ceiling: Any) -> dict:
         audit.record("proxy.set", proxy, actor=user, data={"round": round_id, "code": registration.code, "ceiling": ceiling})
         placed: list[PlacedBid] = []
         if rnd.status == Status.OPEN and now >= rnd.starts_at:
-            placed = _run_proxies(rnd, now)
+            writes = _Writes()
+            placed = _run_proxies(rnd, now, writes)
             if placed:
+                writes.flush()
                 _save_live_state(rnd)
                 _broadcast_on_commit(rnd, placed)
     return {"ceiling": ceiling, "code": registration.code, "set_at": now.isoformat(),
@@ -316,8 +390,10 @@ def open_with_proxies(round_id: int) -> list[PlacedBid]:
         now = clock.now()
         if rules.check_round_accepts_bids(rnd.status, now, rnd.starts_at, rnd.ends_at):
             return []
-        placed = _run_proxies(rnd, now)
+        writes = _Writes()
+        placed = _run_proxies(rnd, now, writes)
         if placed:
+            writes.flush()
             _save_live_state(rnd)
             _broadcast_on_commit(rnd, placed)
     return placed

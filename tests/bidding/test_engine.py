@@ -167,7 +167,7 @@ def test_broadcast_only_after_commit(open_round, bidders, django_capture_on_comm
     from bidding import events
 
     sent = []
-    monkeypatch.setattr(events, "_send", lambda round_id, message: sent.append(message))
+    monkeypatch.setattr(events, "_send_many", lambda round_id, messages: sent.extend(messages))
     (u1, _), _, _ = bidders
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert place_bid(open_round.pk, u1, START).accepted

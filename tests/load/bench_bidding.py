@@ -2,14 +2,17 @@
 """Live-bidding benchmark: 2 Daphne processes + PostgreSQL + Redis. Prints ONE JSON line.
 
 Run with scripts/benchmark.sh (not collected by pytest). Phases, one after the other:
-1. hot round: BIDDERS websocket bidders on ONE round, each bidding as soon as its previous bid was
-   answered (within the per-bidder rate limit), for SECONDS. Amounts are time-indexed (a bid sent
-   later asks for a higher price), so bids conflict only when sent within the same 100 µs.
-   -> accepted bids/s, ack latency p50/p99, lost/duplicated/out-of-order against the database.
+1. hot round: BIDDERS websocket bidders on ONE round, each at most RATE_PER_BIDDER bids/s (under the
+   per-bidder rate limit), not synchronised, reading live events between bids. --amounts next (default):
+   the next valid amount from the latest price seen (a real bidding war; a leader waits to be outbid);
+   --amounts time: time-indexed amounts that rarely conflict.
+   -> accepted bids/s, attempts/s, ack latency p50/p99, lost/duplicated/out-of-order against the database.
 2. fan-out: WATCHERS websocket watchers (a child process, many connections on one asyncio loop)
    on another round while a few bidders place FANOUT_RATE bids/s -> fan-out latency p50/p99
    (receive time minus the bid's server acceptance time), lost/duplicated/out-of-order per watcher.
-3. PostgreSQL ceiling: psycopg threads running the same locked-row bid transaction on scratch
+3. engine: threads calling bidding.services.place_bids with batches on one round, no sockets
+   -> accepted bids/s of the database side of the engine (group commit).
+4. PostgreSQL ceiling: psycopg threads running the same locked-row bid transaction on scratch
    tables (BEGIN; SELECT .. FOR UPDATE one round row; INSERT a bid; UPDATE the price; COMMIT).
 """
 
@@ -19,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -115,7 +119,8 @@ def start_daphne(env: dict) -> tuple[subprocess.Popen, int]:
 # ---------------------------------------------------------------------------------- phase 1: hot round
 
 
-async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds: float, rate_per_bidder: float) -> dict:
+async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds: float, rate_per_bidder: float,
+                    amounts: str = "next") -> dict:
     import websockets
 
     acks: list[tuple[int, int]] = []  # (seq, amount)
@@ -134,35 +139,65 @@ async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds:
         try:
             async with websockets.connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{round_id}/?token={token}",
                                           max_size=None, open_timeout=60, ping_interval=None) as ws:
-                json.loads(await ws.recv())  # snapshot
+                snap = json.loads(await ws.recv())  # snapshot
+                me = (snap.get("you") or {}).get("code")
+                view = {"price": snap["round"]["current_price"], "leader": snap["round"]["leader_code"], "seq": snap["round"]["seq"]}
+
+                def saw(m: dict) -> None:
+                    if m["type"] == "bid":
+                        seqs.append(m["seq"])
+                        if m["seq"] > view["seq"]:
+                            view.update(price=m["current_price"], leader=m["code"], seq=m["seq"])
+
+                async def next_event(timeout: float) -> None:
+                    saw(json.loads(await asyncio.wait_for(ws.recv(), max(0.01, timeout))))
+
                 await ready.wait()
                 waiting: dict[str, tuple[float, int]] = {}
-                next_at = time.monotonic()
+                # People are not synchronised: each bidder starts at its own moment and spaces its bids
+                # by 1/rate plus up to 30% (so it never exceeds the per-bidder rate limit).
+                rng = random.Random(i)
+                next_at = time.monotonic() + rng.uniform(0, 1.0 / rate_per_bidder)
+                last_try: tuple[int | None, int] | None = None
                 while time.monotonic() < stop_at:
-                    now = time.monotonic()
-                    if now < next_at:
-                        await asyncio.sleep(next_at - now)
-                    next_at = time.monotonic() + 1.0 / rate_per_bidder
-                    amount = START + INCREMENT * ((time.monotonic_ns() - t0) // 100_000)  # time-indexed price
+                    # Between bids a bidder keeps reading the live events, as the live page does.
+                    while (left := next_at - time.monotonic()) > 0:
+                        try:
+                            await next_event(left)
+                        except TimeoutError:
+                            break
+                    if amounts == "next":
+                        # A real bidder: the next valid amount from the latest price seen; a leader waits
+                        # to be outbid, and a refused bidder waits until the price moves.
+                        if view["leader"] == me or last_try == (view["price"], view["seq"]):
+                            try:
+                                await next_event(stop_at - time.monotonic())
+                            except TimeoutError:
+                                pass
+                            continue
+                        amount = START if view["price"] is None else view["price"] + INCREMENT
+                    else:
+                        amount = START + INCREMENT * ((time.monotonic_ns() - t0) // 100_000)  # time-indexed price
+                    last_try = (view["price"], view["seq"])
+                    next_at = time.monotonic() + rng.uniform(1.0, 1.3) / rate_per_bidder
                     rid = uuid.uuid4().hex[:12]
                     waiting[rid] = (time.perf_counter(), amount)
                     await ws.send(json.dumps({"type": "bid", "amount": amount, "request_id": rid}))
                     while rid in waiting:
                         m = json.loads(await asyncio.wait_for(ws.recv(), 30))
-                        if m["type"] == "bid":
-                            seqs.append(m["seq"])
-                        elif m.get("request_id") in waiting:
+                        saw(m)
+                        if m.get("request_id") in waiting:
                             sent, amt = waiting.pop(m["request_id"])
                             latencies.append((time.perf_counter() - sent) * 1000)
                             if m["type"] == "ack":
                                 acks.append((m["seq"], amt))
+                                if m["seq"] > view["seq"]:
+                                    view.update(price=amt, leader=me, seq=m["seq"])
                             else:
                                 codes[m["code"]] = codes.get(m["code"], 0) + 1
                 try:  # drain the remaining events
                     while True:
-                        m = json.loads(await asyncio.wait_for(ws.recv(), 3))
-                        if m["type"] == "bid":
-                            seqs.append(m["seq"])
+                        await next_event(3)
                 except TimeoutError:
                     pass
         except Exception:
@@ -304,7 +339,58 @@ async def paced_bids(ports: list[int], round_id: int, tokens: list[str], rate: f
     return seqs, errors
 
 
-# ------------------------------------------------------------------------------ phase 3: PG ceiling
+# ------------------------------------------------------------------ phase 3: the engine without sockets
+
+
+def engine_capacity(round_id: int, threads: int, batch: int, seconds: float) -> dict:
+    """The bid engine alone: THREADS threads (standing in for the Daphne processes' one drain task per
+    round each) call `services.place_bids` with batches of BATCH websocket-shaped attempts on ONE round,
+    time-indexed amounts from distinct bidders, for SECONDS. No sockets, no fan-out: what the database
+    side of a bid (lock, validation, Bid rows, audit chain, UPDATE, commit) sustains on this machine."""
+    from django.conf import settings
+    from django.db import connection
+
+    from bidding.models import Bid, Registration
+    from bidding.services import BidAttempt, place_bids
+
+    settings.BIDDING_MAX_BIDS_PER_SECOND = 0  # the rate limit is one Redis pipeline per batch; off here
+    users = [r.bidder for r in Registration.objects.filter(round_id=round_id).select_related("bidder").order_by("id")]
+    connection.close()
+    accepted, attempted, batches = [0] * threads, [0] * threads, [0] * threads
+    t0 = time.monotonic_ns()
+    stop_at = time.monotonic() + seconds
+
+    def work(k: int) -> None:
+        n = 0
+        try:
+            while time.monotonic() < stop_at:
+                step = (time.monotonic_ns() - t0) // 1000 * batch  # time-indexed, distinct within the batch
+                attempts = []
+                for j in range(batch):
+                    attempts.append(BidAttempt(users[(n + k * 7) % len(users)], START + INCREMENT * (step + j), None, "bench"))
+                    n += 1
+                results = place_bids(round_id, attempts)
+                accepted[k] += sum(1 for r in results if r.accepted)
+                attempted[k] += len(results)
+                batches[k] += 1
+        finally:
+            connection.close()
+
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    started = time.monotonic()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.monotonic() - started
+    amounts = list(Bid.objects.filter(round_id=round_id).order_by("seq").values_list("amount", flat=True))
+    return {"threads": threads, "batch": batch, "accepted_bids_per_s": round(sum(accepted) / elapsed, 1),
+            "attempts_per_s": round(sum(attempted) / elapsed, 1), "transactions_per_s": round(sum(batches) / elapsed, 1),
+            "db_bids": len(amounts), "acked_not_in_db": sum(accepted) - len(amounts),
+            "out_of_order": sum(1 for a, b in zip(amounts, amounts[1:]) if not a < b)}
+
+
+# ------------------------------------------------------------------------------ phase 4: PG ceiling
 
 
 def pg_ceiling(db_url: str, threads: int, seconds: float) -> float:
@@ -351,9 +437,15 @@ def main() -> None:
     ap.add_argument("--bidders", type=int, default=300)
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--rate-per-bidder", type=float, default=4.5)
+    ap.add_argument("--amounts", choices=["next", "time"], default="next",
+                    help="next: each bidder bids the next valid amount from the latest price it saw (a real bidding "
+                         "war); time: time-indexed amounts that rarely conflict (the engine's capacity)")
     ap.add_argument("--watchers", type=int, default=5000)
     ap.add_argument("--fanout-rate", type=float, default=4)
     ap.add_argument("--fanout-seconds", type=float, default=20)
+    ap.add_argument("--engine-threads", type=int, default=2)
+    ap.add_argument("--engine-batch", type=int, default=50)
+    ap.add_argument("--engine-seconds", type=float, default=10)
     ap.add_argument("--pg-threads", type=int, default=16)
     ap.add_argument("--pg-seconds", type=float, default=10)
     ap.add_argument("--watchers-child", action="store_true")
@@ -375,6 +467,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     hot_id, hot_tokens = make_round(args.bidders, "hot")
     fan_id, fan_tokens = make_round(8, "fanout")
+    engine_id, _ = make_round(args.bidders, "engine")
     from django.db import connection
 
     connection.close()
@@ -385,11 +478,12 @@ def main() -> None:
     ports = [p for _, p in servers]
     result: dict = {"servers": args.servers, "cpus": os.cpu_count()}
     try:
-        hot = asyncio.run(hot_round(ports, hot_id, hot_tokens, args.seconds, args.rate_per_bidder))
+        hot = asyncio.run(hot_round(ports, hot_id, hot_tokens, args.seconds, args.rate_per_bidder, args.amounts))
         checks = check_against_db(hot_id, hot["acks"], hot["seen_by"])
         attempts = len(hot["latencies"])
         result.update({
             "hot_round_bidders": args.bidders,
+            "amounts": args.amounts,
             "accepted_bids_per_s": round(len(hot["acks"]) / args.seconds, 1),
             "attempts_per_s": round(attempts / args.seconds, 1),
             "refusals": hot["codes"],
@@ -428,7 +522,10 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
+    engine = engine_capacity(engine_id, args.engine_threads, args.engine_batch, args.engine_seconds)
     ceiling = pg_ceiling(args.db, args.pg_threads, args.pg_seconds)
+    engine["vs_ceiling"] = round(engine["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
+    result["engine"] = engine
     result["pg_ceiling_tx_per_s"] = round(ceiling, 1)
     result["throughput_vs_ceiling"] = round(result["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
     lost = result["hot_lost"] + result["fanout_lost"] + result["hot_event_lost"]
@@ -439,7 +536,9 @@ def main() -> None:
         "throughput_ge_50pct_ceiling": bool(result["throughput_vs_ceiling"] and result["throughput_vs_ceiling"] >= 0.5),
         "fanout_p99_le_1s_at_5000_watchers": bool(result["watchers"] >= 5000 and result["fanout_latency_ms"]["p99"] is not None
                                                   and result["fanout_latency_ms"]["p99"] <= 1000),
-        "zero_lost_duplicated_out_of_order": lost == 0 and dup == 0 and ooo == 0,
+        "zero_lost_duplicated_out_of_order": lost == 0 and dup == 0 and ooo == 0 and engine["acked_not_in_db"] == 0
+                                             and engine["out_of_order"] == 0,
+        "engine_ge_50pct_ceiling": bool(engine["vs_ceiling"] and engine["vs_ceiling"] >= 0.5),
     }
     print(json.dumps(result, ensure_ascii=False))
 
