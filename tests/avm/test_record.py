@@ -10,6 +10,7 @@ from auction_site.models import AuditRecord
 from avm import clockwork
 from avm.models import PastSale
 from avm.service import record_platform_sale
+from tests.concurrency import run_at_once
 
 
 @pytest.fixture
@@ -75,9 +76,7 @@ def test_a_defaulted_sale_is_voided_and_no_longer_priced_from(sold_round):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_ticks_at_once_record_a_sale_once(enforcement_case):
-    import threading
 
-    from django.db import connection
 
     from lots.models import Lot, Round
 
@@ -86,23 +85,6 @@ def test_two_ticks_at_once_record_a_sale_once(enforcement_case):
     rnd = Round.objects.create(lot=lot, number=1, status=Round.Status.SOLD, starting_price=1_000_000_00, deposit=100_000_00, increment=1_000_00,
                                starts_at=now - timedelta(days=1), ends_at=now - timedelta(minutes=1), scheduled_ends_at=now - timedelta(minutes=1),
                                closed_at=now - timedelta(minutes=1), sold_price=1_050_000_00, created_at=now - timedelta(days=40))
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(record_platform_sale(rnd))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = run_at_once(lambda: record_platform_sale(rnd))
     assert PastSale.objects.filter(round=rnd).count() == 1
     assert {s.pk for s in results} == {PastSale.objects.get(round=rnd).pk}

@@ -1,10 +1,8 @@
 """The round lifecycle driven by the clock: close, 流拍 → round 2 → 变卖 / 以物抵债, and default → re-auction."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from auction_site import clock
 from auction_site.models import AuditRecord
@@ -14,6 +12,7 @@ from bidding.services import place_bid
 from lots import rules as lot_rules
 from lots.models import Round
 from tests.bidding.conftest import INCREMENT, START, hold, make_lot, make_round
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -209,24 +208,7 @@ def test_two_clocks_ticking_at_once_close_each_round_once(enforcement_case, bidd
         rounds.append(rnd)
     advance_to(rounds[-1].ends_at)
     now = clock.now()
-    barrier = threading.Barrier(3)
-    errors = []
-
-    def tick():
-        try:
-            barrier.wait()
-            clockwork.tick(now)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tick) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_at_once(lambda: clockwork.tick(now), n=3)
     clockwork.tick(now)
     for i, rnd in enumerate(rounds):
         rnd.refresh_from_db()

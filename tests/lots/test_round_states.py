@@ -8,6 +8,7 @@ from auction_site import clock
 from auction_site.models import AuditRecord
 from lots import clockwork
 from lots.models import Round
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -130,9 +131,7 @@ def draft_round_factory(enforcement_case, judge):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_clocks_at_once_open_a_round_once(enforcement_case, judge, advance_clock):
-    import threading
 
-    from django.db import connection
     from django.utils.dateparse import parse_datetime
 
     from lots import services
@@ -146,20 +145,7 @@ def test_two_clocks_at_once_open_a_round_once(enforcement_case, judge, advance_c
     services.publish_round(judge, rnd.pk)
     advance_clock(days=32)
     now = clock.now()
-    results, barrier = [], threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(clockwork.tick(now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_at_once(lambda: clockwork.tick(now))
     assert sorted(len(r.get("opened", [])) for r in results) == [0, 1]
     rnd.refresh_from_db()
     assert rnd.status == "open" and rnd.seq == 2
