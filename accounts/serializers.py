@@ -4,15 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.services import mask_id_number
-
-
-class StrictCharField(serializers.CharField):
-    default_error_messages = {"not_str": "须为字符串 / must be a string"}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_str")
-        return super().to_internal_value(data)
+from auction_site.fields import StrictCharField
 
 
 class RegisterSerializer(serializers.Serializer):

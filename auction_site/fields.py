@@ -34,6 +34,17 @@ class FenField(serializers.Field):
         return None if value is None else int(value)
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and other non-strings instead of silently converting them."""
+
+    default_error_messages = {"not_str": "须为字符串 / must be a string"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_str")
+        return super().to_internal_value(data)
+
+
 def parse_fen(value, *, allow_zero: bool = False) -> int:
     """Same check for non-DRF inputs (websocket frames). Raises ValueError with the reason."""
     if isinstance(value, bool) or not isinstance(value, int):

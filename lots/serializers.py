@@ -15,7 +15,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from accounts.rules import identity_kind
-from auction_site.fields import FenField
+from auction_site.fields import FenField, StrictCharField
 from lots import media as media_storage
 from lots.models import Category, EnforcementCase, Lot, Media, PriorityHolder, Round
 from lots.selectors import CATALOGUE_SORTS
@@ -30,17 +30,6 @@ class FenFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         return {"type": "integer", "format": "int64", "description": "分 / fen (integer; floats and strings refused)"}
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and other non-strings instead of silently converting them."""
-
-    default_error_messages = {"not_str": "须为字符串 / must be a string"}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("not_str")
-        return super().to_internal_value(data)
 
 
 class StrictIntegerField(serializers.IntegerField):

@@ -1,11 +1,10 @@
 """The clockwork is idempotent and safe to run twice at once: two ticks racing decide a deadline once."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from auction_site import clock
+from tests.concurrency import run_at_once
 from valuation import clockwork
 from valuation.models import Valuation
 
@@ -15,24 +14,7 @@ def test_two_ticks_at_once_fail_a_network_inquiry_once(lot, platforms, instituti
     v = start(lot, "network")
     advance_clock(days=3, seconds=1)
     now = clock.now()
-    reports, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def run():
-        try:
-            barrier.wait()
-            reports.append(clockwork.tick(now))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    reports = run_at_once(lambda: clockwork.tick(now))
     assert sum(r["failed"] for r in reports) == 1
     assert Valuation.objects.filter(previous_id=v["id"], method="appraisal").count() == 1
     assert clockwork.tick(clock.now())["failed"] == 0  # and a later tick changes nothing
