@@ -24,6 +24,13 @@ def browser():
         b.close()
 
 
+@pytest.fixture(autouse=True)
+def orm_beside_playwright(monkeypatch):
+    """Playwright's sync API keeps an event loop running in this thread while the browser is open; the
+    browser tests' own ORM calls (set-up and checks) are still plain synchronous code."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.fixture
 def new_context(browser):
     """new_context(mobile=False) -> a fresh browser context (own cookies), closed after the test."""

@@ -12,11 +12,6 @@ from tests.escrow.conftest import flush_provider
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain test set-up.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture
 def open_round(live_daphne, enforcement_case):

@@ -13,11 +13,6 @@ from tests.bidding.conftest import INCREMENT, START, hold, make_lot, make_round
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 
-@pytest.fixture(autouse=True)
-def orm_beside_playwright(monkeypatch):
-    """Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls are still synchronous."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def logged_in_context(new_context, base_url, user, mobile=False):
     from django.test import Client

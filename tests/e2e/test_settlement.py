@@ -5,30 +5,17 @@ import pytest
 
 from escrow import ledger
 from tests.e2e.conftest import login
-from tests.settlement.conftest import add_bid, make_lot, make_round, pay_in_full, register, s3_bucket, sell  # noqa: F401
+from tests.settlement.conftest import pay_in_full, s3_bucket, sold_round  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    """Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls are still synchronous."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture
-def paid(live_daphne, enforcement_case, bidder_factory):
-    lot = make_lot(enforcement_case)
-    rnd = make_round(lot, status="closed")
-    a = register(rnd, bidder_factory(real_name="张伟"), "A7K2")
-    b = register(rnd, bidder_factory(real_name="李娜"), "B9Q4")
-    add_bid(rnd, a, 330_925_000, 1)
-    add_bid(rnd, b, 331_425_000, 2)
-    add_bid(rnd, a, 331_925_000, 3)
-    sell(rnd, a, 331_925_000, bids=3)
+def paid(live_daphne, enforcement_case, sold_round):  # noqa: F811 (fixture imported from tests/settlement)
     enforcement_case.amount_owed = 331_925_000
     enforcement_case.save()
-    return pay_in_full(rnd)
+    return pay_in_full(sold_round)
 
 
 def test_judge_settles_in_the_browser_and_reads_the_dashboard(live_daphne, new_context, screenshot, judge, paid):

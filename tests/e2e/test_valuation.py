@@ -10,11 +10,6 @@ from tests.e2e.conftest import login
 pytestmark = [pytest.mark.e2e, pytest.mark.live]
 
 
-@pytest.fixture(autouse=True)
-def orm_beside_playwright(monkeypatch):
-    """Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls are still synchronous."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture
 def network_inquiry(live_daphne, judge, enforcement_case):
