@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -34,6 +35,14 @@ def case_account(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "escrow/case_account.html", {"account": selectors.case_account(case)})
 
 
+def _next_url(request: HttpRequest, default: str) -> str:
+    """The form's `next`, only when it points back at this site (no open redirect)."""
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return nxt
+    return default
+
+
 @login_required
 @require_POST
 def register(request: HttpRequest, round_id: int) -> HttpResponse:
@@ -41,10 +50,10 @@ def register(request: HttpRequest, round_id: int) -> HttpResponse:
         reg, _payment = services.register(request.user, round_id)
     except DomainError as e:
         _error(request, e)
-        return redirect(request.POST.get("next") or "/")
+        return redirect(_next_url(request, "/"))
     if reg.status == Registration.Status.PENDING:
         return redirect("escrow-pay", registration_id=reg.pk)
-    return redirect(request.POST.get("next") or "/me/deposits/")
+    return redirect(_next_url(request, "/me/deposits/"))
 
 
 @login_required

@@ -65,6 +65,17 @@ def test_barred_bidder_sees_the_reason_and_nothing_is_created(client, bidder, an
     assert not Registration.objects.exists()
 
 
+def test_register_form_never_redirects_off_site(client, bidder, announced_round):
+    from accounts.models import BarredIdentity
+
+    BarredIdentity.objects.create(id_number=bidder.id_number, name="x", reason="法官近亲属")
+    client.force_login(bidder)
+    r = client.post(f"/escrow/rounds/{announced_round.pk}/register/", {"next": "https://evil.example/phish"})
+    assert r.status_code == 302 and r["Location"] == "/"
+    r = client.post(f"/escrow/rounds/{announced_round.pk}/register/", {"next": f"/lots/{announced_round.lot_id}/"})
+    assert r["Location"] == f"/lots/{announced_round.lot_id}/"
+
+
 def test_someone_elses_pay_page_is_404(client, bidder_factory, announced_round, as_user):
     a, b = bidder_factory(), bidder_factory()
     reg_id = as_user(a).post(f"/api/v1/rounds/{announced_round.pk}/register/", format="json").json()["registration"]["id"]
