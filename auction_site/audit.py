@@ -11,10 +11,12 @@ from typing import Any
 from django.db import connection, transaction
 
 from auction_site import clock
+from auction_site.db import append_rows
 from auction_site.models import AuditRecord
 
 GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 734_201_001  # pg_advisory_xact_lock key for the audit chain
+_FIELDS = ("at", "actor", "action", "object_type", "object_id", "data", "prev_hash", "hash")
 
 
 def compute_hash(prev_hash: str, at_iso: str, actor: str, action: str, object_type: str, object_id: str, data: Any) -> str:
@@ -37,18 +39,24 @@ def _lock_chain() -> None:
 def record(action: str, obj: Any = None, *, data: dict | None = None, actor: Any = None,
            object_type: str | None = None, object_id: Any = None) -> AuditRecord:
     """Append one audit record for a state change of `obj` (a model instance) or an explicit type/id."""
-    return record_many([{"action": action, "obj": obj, "data": data, "actor": actor,
-                         "object_type": object_type, "object_id": object_id}])[0]
+    (pk, row), = _append([{"action": action, "obj": obj, "data": data, "actor": actor,
+                           "object_type": object_type, "object_id": object_id}])
+    return AuditRecord(pk, *row)
 
 
-def record_many(entries: list[dict]) -> list[AuditRecord]:
+def record_many(entries: list[dict]) -> list[int]:
     """Append several audit records, in order, in ONE chain step: the chain is locked once, the last
-    hash read once, the hashes chained in memory and the records inserted with one INSERT.
+    hash read once, the hashes chained in memory and the records appended together (one COPY on PostgreSQL).
 
     Each entry holds the keyword arguments of `record()` (`action`, and optionally `obj`, `data`,
     `actor`, `object_type`, `object_id`). The result is the same chain `record()` called once per
     entry would write (one timestamp for the step), so `verify_chain()` checks it the same way.
+    Returns the records' ids.
     """
+    return [pk for pk, _ in _append(entries)]
+
+
+def _append(entries: list[dict]) -> list[tuple[int, tuple]]:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction that makes the change")
     if not entries:
@@ -64,21 +72,20 @@ def record_many(entries: list[dict]) -> list[AuditRecord]:
         clean = json.loads(json.dumps(entry.get("data") or {}, default=str, ensure_ascii=False))
         prepared.append((actor_name, entry["action"], object_type or "", str(object_id or ""), clean))
     _lock_chain()
-    last = AuditRecord.objects.order_by("-id").values_list("hash", flat=True).first()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT hash FROM {AuditRecord._meta.db_table} ORDER BY id DESC LIMIT 1")
+        found = cur.fetchone()
+    last = found[0] if found else None
     prev = last or GENESIS
     at = clock.now()
     at_iso = at.isoformat()
     rows = []
     for actor_name, action, object_type, object_id, clean in prepared:
         digest = compute_hash(prev, at_iso, actor_name, action, object_type, object_id, clean)
-        rows.append(AuditRecord(at=at, actor=actor_name, action=action, object_type=object_type,
-                                object_id=object_id, data=clean, prev_hash=prev, hash=digest))
+        rows.append((at, actor_name, action, object_type, object_id, clean, prev, digest))
         prev = digest
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-        return rows
-    # One multi-row INSERT; PostgreSQL assigns the ids in the order of the rows, which is chain order.
-    return AuditRecord.objects.bulk_create(rows)
+    # One COPY on PostgreSQL; the ids come from the sequence in row order, which is chain order.
+    return list(zip(append_rows(AuditRecord, _FIELDS, rows), rows))
 
 
 def verify_chain() -> AuditRecord | None:

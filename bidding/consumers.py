@@ -7,14 +7,17 @@ Anyone may watch; bidders are shown only by their code.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
+from bisect import bisect_right
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
+from autobahn.websocket.protocol import WebSocketServerProtocol
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -28,7 +31,9 @@ from bidding.throttle import TokenBucket
 logger = logging.getLogger("bidding.consumers")
 
 MAX_FRAME_CHARS = 4096  # a real message is < 200 bytes; Daphne itself closes frames over 1 MB
-MESSAGES_PER_SECOND, MESSAGE_BURST = 20, 40  # per connection, any message type
+# Per connection, any message type (operators may change it per process; the benchmark's capacity phase does).
+MESSAGES_PER_SECOND = int(os.environ.get("BIDDING_MAX_MESSAGES_PER_SECOND", "20"))
+MESSAGE_BURST = 2 * MESSAGES_PER_SECOND
 REORDER_WAIT = 0.25  # seconds an early event waits for the ones before it
 FLOOD_CLOSE_AFTER = 200  # refusals for flooding in a row before the socket is closed (1008)
 
@@ -55,6 +60,23 @@ def _in_worker(func, executor: ThreadPoolExecutor | None = None):
     return sync_to_async(call, thread_sensitive=False, executor=executor)
 
 
+def _daphne_protocol(send: Any) -> Any | None:
+    """The autobahn protocol behind a socket served by Daphne, or None elsewhere.
+
+    Daphne hands each application `send = partial(server.handle_reply, protocol)` (channels' session
+    middleware wraps it, keeping it as `real_send`) and writes every `websocket.send` with the
+    protocol's `sendMessage`, synchronously. This consumer writes its frames with the same protocol
+    directly: the same bytes in the same order, without four layers of Python per frame (the session
+    wrapper only acts on HTTP responses and the accept, which still go through `send`)."""
+    for _ in range(4):
+        if isinstance(send, functools.partial) and send.args and isinstance(send.args[0], WebSocketServerProtocol):
+            return send.args[0]
+        send = getattr(getattr(send, "__self__", None), "real_send", None)
+        if send is None:
+            break
+    return None
+
+
 def _clean_request_id(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return None
@@ -69,6 +91,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
     # No per-socket channel: events reach sockets through the process's RoundRelay, one subscription
     # per round and process instead of one per socket.
     channel_layer_alias = "__relay_only__"
+    ws_protocol: Any = None  # Daphne's autobahn protocol for this socket, once accepted
 
     async def connect(self) -> None:
         try:
@@ -82,6 +105,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
             # It may still watch, as anyone may.
             self.user = AnonymousUser()
         self.bucket = TokenBucket(MESSAGES_PER_SECOND, MESSAGE_BURST)
+        events.use_server_loop(asyncio.get_running_loop())
         self.flood = 0
         snap = await _in_worker(selectors.snapshot)(self.round_id, self.user)
         if snap is None:
@@ -89,6 +113,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
             return
         self.last_seq = snap["round"]["seq"]
         await self.accept()
+        self.ws_protocol = _daphne_protocol(self.base_send)
         await self.send_json(snap)
         layer = get_channel_layer()
         self.relay = await RoundRelay.join(layer, self.round_id, self, snap["round"]["seq"]) if layer is not None else None
@@ -118,7 +143,24 @@ class RoundConsumer(AsyncWebsocketConsumer):
             await relay.leave(self)
 
     async def send_json(self, payload: dict) -> None:
-        await self.send(text_data=json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        protocol = self.ws_protocol
+        if protocol is None:
+            await self.send(text_data=text)
+        elif protocol.state == protocol.STATE_OPEN:  # as Daphne's serverSend does, minus its layers
+            protocol.sendMessage(text.encode("utf8"))
+
+    async def send_frames(self, frames: _Frames, wanted: range | list[int]) -> None:
+        """Relayed events: under Daphne, frames prepared once for all sockets and written in one go;
+        elsewhere (or with compression negotiated), one ASGI send per event."""
+        protocol = self.ws_protocol
+        if protocol is None or getattr(protocol, "_perMessageCompress", None) is not None:
+            for i in wanted:
+                await self.send(text_data=frames.texts[i])
+            return
+        if protocol.state != protocol.STATE_OPEN:
+            raise ConnectionError("socket closed")
+        protocol.sendData(frames.wire(protocol, wanted))
 
     async def reject(self, request_id: Any, code: str, message: str) -> None:
         await self.send_json({"type": "rejected", "request_id": request_id, "code": code, "message": message})
@@ -282,53 +324,88 @@ class RoundRelay:
                 message = await self.layer.receive(self.channel)
                 if not isinstance(message, dict):
                     continue
+                # A committed batch of bids arrives as one message, its events in seq order.
                 batch = message.get("events") if isinstance(message.get("events"), list) else [message.get("event")]
-                for event in batch:  # a committed batch of bids arrives as one message, in seq order
-                    if isinstance(event, dict):
-                        await self.accept_event(event)
+                await self.accept_events([event for event in batch if isinstance(event, dict)])
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep relaying; clients resync on gaps
                 logger.warning("relay of round %s failed", self.round_id, exc_info=True)
                 await asyncio.sleep(0.1)
 
-    async def accept_event(self, event: dict) -> None:
-        seq = event.get("seq")
-        if not isinstance(seq, int):
-            await self.relay(event, None)
-            return
-        if seq <= self.last_seq:
-            await self.relay(event, seq)  # late for the process, maybe still new to a socket
-            return
-        self.held[seq] = event
-        await self.flush(force=False)
+    async def accept_events(self, batch: list[dict]) -> None:
+        ready: list[tuple[int | None, dict]] = []
+        for event in batch:
+            seq = event.get("seq")
+            if not isinstance(seq, int):
+                ready.append((None, event))
+            elif seq <= self.last_seq:
+                ready.append((seq, event))  # late for the process, maybe still new to a socket
+            else:
+                self.held[seq] = event
+                ready.extend(self.take(force=False))
+        if ready:
+            await self.relay(ready)
         if self.held and self.flush_task is None:
             self.flush_task = asyncio.create_task(self.flush_later())
 
     async def flush_later(self) -> None:
         await asyncio.sleep(REORDER_WAIT)
         self.flush_task = None
-        await self.flush(force=True)
+        ready = self.take(force=True)
+        if ready:
+            await self.relay(ready)
 
-    async def flush(self, *, force: bool) -> None:
+    def take(self, *, force: bool) -> list[tuple[int, dict]]:
+        """The held events that are next in sequence; with force, also past a gap that did not fill."""
+        out = []
         while self.held:
             nxt = self.last_seq + 1
             if nxt not in self.held:
                 if not force:
-                    return
+                    break
                 nxt = min(self.held)
-            event = self.held.pop(nxt)
+            out.append((nxt, self.held.pop(nxt)))
             self.last_seq = nxt
-            await self.relay(event, nxt)
+        return out
 
-    async def relay(self, event: dict, seq: int | None) -> None:
-        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    async def relay(self, ready: list[tuple[int | None, dict]]) -> None:
+        """Write events to every local socket that does not have them yet, each event serialised and
+        framed once for all sockets (autobahn's prepared messages), one write per socket per batch."""
+        texts = [json.dumps(event, ensure_ascii=False, separators=(",", ":")) for _, event in ready]
+        seqs = [seq for seq, _ in ready]
+        in_order = None not in seqs and all(a < b for a, b in zip(seqs, seqs[1:]))
+        frames = _Frames(texts)
         for socket in list(self.sockets):
-            if seq is not None:
-                if seq <= socket.last_seq:
+            if in_order:
+                if seqs[-1] <= socket.last_seq:
                     continue
-                socket.last_seq = seq
+                wanted = range(bisect_right(seqs, socket.last_seq), len(seqs))
+            else:
+                wanted = [i for i, seq in enumerate(seqs) if seq is None or seq > socket.last_seq]
+                if not wanted:
+                    continue
+            socket.last_seq = max([socket.last_seq, *(seqs[i] for i in wanted if seqs[i] is not None)])
             try:
-                await socket.send(text_data=text)
+                await socket.send_frames(frames, wanted)
             except Exception:
                 self.sockets.discard(socket)
+
+
+class _Frames:
+    """Serialised events of one relay step, framed at most once for all sockets of the process."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.prepared: list | None = None
+        self.joined: bytes | None = None
+
+    def wire(self, protocol: Any, wanted: range | list[int]) -> bytes | list:
+        """The websocket frames (autobahn PreparedMessages, framed once) of the wanted events."""
+        if self.prepared is None:
+            self.prepared = [protocol.factory.prepareMessage(text.encode()) for text in self.texts]
+        if len(wanted) == len(self.texts):
+            if self.joined is None:
+                self.joined = b"".join(message.payloadHybi for message in self.prepared)
+            return self.joined
+        return b"".join(self.prepared[i].payloadHybi for i in wanted)

@@ -4,7 +4,9 @@ Call these only from `transaction.on_commit`: an event is sent only for a commit
 Delivery is at-most-once; every event carries the round's sequence number so clients resync.
 """
 
+import asyncio
 import logging
+import threading
 from datetime import datetime
 
 from asgiref.sync import async_to_sync
@@ -32,12 +34,46 @@ def _send_many(round_id: int, messages: list[dict]) -> None:
         return
 
     # One channel-layer message (one Redis PUBLISH) for the whole batch: its events reach every
-    # process together and in order; the relay there writes them to each socket one by one.
+    # process together and in order; the relay there writes them to each socket.
     payload = {"type": "round.event", "event": messages[0]} if len(messages) == 1 else {"type": "round.event", "events": messages}
+    loop = _server_loop
+    if loop is not None and loop.is_running() and threading.get_ident() != _server_thread:
+        # In a server process, from a worker thread (a committed bid batch): hand the publish to the
+        # event loop and return at once, so the next batch need not wait for Redis. Publishes of one
+        # round still leave in commit order (each waits for the one before).
+        loop.call_soon_threadsafe(_start_publish, loop, layer, round_id, payload)
+        return
     try:
         async_to_sync(layer.group_send)(group_name(round_id), payload)
     except Exception:  # the channel layer is best-effort; clients resync from the snapshot
         logger.warning("could not publish %d event(s) for round %s", len(messages), round_id, exc_info=True)
+
+
+_server_loop: asyncio.AbstractEventLoop | None = None
+_server_thread: int | None = None
+_publishing: dict[int, asyncio.Task] = {}  # round id -> its latest publish (touched on the loop only)
+
+
+def use_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Called by the websocket consumer: this process's event loop (Daphne's), for publishing from worker threads."""
+    global _server_loop, _server_thread
+    if _server_loop is not loop:
+        _server_loop, _server_thread = loop, threading.get_ident()
+
+
+def _start_publish(loop: asyncio.AbstractEventLoop, layer, round_id: int, payload: dict) -> None:
+    task = loop.create_task(_publish_after(_publishing.get(round_id), layer, round_id, payload))
+    _publishing[round_id] = task
+    task.add_done_callback(lambda done: _publishing.pop(round_id, None) if _publishing.get(round_id) is done else None)
+
+
+async def _publish_after(previous: asyncio.Task | None, layer, round_id: int, payload: dict) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])
+    try:
+        await layer.group_send(group_name(round_id), payload)
+    except Exception:  # the channel layer is best-effort; clients resync from the snapshot
+        logger.warning("could not publish event(s) for round %s", round_id, exc_info=True)
 
 
 def publish_events(round_id: int, messages: list[dict]) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from auction_site import audit, clock
+from auction_site.db import append_rows
 from auction_site.errors import Conflict, DomainError, NotFound
 from auction_site.fields import parse_fen
 from bidding import events, rules, throttle
@@ -109,24 +110,66 @@ class BidAttempt:
     via: str = "ws"
 
 
+_BID_FIELDS = ("round_id", "registration_id", "seq", "amount", "placed_at", "is_priority", "is_proxy")
+
+
 @dataclass
 class _Writes:
-    """Rows a locked batch appends, written together just before the commit (one INSERT of bids, one
+    """Rows a locked batch appends, written together just before the commit (one COPY of bids, one
     chain step of audit records, in the order the bids were accepted)."""
 
-    bids: list[Bid] = field(default_factory=list)
-    audits: list[dict] = field(default_factory=list)
+    bids: list[tuple] = field(default_factory=list)  # values of _BID_FIELDS
+    audits: list[dict] = field(default_factory=list)  # audit.record_many entries; a bid's names its row as "bid_row"
 
     def flush(self) -> None:
-        if self.bids:
-            Bid.objects.bulk_create(self.bids)  # PostgreSQL returns the ids the audit records name
+        ids = append_rows(Bid, _BID_FIELDS, self.bids)  # the ids the audit records name
+        for entry in self.audits:
+            row = entry.pop("bid_row", None)
+            if row is not None:
+                entry["object_type"], entry["object_id"] = "bidding.bid", ids[row]
         audit.record_many(self.audits)
         self.bids, self.audits = [], []
 
 
+_ROUND_TABLE, _REGISTRATION_TABLE = Round._meta.db_table, Registration._meta.db_table
 _ROUND_LOCK_FIELDS = ("id", "lot_id", "status", "kind", "starting_price", "increment", "starts_at", "ends_at", "current_price",
-                      "seq", "bid_count", "proxy_bidding_enabled", "balance_due_days", "leader__id", "leader__code",
-                      "leader__priority_rank")
+                      "seq", "bid_count", "proxy_bidding_enabled", "balance_due_days")
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def _registration(round_id: int, row: tuple) -> Registration:
+    """A Registration from (id, bidder_id, status, code, priority_rank): what the engine reads of it."""
+    return Registration(id=row[0], round_id=round_id, bidder_id=row[1], status=row[2], code=row[3], priority_rank=row[4])
+
+
+def _aware(value: Any) -> datetime | None:
+    """PostgreSQL returns aware datetimes; SQLite (the embedded mode) naive UTC ones, or text."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _lock_round(round_id: int) -> Round:
+    """SELECT ... FOR UPDATE of the round row (the only lock of a bid) with its leading registration.
+    The Round holds the fields the engine reads and writes (_ROUND_LOCK_FIELDS); it is never saved whole."""
+    lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
+    rows = _rows(f"SELECT {', '.join('r.' + name for name in _ROUND_LOCK_FIELDS)}, g.id, g.bidder_id, g.status, g.code, g.priority_rank"
+                 f" FROM {_ROUND_TABLE} r LEFT JOIN {_REGISTRATION_TABLE} g ON g.id = r.leader_id WHERE r.id = %s{lock}", [round_id])
+    if not rows:
+        raise NotFound("拍卖轮次不存在 / no such round")
+    row = rows[0]
+    n = len(_ROUND_LOCK_FIELDS)
+    rnd = Round(**dict(zip(_ROUND_LOCK_FIELDS, row[:n])))
+    rnd.starts_at, rnd.ends_at = _aware(rnd.starts_at), _aware(rnd.ends_at)
+    rnd.leader = _registration(round_id, row[n:]) if row[n] is not None else None
+    return rnd
 
 
 def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: str = "ws") -> BidResult:
@@ -171,19 +214,23 @@ def place_bids(round_id: int, attempts: list[BidAttempt]) -> list[BidResult]:
     if not pending:
         return results  # type: ignore[return-value]
 
-    seen = Round.objects.filter(pk=round_id).only("id", "status", "kind", "current_price", "increment").first()
-    if seen is None:
+    # The hot path reads with plain SQL (no ORM query building per batch); SQL kept portable for SQLite.
+    seen = _rows(f"SELECT status, kind, current_price, increment FROM {_ROUND_TABLE} WHERE id = %s", [round_id])
+    if not seen:
         raise NotFound("拍卖轮次不存在 / no such round")
-    registrations = {r.bidder_id: r for r in Registration.objects.filter(round_id=round_id, bidder_id__in={p[2] for p in pending})
-                     .only("id", "bidder_id", "status", "code", "priority_rank")}
+    seen_status, seen_kind, seen_price, seen_increment = seen[0]
+    bidder_ids = sorted({p[2] for p in pending})
+    registrations = {row[1]: _registration(round_id, row) for row in _rows(
+        f"SELECT id, bidder_id, status, code, priority_rank FROM {_REGISTRATION_TABLE} WHERE round_id = %s"
+        f" AND bidder_id IN ({', '.join(['%s'] * len(bidder_ids))})", [round_id, *bidder_ids])}
     full_round: Round | None = None
     candidates: list[tuple[int, BidAttempt, Registration, int]] = []
     for i, attempt, uid, amount in pending:
         registration = registrations.get(uid)
         refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
-        if refusal is None and seen.status == Status.OPEN and seen.kind == Round.Kind.AUCTION:
+        if refusal is None and seen_status == Status.OPEN and seen_kind == Round.Kind.AUCTION:
             # read without the lock: prices only rise while a round is open
-            refusal = rules.surely_too_low(amount, seen.current_price, seen.increment, registration.priority_rank)
+            refusal = rules.surely_too_low(amount, seen_price, seen_increment, registration.priority_rank)
         if refusal is None and not _recently_eligible(uid, round_id):
             if full_round is None:
                 full_round = Round.objects.select_related("lot__case").get(pk=round_id)
@@ -197,7 +244,7 @@ def place_bids(round_id: int, attempts: list[BidAttempt]) -> list[BidResult]:
 
     writes = _Writes()
     with transaction.atomic():
-        rnd = Round.objects.select_for_update(of=("self",)).select_related("leader").only(*_ROUND_LOCK_FIELDS).get(pk=round_id)
+        rnd = _lock_round(round_id)
         now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
         placed_all: list[PlacedBid] = []
         outcome: dict[str, Any] = {}
@@ -255,10 +302,8 @@ def _append_bid(rnd: Round, registration: Registration, amount: int, now: dateti
         rnd.ends_at = rules.extended_end(rnd.ends_at, now)
     rnd.current_price = amount
     rnd.leader = registration
-    bid = Bid(round_id=rnd.pk, registration_id=registration.pk, seq=rnd.seq, amount=amount, placed_at=now,
-              is_priority=is_priority, is_proxy=proxy)
-    writes.bids.append(bid)
-    writes.audits.append({"action": "bid.placed", "obj": bid, "actor": actor, "data": {
+    writes.bids.append((rnd.pk, registration.pk, rnd.seq, amount, now, is_priority, proxy))
+    writes.audits.append({"action": "bid.placed", "bid_row": len(writes.bids) - 1, "actor": actor, "data": {
         "round": rnd.pk, "seq": rnd.seq, "code": registration.code, "amount": amount, "priority": is_priority, "proxy": proxy,
         "via": via, "ends_at": rnd.ends_at, "extended_from": before_end if rnd.ends_at != before_end else None,
     }})
@@ -266,6 +311,11 @@ def _append_bid(rnd: Round, registration: Registration, amount: int, now: dateti
 
 
 def _save_live_state(rnd: Round, **outcome: Any) -> None:
+    if not outcome:  # the common case, in plain SQL
+        with connection.cursor() as cur:
+            cur.execute(f"UPDATE {_ROUND_TABLE} SET current_price = %s, leader_id = %s, seq = %s, bid_count = %s, ends_at = %s WHERE id = %s",
+                        [rnd.current_price, rnd.leader.pk if rnd.leader else None, rnd.seq, rnd.bid_count, rnd.ends_at, rnd.pk])
+        return
     Round.objects.filter(pk=rnd.pk).update(
         current_price=rnd.current_price, leader_id=rnd.leader.pk if rnd.leader else None, seq=rnd.seq,
         bid_count=rnd.bid_count, ends_at=rnd.ends_at, **outcome,

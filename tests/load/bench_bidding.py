@@ -116,12 +116,40 @@ def start_daphne(env: dict) -> tuple[subprocess.Popen, int]:
     raise RuntimeError("daphne did not start")
 
 
+def cpu_seconds(server_pids: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by the Daphne servers, PostgreSQL, Redis and this load generator (/proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"daphne": 0.0, "postgres": 0.0, "redis": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry.name) in server_pids:
+            out["daphne"] += used
+        elif name.startswith("postgres"):
+            out["postgres"] += used
+        elif name.startswith("redis"):
+            out["redis"] += used
+    own = os.times()
+    out["load_generator"] = own.user + own.system
+    return out
+
+
 # ---------------------------------------------------------------------------------- phase 1: hot round
 
 
-async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds: float, rate_per_bidder: float,
-                    amounts: str = "next") -> dict:
-    import websockets
+async def hot_round(server_pids: list[int], ports: list[int], round_id: int, tokens: list[str], seconds: float, rate_per_bidder: float,
+                    amounts: str = "next", pipeline: int = 1) -> dict:
+    """BIDDERS websocket clients (aiohttp: its C frame reader keeps the load generator's share of the 2
+    cores small) on one round. Each reads every event (a task per socket, as the live page does) and
+    bids at its own pace, never more than `pipeline` bids unanswered."""
+    import aiohttp
 
     acks: list[tuple[int, int]] = []  # (seq, amount)
     latencies: list[float] = []
@@ -132,61 +160,29 @@ async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds:
     stop_at = time.monotonic() + seconds
     ready = asyncio.Event()
 
-    async def bidder(i: int, token: str) -> None:
+    async def bidder(session: aiohttp.ClientSession, i: int, token: str) -> None:
         nonlocal errors
         seqs: list[int] = []
         seen_by.append(seqs)
+        url = f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{round_id}/?token={token}"
         try:
-            async with websockets.connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{round_id}/?token={token}",
-                                          max_size=None, open_timeout=60, ping_interval=None) as ws:
-                snap = json.loads(await ws.recv())  # snapshot
+            async with session.ws_connect(url, max_msg_size=0, autoping=False, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as ws:
+                snap = json.loads((await ws.receive(timeout=60)).data)
                 me = (snap.get("you") or {}).get("code")
                 view = {"price": snap["round"]["current_price"], "leader": snap["round"]["leader_code"], "seq": snap["round"]["seq"]}
-
-                def saw(m: dict) -> None:
-                    if m["type"] == "bid":
-                        seqs.append(m["seq"])
-                        if m["seq"] > view["seq"]:
-                            view.update(price=m["current_price"], leader=m["code"], seq=m["seq"])
-
-                async def next_event(timeout: float) -> None:
-                    saw(json.loads(await asyncio.wait_for(ws.recv(), max(0.01, timeout))))
-
-                await ready.wait()
                 waiting: dict[str, tuple[float, int]] = {}
-                # People are not synchronised: each bidder starts at its own moment and spaces its bids
-                # by 1/rate plus up to 30% (so it never exceeds the per-bidder rate limit).
-                rng = random.Random(i)
-                next_at = time.monotonic() + rng.uniform(0, 1.0 / rate_per_bidder)
-                last_try: tuple[int | None, int] | None = None
-                while time.monotonic() < stop_at:
-                    # Between bids a bidder keeps reading the live events, as the live page does.
-                    while (left := next_at - time.monotonic()) > 0:
-                        try:
-                            await next_event(left)
-                        except TimeoutError:
+                moved = asyncio.Event()  # the price moved or an answer came
+
+                async def read() -> None:
+                    async for msg in ws:
+                        if msg.type != aiohttp.WSMsgType.TEXT:
                             break
-                    if amounts == "next":
-                        # A real bidder: the next valid amount from the latest price seen; a leader waits
-                        # to be outbid, and a refused bidder waits until the price moves.
-                        if view["leader"] == me or last_try == (view["price"], view["seq"]):
-                            try:
-                                await next_event(stop_at - time.monotonic())
-                            except TimeoutError:
-                                pass
-                            continue
-                        amount = START if view["price"] is None else view["price"] + INCREMENT
-                    else:
-                        amount = START + INCREMENT * ((time.monotonic_ns() - t0) // 100_000)  # time-indexed price
-                    last_try = (view["price"], view["seq"])
-                    next_at = time.monotonic() + rng.uniform(1.0, 1.3) / rate_per_bidder
-                    rid = uuid.uuid4().hex[:12]
-                    waiting[rid] = (time.perf_counter(), amount)
-                    await ws.send(json.dumps({"type": "bid", "amount": amount, "request_id": rid}))
-                    while rid in waiting:
-                        m = json.loads(await asyncio.wait_for(ws.recv(), 30))
-                        saw(m)
-                        if m.get("request_id") in waiting:
+                        m = json.loads(msg.data)
+                        if m["type"] == "bid":
+                            seqs.append(m["seq"])
+                            if m["seq"] > view["seq"]:
+                                view.update(price=m["current_price"], leader=m["code"], seq=m["seq"])
+                        elif m.get("request_id") in waiting:
                             sent, amt = waiting.pop(m["request_id"])
                             latencies.append((time.perf_counter() - sent) * 1000)
                             if m["type"] == "ack":
@@ -195,21 +191,69 @@ async def hot_round(ports: list[int], round_id: int, tokens: list[str], seconds:
                                     view.update(price=amt, leader=me, seq=m["seq"])
                             else:
                                 codes[m["code"]] = codes.get(m["code"], 0) + 1
-                try:  # drain the remaining events
-                    while True:
-                        await next_event(3)
-                except TimeoutError:
-                    pass
+                            moved.set()
+                            continue
+                        if amounts == "next":  # only a bidder of the next amount cares that the price moved
+                            moved.set()
+
+                async def until_moved(limit: float) -> None:
+                    moved.clear()
+                    try:
+                        async with asyncio.timeout(max(0.001, limit)):
+                            await moved.wait()
+                    except TimeoutError:
+                        pass
+
+                reader = asyncio.create_task(read())
+                await ready.wait()
+                # People and programs are not synchronised: each bidder starts at its own moment and
+                # spaces its bids by 1/rate plus up to 10% (so it stays under the per-bidder limit).
+                rng = random.Random(i)
+                interval = 1.0 / rate_per_bidder
+                next_at = time.monotonic() + rng.uniform(0, interval)
+                last_try: tuple[int | None, int] | None = None
+                while (now := time.monotonic()) < stop_at:
+                    if next_at > now:
+                        await asyncio.sleep(next_at - now)
+                    if len(waiting) >= pipeline:
+                        await until_moved(stop_at - time.monotonic())
+                        continue
+                    if amounts == "next":
+                        # A real bidder: the next valid amount from the latest price seen; a leader waits
+                        # to be outbid, and a refused bidder waits until the price moves.
+                        if view["leader"] == me or last_try == (view["price"], view["seq"]):
+                            await until_moved(stop_at - time.monotonic())
+                            continue
+                        amount = START if view["price"] is None else view["price"] + INCREMENT
+                    else:
+                        amount = START + INCREMENT * ((time.monotonic_ns() - t0) // 10_000)  # time-indexed price
+                    last_try = (view["price"], view["seq"])
+                    next_at = max(next_at, time.monotonic()) + interval * rng.uniform(1.0, 1.1)
+                    rid = uuid.uuid4().hex[:12]
+                    waiting[rid] = (time.perf_counter(), amount)
+                    await ws.send_str(json.dumps({"type": "bid", "amount": amount, "request_id": rid}))
+                deadline = time.monotonic() + 30
+                while waiting and time.monotonic() < deadline:
+                    await until_moved(deadline - time.monotonic())
+                await asyncio.sleep(3)  # the remaining events
+                reader.cancel()
         except Exception:
             errors += 1
 
-    tasks = [asyncio.create_task(bidder(i, t)) for i, t in enumerate(tokens)]
-    await asyncio.sleep(min(30, 2 + len(tokens) / 100))
-    t_start = time.monotonic()
-    stop_at = t_start + seconds
-    ready.set()
-    await asyncio.gather(*tasks)
-    return {"acks": acks, "latencies": latencies, "codes": codes, "errors": errors, "seen_by": seen_by, "seconds": seconds}
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = [asyncio.create_task(bidder(session, i, t)) for i, t in enumerate(tokens)]
+        await asyncio.sleep(min(30, 2 + len(tokens) / 100))
+        started, before = time.monotonic(), cpu_seconds(server_pids)
+        stop_at = started + seconds
+        ready.set()
+        await asyncio.sleep(seconds)
+        after = cpu_seconds(server_pids)
+        # Share of the machine's cores each part used while the bidders bid (1.0 = one core).
+        cores = {k: round((after[k] - before[k]) / (time.monotonic() - started), 2) for k in after}
+        await asyncio.gather(*tasks)
+    return {"acks": acks, "latencies": latencies, "codes": codes, "errors": errors, "seen_by": seen_by, "seconds": seconds,
+            "cores": cores}
 
 
 def check_against_db(round_id: int, acks: list[tuple[int, int]], seen_by: list[list[int]]) -> dict:
@@ -440,6 +484,7 @@ def main() -> None:
     ap.add_argument("--amounts", choices=["next", "time"], default="next",
                     help="next: each bidder bids the next valid amount from the latest price it saw (a real bidding "
                          "war); time: time-indexed amounts that rarely conflict (the engine's capacity)")
+    ap.add_argument("--pipeline", type=int, default=1, help="unanswered bids a bidder may have (time amounts)")
     ap.add_argument("--watchers", type=int, default=5000)
     ap.add_argument("--fanout-rate", type=float, default=4)
     ap.add_argument("--fanout-seconds", type=float, default=20)
@@ -478,7 +523,7 @@ def main() -> None:
     ports = [p for _, p in servers]
     result: dict = {"servers": args.servers, "cpus": os.cpu_count()}
     try:
-        hot = asyncio.run(hot_round(ports, hot_id, hot_tokens, args.seconds, args.rate_per_bidder, args.amounts))
+        hot = asyncio.run(hot_round([proc.pid for proc, _ in servers], ports, hot_id, hot_tokens, args.seconds, args.rate_per_bidder, args.amounts, args.pipeline))
         checks = check_against_db(hot_id, hot["acks"], hot["seen_by"])
         attempts = len(hot["latencies"])
         result.update({
@@ -488,6 +533,7 @@ def main() -> None:
             "attempts_per_s": round(attempts / args.seconds, 1),
             "refusals": hot["codes"],
             "ack_latency_ms": {"p50": pct(hot["latencies"], 50), "p99": pct(hot["latencies"], 99)},
+            "hot_cores_used": hot["cores"],
             **{f"hot_{k}": v for k, v in checks.items()},
         })
         errors = hot["errors"]
