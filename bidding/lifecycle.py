@@ -31,7 +31,9 @@ from lots.models import Round
 
 Status = Round.Status
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PARTY_NOTICE = timedelta(days=3)  # A16: parties notified ≥ 3 days before the announcement
+# A16: parties notified ≥ 3 days before the announcement. The prepared draft leaves parties_notified_at empty:
+# notifying is the judge's act (lots.services.notify_parties), and publication waits the 3 days.
+PARTY_NOTICE = lot_rules.PARTY_NOTICE_BEFORE_ANNOUNCEMENT
 OPENING_HOUR = 10  # rounds open at 10:00 Beijing time, as the real listings do
 
 

@@ -230,6 +230,10 @@ class RoundActionView(LotsAPIView):
             raise NotFound("拍卖轮次不存在 / no such round")
         if self.round_action == "publish":
             rnd = services.publish_round(request.user, pk)
+        elif self.round_action == "notify-parties":
+            rnd = services.notify_parties(request.user, pk)
+        elif self.round_action == "cause-ended":
+            rnd = services.record_suspension_cause_ended(request.user, pk)
         elif self.round_action == "suspend":
             rnd = services.suspend_round(request.user, pk, reason=reason)
         elif self.round_action == "resume":
@@ -239,13 +243,17 @@ class RoundActionView(LotsAPIView):
         return Response(RoundDetailSerializer(rnd).data)
 
 
-def _action_view(name: str, summary: str):
-    view = type(f"Round{name.title()}View", (RoundActionView,), {"round_action": name})
-    view.post = extend_schema(request=ReasonSerializer, responses={200: RoundDetailSerializer, **ERRORS}, summary=summary)(view.post)
+def _action_view(name: str, summary: str, request=ReasonSerializer):
+    view = type(f"Round{name.title().replace('-', '')}View", (RoundActionView,), {"round_action": name})
+    view.post = extend_schema(request=request, responses={200: RoundDetailSerializer, **ERRORS}, summary=summary)(view.post)
     return view
 
 
-RoundPublishView = _action_view("publish", "Publish a draft round: A10, A12/A26, A13–14, A17, A20 enforced; all violations in error.details")
+RoundNotifyPartiesView = _action_view("notify-parties", "Record that the parties were notified of a draft round (A16: publication "
+                                      "3 days later; a repeated call keeps the first notice)", request=None)
+RoundPublishView = _action_view("publish", "Publish a draft round: A10, A12/A26, A13–14, A16, A17, A20 enforced; all violations in error.details")
+RoundCauseEndedView = _action_view("cause-ended", "Record that the cause of a suspension ended (A28: resume due within 5 days; "
+                                   "a repeated call keeps the first time)", request=None)
 RoundSuspendView = _action_view("suspend", "Suspend an announced or open round (A28; reason required)")
 RoundResumeView = _action_view("resume", "Resume a suspended round (A28)")
 RoundWithdrawView = _action_view("withdraw", "Withdraw a round (A28; reason required)")

@@ -16,8 +16,10 @@ urlpatterns = [
     path("media/<int:pk>/file/", api.LocalFileView.as_view(), name="media-local-file"),
     path("rounds/", api.RoundCatalogueView.as_view(), name="api-rounds"),
     path("rounds/<int:pk>/", api.RoundDetailView.as_view(), name="api-round"),
+    path("rounds/<int:pk>/notify-parties/", api.RoundNotifyPartiesView.as_view(), name="api-round-notify-parties"),
     path("rounds/<int:pk>/publish/", api.RoundPublishView.as_view(), name="api-round-publish"),
     path("rounds/<int:pk>/suspend/", api.RoundSuspendView.as_view(), name="api-round-suspend"),
+    path("rounds/<int:pk>/cause-ended/", api.RoundCauseEndedView.as_view(), name="api-round-cause-ended"),
     path("rounds/<int:pk>/resume/", api.RoundResumeView.as_view(), name="api-round-resume"),
     path("rounds/<int:pk>/withdraw/", api.RoundWithdrawView.as_view(), name="api-round-withdraw"),
 ]

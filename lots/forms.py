@@ -211,5 +211,5 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=1000, required=False)
 
 
-ROUND_ACTIONS = {"publish", "suspend", "resume", "withdraw"}
+ROUND_ACTIONS = {"notify-parties", "publish", "suspend", "cause-ended", "resume", "withdraw"}
 ROUND_STATUS_LABELS = dict(Round.Status.choices)

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from lots import rules
+
 
 class Court(models.Model):
     name = models.CharField("法院", max_length=200, unique=True)
@@ -175,6 +177,8 @@ class Round(models.Model):
     suspended_at = models.DateTimeField(null=True, blank=True)
     # The status a suspended round returns to on resume (A28): "announced" or "open".
     suspended_from = models.CharField(max_length=16, blank=True)
+    # A28: when the judge recorded that the cause of the suspension ended; the resume is due 5 days later.
+    suspension_cause_ended_at = models.DateTimeField("中止事由消除时间", null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
@@ -190,6 +194,18 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot.title} · 第{self.number}次{self.get_kind_display()}"
+
+    @property
+    def publishable_from(self):
+        """A16: the earliest publication time once the parties were notified (None until they are)."""
+        return rules.publishable_from(self.parties_notified_at) if self.parties_notified_at else None
+
+    @property
+    def resume_due_at(self):
+        """A28: the resume deadline once the cause of the suspension ended (None otherwise)."""
+        if self.status != self.Status.SUSPENDED or self.suspension_cause_ended_at is None:
+            return None
+        return rules.resume_deadline(self.suspension_cause_ended_at)
 
 
 class Media(models.Model):

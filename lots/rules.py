@@ -105,8 +105,24 @@ def check_disclosures(present: dict[str, bool], has_photo: bool, has_valuation_r
     return out
 
 
-# A16: parties notified at least 3 days before the announcement (recorded; the platform sends the notice).
+# A16: the court notifies the parties (and known priority holders) at least 3 days before the announcement.
+# The judge records the notice on the draft (lots.services.notify_parties); publication waits 3 full days.
 PARTY_NOTICE_BEFORE_ANNOUNCEMENT = timedelta(days=3)
+
+
+def publishable_from(parties_notified_at: datetime) -> datetime:
+    """A16: the earliest moment the announcement may be published after the parties were notified."""
+    return parties_notified_at + PARTY_NOTICE_BEFORE_ANNOUNCEMENT
+
+
+def check_parties_notified(parties_notified_at: datetime | None, published_at: datetime) -> Violation | None:
+    if parties_notified_at is None:
+        return Violation("A16", "parties_not_notified",
+                         "发布公告前须通知当事人（至少提前3日）/ the parties must be notified at least 3 days before the announcement")
+    if published_at < publishable_from(parties_notified_at):
+        return Violation("A16", "party_notice_too_short",
+                         "通知当事人后须满3日方可发布公告 / the announcement may be published only 3 days after the parties were notified")
+    return None
 
 
 # A26: after a failed round, re-auction within 30 days, starting price cut at most 20% of the previous.
@@ -135,8 +151,18 @@ def check_reauction_timing(previous_closed_at: datetime, starts_at: datetime) ->
 # A26/A37 and [C]: after a second failure, an online sell-off for 60 days at the round-2 starting price.
 SELLOFF_PERIOD = timedelta(days=60)
 
-# A28: after suspension, resume within 5 days once the cause ends.
+# A28: after suspension, resume within 5 days once the cause ends. The judge records when the cause ended
+# (lots.services.record_suspension_cause_ended); a later resume is allowed but audited as late.
 RESUME_WITHIN = timedelta(days=5)
+
+
+def resume_deadline(cause_ended_at: datetime) -> datetime:
+    return cause_ended_at + RESUME_WITHIN
+
+
+def resume_is_late(cause_ended_at: datetime | None, resumed_at: datetime) -> bool:
+    """A28: True when the round is resumed after the 5 days that follow the end of the cause."""
+    return cause_ended_at is not None and resumed_at > resume_deadline(cause_ended_at)
 
 # A25: balance due by the deadline in the announcement (typically 10 days).
 DEFAULT_BALANCE_DAYS = 10

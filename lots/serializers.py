@@ -248,9 +248,13 @@ class RoundSerializer(serializers.ModelSerializer):
 
 class RoundDetailSerializer(RoundSerializer):
     lot = LotPublicSerializer(read_only=True)
+    publishable_from = serializers.DateTimeField(read_only=True, allow_null=True, help_text="A16: parties_notified_at + 3 days")
+    resume_due_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                              help_text="A28: suspension_cause_ended_at + 5 days, while suspended")
 
     class Meta(RoundSerializer.Meta):
-        fields = [*RoundSerializer.Meta.fields, "announcement", "balance_due_days", "proxy_bidding_enabled", "closed_at", "sold_price"]
+        fields = [*RoundSerializer.Meta.fields, "announcement", "balance_due_days", "proxy_bidding_enabled", "closed_at", "sold_price",
+                  "parties_notified_at", "publishable_from", "suspended_at", "suspension_cause_ended_at", "resume_due_at"]
 
 
 # ----------------------------------------------------------------------------------------------- media

@@ -9,10 +9,15 @@ Public interface (other apps and the pages call these; names are stable):
 - ``create_round(judge, lot, *, starting_price, deposit, increment, starts_at, ends_at, announcement="",
   balance_due_days=10, proxy_bidding_enabled=False) -> Round``  (a draft)
 - ``update_draft_round(judge, round_id, **fields) -> Round``  (drafts only; same checks as create_round)
-- ``publication_violations(round, now) -> list[Violation]``  (A10, A12/A26, A13–14, A17, A20, B27)
-- ``publish_round(judge, round_id) -> Round``     draft -> announced
+- ``publication_violations(round, now) -> list[Violation]``  (A10, A12/A26, A13–14, A16, A17, A20, B27)
+- ``notify_parties(judge, round_id) -> Round``     A16: records that the parties were notified (drafts only;
+  a repeated call changes nothing: the 3 days count from the first notice)
+- ``publish_round(judge, round_id) -> Round``     draft -> announced (A16: 3 days after the parties' notice)
 - ``suspend_round(judge, round_id, *, reason) -> Round``   announced/open -> suspended (A28)
-- ``resume_round(judge, round_id, *, reason="") -> Round`` suspended -> announced/open (A28)
+- ``record_suspension_cause_ended(judge, round_id) -> Round``  A28: the cause ended; resume due within 5 days
+  (suspended rounds only; a repeated call changes nothing)
+- ``resume_round(judge, round_id, *, reason="") -> Round`` suspended -> announced/open (A28; a resume after the
+  5 days is allowed and audited with ``late: true``)
 - ``withdraw_round(judge, round_id, *, reason) -> Round``  draft/announced/open/suspended -> withdrawn (A28)
 - ``open_due_rounds(now) -> list[int]``  announced -> open at starts_at (clockwork)
 - ``change_round_status(round, status, *, actor=None, reason="", data=None) -> None``  shared helper for
@@ -311,7 +316,7 @@ def disclosures_present(lot: Lot, rnd: Round) -> dict[str, bool]:
 
 
 def publication_violations(rnd: Round, now: datetime) -> list[rules.Violation]:
-    """Every rule that refuses publishing this round now (A10, A12/A26, A13–14, A17, A20, B27)."""
+    """Every rule that refuses publishing this round now (A10, A12/A26, A13–14, A16, A17, A20, B27)."""
     from valuation.rules import check_reference_price_usable
 
     lot = rnd.lot
@@ -320,6 +325,7 @@ def publication_violations(rnd: Round, now: datetime) -> list[rules.Violation]:
         starts_at=rnd.starts_at, ends_at=rnd.ends_at,
     )
     found.append(rules.check_notice(lot.category, rnd.number, now, rnd.starts_at))
+    found.append(rules.check_parties_notified(rnd.parties_notified_at, now))
     if lot.reference_price is not None:
         found.append(check_reference_price_usable(lot.reference_price_valid_until, now, rnd.number))
     ready = lot.media.filter(status=Media.Status.READY)
@@ -353,6 +359,28 @@ def _locked_round(round_id: int) -> Round:
         return Round.objects.select_for_update(of=("self",)).select_related("lot__case__court").get(pk=round_id)
     except Round.DoesNotExist:
         raise NotFound("拍卖轮次不存在 / no such round")
+
+
+def notify_parties(judge, round_id: int) -> Round:
+    """A16: record that the court notified the parties of this draft round (publication may follow 3 days later).
+
+    Idempotent: once recorded, the notice time never moves (a second call returns the round unchanged and
+    writes no audit record), so the 3 days always count from the first notice.
+    """
+    with transaction.atomic():
+        rnd = _locked_round(round_id)
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.status != Status.DRAFT:
+            raise Conflict("not_draft", "只有草稿需要通知当事人 / the parties are notified of a draft round only")
+        if rnd.parties_notified_at is not None:
+            return rnd
+        now = clock.now()
+        rnd.parties_notified_at = now
+        rnd.save(update_fields=["parties_notified_at"])
+        audit.record("round.parties_notified", rnd, actor=judge, data={
+            "parties_notified_at": now, "publishable_from": rules.publishable_from(now),
+        })
+    return rnd
 
 
 def publish_round(judge, round_id: int) -> Round:
@@ -389,7 +417,31 @@ def suspend_round(judge, round_id: int, *, reason: str) -> Round:
             raise Conflict("not_suspendable", "只有公告中或竞价中的拍卖可以中止 / only an announced or open round can be suspended")
         rnd.suspended_from = rnd.status
         rnd.suspended_at = clock.now()
-        change_round_status(rnd, Status.SUSPENDED, actor=judge, reason=reason, extra_fields=["suspended_from", "suspended_at"])
+        rnd.suspension_cause_ended_at = None
+        change_round_status(rnd, Status.SUSPENDED, actor=judge, reason=reason,
+                            extra_fields=["suspended_from", "suspended_at", "suspension_cause_ended_at"])
+    return rnd
+
+
+def record_suspension_cause_ended(judge, round_id: int) -> Round:
+    """A28: the judge records that the cause of the suspension ended; the round is to be resumed within 5 days.
+
+    Idempotent: once recorded the time never moves (a second call returns the round unchanged), so the
+    deadline cannot be pushed back.
+    """
+    with transaction.atomic():
+        rnd = _locked_round(round_id)
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.status != Status.SUSPENDED:
+            raise Conflict("not_suspended", "该拍卖未中止 / the round is not suspended")
+        if rnd.suspension_cause_ended_at is not None:
+            return rnd
+        now = clock.now()
+        rnd.suspension_cause_ended_at = now
+        rnd.save(update_fields=["suspension_cause_ended_at"])
+        audit.record("round.suspension_cause_ended", rnd, actor=judge, data={
+            "cause_ended_at": now, "resume_due_at": rules.resume_deadline(now),
+        })
     return rnd
 
 
@@ -411,10 +463,22 @@ def resume_round(judge, round_id: int, *, reason: str = "") -> Round:
             period = rnd.ends_at - rnd.starts_at
             rnd.starts_at, rnd.ends_at = now, now + period
             rnd.scheduled_ends_at = rnd.ends_at
+        # A28: resume within 5 days once the cause ended. A late resume is still allowed (the duty is the court's);
+        # the audit record says it was late, and by how much.
+        cause_ended_at = rnd.suspension_cause_ended_at
+        due = rules.resume_deadline(cause_ended_at) if cause_ended_at else None
+        late = rules.resume_is_late(cause_ended_at, now)
+        a28 = {"cause_ended_at": cause_ended_at, "resume_due_at": due, "late": late,
+               "late_seconds": int((now - due).total_seconds()) if late and due else 0}
         rnd.suspended_at = None
         rnd.suspended_from = ""
-        change_round_status(rnd, target, actor=judge, reason=(reason or "").strip(), data={"paused_seconds": int(paused.total_seconds())},
-                            extra_fields=["starts_at", "ends_at", "scheduled_ends_at", "suspended_at", "suspended_from"])
+        rnd.suspension_cause_ended_at = None
+        change_round_status(rnd, target, actor=judge, reason=(reason or "").strip(),
+                            data={"paused_seconds": int(paused.total_seconds()), **a28},
+                            extra_fields=["starts_at", "ends_at", "scheduled_ends_at", "suspended_at", "suspended_from",
+                                          "suspension_cause_ended_at"])
+        if late:
+            logger.warning("round %s resumed late (A28): cause ended %s, due %s, resumed %s", rnd.pk, cause_ended_at, due, now)
     return rnd
 
 
@@ -505,6 +569,7 @@ def complete_media_upload(judge, media_id: int) -> Media:
 
 __all__ = [
     "RulesViolated", "ensure_judge_of", "create_case", "create_lot", "update_lot", "set_reference_price", "create_round",
-    "publication_violations", "publish_round", "suspend_round", "resume_round", "withdraw_round", "open_due_rounds",
+    "publication_violations", "notify_parties", "publish_round", "suspend_round", "record_suspension_cause_ended", "resume_round",
+    "withdraw_round", "open_due_rounds",
     "change_round_status", "request_media_upload", "complete_media_upload", "parse_case_number",
 ]

@@ -182,10 +182,14 @@ def round_action(request: HttpRequest, round_id: int, action: str) -> HttpRespon
         raise PermissionDenied(_("未知操作"))
     reason = (request.POST.get("reason") or "").strip()
     try:
-        if action == "publish":
+        if action == "notify-parties":
+            services.notify_parties(request.user, rnd.pk)
+        elif action == "publish":
             services.publish_round(request.user, rnd.pk)
         elif action == "suspend":
             services.suspend_round(request.user, rnd.pk, reason=reason)
+        elif action == "cause-ended":
+            services.record_suspension_cause_ended(request.user, rnd.pk)
         elif action == "resume":
             services.resume_round(request.user, rnd.pk, reason=reason)
         else:
@@ -193,6 +197,8 @@ def round_action(request: HttpRequest, round_id: int, action: str) -> HttpRespon
     except DomainError as exc:
         _refusal(request, exc)
     else:
-        done = {"publish": _("已发布公告。"), "suspend": _("已中止拍卖。"), "resume": _("已恢复拍卖。"), "withdraw": _("已撤回拍卖。")}
+        done = {"notify-parties": _("已记录通知当事人，满3日后可发布公告（第十六条）。"), "publish": _("已发布公告。"),
+                "suspend": _("已中止拍卖。"), "cause-ended": _("已记录中止事由消除，请在5日内恢复拍卖（第二十八条）。"),
+                "resume": _("已恢复拍卖。"), "withdraw": _("已撤回拍卖。")}
         messages.success(request, done[action])
     return redirect(reverse("lots:court-lot", args=[rnd.lot_id]) + f"#round-{rnd.pk}")

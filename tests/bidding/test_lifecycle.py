@@ -35,11 +35,15 @@ def advance_to(moment, plus=timedelta(seconds=1)):
 
 
 def publish(rnd, judge=None):
-    """The judge publishes the prepared draft with the platform's service (every publication rule
-    checked); without a judge (lots lacking disclosures) the status is set directly."""
+    """The judge notifies the parties (A16: the prepared draft leaves that to the judge), waits the 3 days and
+    publishes the prepared draft with the platform's service (every publication rule checked); without a judge
+    (lots lacking disclosures) the status is set directly."""
     if judge is not None:
-        from lots.services import publish_round
+        from lots.services import notify_parties, publish_round
 
+        assert rnd.parties_notified_at is None  # the clock prepares the draft; notifying is the judge's act
+        notify_parties(judge, rnd.pk)
+        clock.advance(int(lot_rules.PARTY_NOTICE_BEFORE_ANNOUNCEMENT.total_seconds()))
         return publish_round(judge, rnd.pk)
     Round.objects.filter(pk=rnd.pk).update(status="announced", published_at=clock.now())
     return Round.objects.get(pk=rnd.pk)

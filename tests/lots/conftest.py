@@ -36,6 +36,24 @@ def add_photo(lot, status="ready"):
                                 content_type="image/jpeg", size=len(JPEG), status=status, created_at=clock.now())
 
 
+def notify_parties_and_wait(judge, rnd):
+    """A16: the judge records the parties' notice, then the test clock moves on the 3 days publication waits for.
+
+    Every later time (the notice before bidding opens, A12/A26) counts from the moved clock, so a round to be
+    published this way starts 3 days later than one published at once (see PARTY_NOTICE_DAYS).
+    """
+    from lots import services
+    from lots.rules import PARTY_NOTICE_BEFORE_ANNOUNCEMENT
+
+    services.notify_parties(judge, rnd.pk)
+    clock.advance(int(PARTY_NOTICE_BEFORE_ANNOUNCEMENT.total_seconds()))
+    rnd.refresh_from_db()
+    return rnd
+
+
+PARTY_NOTICE_DAYS = 3  # A16, lots.rules.PARTY_NOTICE_BEFORE_ANNOUNCEMENT
+
+
 def round_payload(days_ahead: int = 31, hours: int = 24, **extra) -> dict:
     starts = clock.now() + timedelta(days=days_ahead)
     payload = {
@@ -61,10 +79,11 @@ def judge_client(as_user, judge):
 
 @pytest.fixture
 def draft_round(lot, judge):
-    """A valid draft round of `lot` (real estate: starts in 31 days)."""
+    """A valid draft round of `lot` (real estate: starts in 34 days, i.e. 31 days after a publication that
+    waits the 3 days of the parties' notice, A16)."""
     from lots import services
 
-    p = round_payload()
+    p = round_payload(days_ahead=31 + PARTY_NOTICE_DAYS)
     from django.utils.dateparse import parse_datetime
 
     return services.create_round(judge, lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"],
@@ -73,6 +92,8 @@ def draft_round(lot, judge):
 
 @pytest.fixture
 def announced_round(draft_round, judge):
+    """`draft_round` published after the parties' notice (A16): it opens 31 days after publication."""
     from lots import services
 
+    notify_parties_and_wait(judge, draft_round)
     return services.publish_round(judge, draft_round.pk)

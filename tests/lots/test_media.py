@@ -161,10 +161,13 @@ def announced_round_for(judge):
     def make(lot):
         from datetime import timedelta
 
-        starts = clock.now() + timedelta(days=31)
+        from tests.lots.conftest import PARTY_NOTICE_DAYS, notify_parties_and_wait
+
+        starts = clock.now() + timedelta(days=31 + PARTY_NOTICE_DAYS)
         rnd = Round.objects.create(lot=lot, number=1, starting_price=3_309_250_00, deposit=500_000_00, increment=5_000_00, starts_at=starts,
                                    ends_at=starts + timedelta(days=1), scheduled_ends_at=starts + timedelta(days=1), announcement="公告",
                                    created_at=clock.now())
+        notify_parties_and_wait(judge, rnd)  # A16
         return services.publish_round(judge, rnd.pk)
 
     return make

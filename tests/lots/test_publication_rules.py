@@ -7,18 +7,24 @@ import pytest
 from auction_site import clock
 from auction_site.models import AuditRecord
 from lots.models import Media, Round
+from lots.rules import PARTY_NOTICE_BEFORE_ANNOUNCEMENT
 from tests.lots.conftest import DEPOSIT, INCREMENT, REFERENCE, START, add_photo, make_lot, round_payload
 
 pytestmark = pytest.mark.django_db
 
 
 def raw_round(lot, *, number=1, notice=timedelta(days=31), period=timedelta(hours=24), starting_price=START, deposit=DEPOSIT,
-              increment=INCREMENT, announcement="拍卖公告全文", previous=None) -> Round:
-    """A draft written straight to the table, so publication is the only check it meets."""
-    starts = clock.now() + notice
+              increment=INCREMENT, announcement="拍卖公告全文", previous=None, notified=PARTY_NOTICE_BEFORE_ANNOUNCEMENT) -> Round:
+    """A draft written straight to the table, so publication is the only check it meets.
+
+    `notified`: how long ago the parties were notified (A16; by default exactly the 3 days publication needs,
+    so the other rules are tested alone); None: not notified. The A16 tests below use the judge's service.
+    """
+    now = clock.now()
+    starts = now + notice
     return Round.objects.create(lot=lot, number=number, previous=previous, starting_price=starting_price, deposit=deposit, increment=increment,
                                 starts_at=starts, ends_at=starts + period, scheduled_ends_at=starts + period, announcement=announcement,
-                                created_at=clock.now())
+                                parties_notified_at=None if notified is None else now - notified, created_at=now)
 
 
 def publish(client, rnd):
@@ -228,13 +234,13 @@ def test_a20_checked_when_the_draft_is_created(judge_client, lot):
 
 def test_every_violation_is_reported_at_once(judge_client, enforcement_case):
     lot = make_lot(enforcement_case, occupancy="")
-    rnd = raw_round(lot, notice=timedelta(days=3), period=timedelta(hours=2), deposit=START // 2)
+    rnd = raw_round(lot, notice=timedelta(days=3), period=timedelta(hours=2), deposit=START // 2, notified=None)
     resp = publish(judge_client, rnd)
     assert resp.status_code == 400
     details = resp.json()["error"]["details"]
     assert {(d["article"], d["code"]) for d in details} >= {
         ("A12", "notice_too_short"), ("A20", "bidding_period_too_short"), ("A17", "deposit_out_of_range"),
-        ("A13", "missing_occupancy"), ("A14", "missing_photos"),
+        ("A13", "missing_occupancy"), ("A14", "missing_photos"), ("A16", "parties_not_notified"),
     }
     assert_still_draft(rnd)
 

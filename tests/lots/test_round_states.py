@@ -74,7 +74,10 @@ def test_publish_twice_is_a_conflict(judge_client, announced_round):
     assert resp.status_code == 409 and resp.json()["error"]["code"] == "not_draft"
 
 
-def test_status_events_are_published_after_commit(judge_client, draft_round, monkeypatch, django_capture_on_commit_callbacks):
+def test_status_events_are_published_after_commit(judge, judge_client, draft_round, monkeypatch, django_capture_on_commit_callbacks):
+    from tests.lots.conftest import notify_parties_and_wait
+
+    notify_parties_and_wait(judge, draft_round)
     sent = []
     monkeypatch.setattr("bidding.events.publish_status", lambda *a, **k: sent.append(a))
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,13 +138,14 @@ def test_two_clocks_at_once_open_a_round_once(enforcement_case, judge, advance_c
     from django.utils.dateparse import parse_datetime
 
     from lots import services
-    from tests.lots.conftest import add_photo, make_lot, round_payload
+    from tests.lots.conftest import PARTY_NOTICE_DAYS, add_photo, make_lot, notify_parties_and_wait, round_payload
 
     lot = make_lot(enforcement_case)
     add_photo(lot)
-    p = round_payload()
+    p = round_payload(days_ahead=31 + PARTY_NOTICE_DAYS)
     rnd = services.create_round(judge, lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"],
                                 starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement="公告")
+    notify_parties_and_wait(judge, rnd)
     services.publish_round(judge, rnd.pk)
     advance_clock(days=32)
     now = clock.now()

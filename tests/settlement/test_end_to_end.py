@@ -91,14 +91,18 @@ def test_case_to_settlement_and_report_back(judge, as_user, api_client, settings
         ok(as_user(party).post(f"/api/v1/valuations/{valuation['id']}/offers/", {"price": REFERENCE}, format="json"), 201)
     assert ok(judge_api.get(f"/api/v1/valuations/{valuation['id']}/"))["reference_price"] == REFERENCE
     add_photo(judge_api, lot["id"])
-    # 3. A round announced 31 days ahead (A12), 24 hours of bidding (A20).
-    starts = clock.now() + timedelta(days=31)
+    # 3. A round announced 31 days ahead (A12), 24 hours of bidding (A20), after the parties' notice (A16).
+    starts = clock.now() + timedelta(days=34)
     rnd = ok(judge_api.post(f"/api/v1/lots/{lot['id']}/rounds/", {
         "starting_price": START, "deposit": DEPOSIT, "increment": INCREMENT, "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(hours=24)).isoformat(), "announcement": "本院将公开拍卖下列标的物……", "balance_due_days": 10,
     }, format="json"), 201)
     rid = rnd["id"]
-    ok(judge_api.post(f"/api/v1/rounds/{rid}/publish/", {}, format="json"))
+    assert judge_api.post(f"/api/v1/rounds/{rid}/publish/", {}, format="json").json()["error"]["code"] == "parties_not_notified"
+    notified = ok(judge_api.post(f"/api/v1/rounds/{rid}/notify-parties/", {}, format="json"))
+    clock.advance(3 * 86400)  # A16: publication 3 days after the parties' notice
+    published = ok(judge_api.post(f"/api/v1/rounds/{rid}/publish/", {}, format="json"))
+    assert published["parties_notified_at"] == notified["parties_notified_at"]
     # 4. Two bidders pay their deposits (localstripe).
     wang = new_bidder(api_client, as_user, 1, "王建国")
     zhao = new_bidder(api_client, as_user, 2, "赵晓红")
