@@ -2,6 +2,7 @@
 fast path that appends to them."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, migrations
@@ -48,28 +49,30 @@ def postgres_sql(forward_sql: str, backward_sql: str) -> migrations.RunPython:
     return migrations.RunPython(forward, backward)
 
 
-def append_rows(model, fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
-    """Append rows to an append-only table fast, returning their ids in row order.
+@dataclass
+class Rows:
+    """Rows for an append-only table, written in one audit chain step (`audit.record_many(rows=...)`):
+    the model, the field attnames, and one sequence of values per row."""
 
-    `fields` are the model's field attnames (e.g. "round_id"), `rows` their values. On PostgreSQL the
-    ids are drawn from the table's sequence in one query (ascending, so in row order) and the rows
-    written with one COPY, inside the caller's transaction: a batch of bids or audit records costs
-    two round trips and no per-row ORM work. Elsewhere (SQLite in the embedded mode) bulk_create."""
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        objs = model.objects.bulk_create([model(**dict(zip(fields, row))) for row in rows])
-        return [obj.pk for obj in objs]
-    from psycopg.types.json import Jsonb
+    model: Any
+    fields: Sequence[str]
+    values: list[Sequence[Any]]
 
+
+def draw_ids_sql(model, count: int) -> str:
+    """One statement drawing `count` ids from the table's sequence, ascending (so in row order)."""
+    table = model._meta.db_table
+    return f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {int(count)}) ORDER BY 1"
+
+
+def copy_rows(cursor, model, fields: Sequence[str], values: Sequence[Sequence[Any]], ids: Sequence[int]) -> None:
+    """Write rows with their (already drawn) ids by one COPY (PostgreSQL): no per-row SQL, formatted in C.
+    Values are in Python form; text values for a JSON column are taken as JSON."""
+    if not values:
+        return
     columns = {f.attname: f.column for f in model._meta.concrete_fields}
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(columns[name]) for name in ("id", *fields))
-    with connection.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s) ORDER BY 1",
-                    [model._meta.db_table, len(rows)])
-        ids = [row[0] for row in cur.fetchall()]
-        with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows):
-                copy.write_row((pk, *(Jsonb(v) if isinstance(v, dict | list) else v for v in row)))
-    return ids
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(columns[name]) for name in ("id", *fields))
+    with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy:
+        for pk, row in zip(ids, values):
+            copy.write_row((pk, *row))

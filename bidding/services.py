@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from auction_site import audit, clock
-from auction_site.db import append_rows
+from auction_site.db import Rows
 from auction_site.errors import Conflict, DomainError, NotFound
 from auction_site.fields import parse_fen
 from bidding import events, rules, throttle
@@ -115,19 +115,14 @@ _BID_FIELDS = ("round_id", "registration_id", "seq", "amount", "placed_at", "is_
 
 @dataclass
 class _Writes:
-    """Rows a locked batch appends, written together just before the commit (one COPY of bids, one
-    chain step of audit records, in the order the bids were accepted)."""
+    """Rows a locked batch appends, written together just before the commit: the bids and their audit
+    records in one chain step, with the round's live state (audit.record_many: three round trips)."""
 
     bids: list[tuple] = field(default_factory=list)  # values of _BID_FIELDS
-    audits: list[dict] = field(default_factory=list)  # audit.record_many entries; a bid's names its row as "bid_row"
+    audits: list[dict] = field(default_factory=list)  # audit.record_many entries; a bid's names its row
 
-    def flush(self) -> None:
-        ids = append_rows(Bid, _BID_FIELDS, self.bids)  # the ids the audit records name
-        for entry in self.audits:
-            row = entry.pop("bid_row", None)
-            if row is not None:
-                entry["object_type"], entry["object_id"] = "bidding.bid", ids[row]
-        audit.record_many(self.audits)
+    def flush(self, rnd: Round, **outcome: Any) -> None:
+        audit.record_many(self.audits, rows=[Rows(Bid, _BID_FIELDS, self.bids)], also=[_live_state_sql(rnd, **outcome)])
         self.bids, self.audits = [], []
 
 
@@ -215,14 +210,15 @@ def place_bids(round_id: int, attempts: list[BidAttempt]) -> list[BidResult]:
         return results  # type: ignore[return-value]
 
     # The hot path reads with plain SQL (no ORM query building per batch); SQL kept portable for SQLite.
-    seen = _rows(f"SELECT status, kind, current_price, increment FROM {_ROUND_TABLE} WHERE id = %s", [round_id])
+    # The round as last committed and the bidders' registrations, in one query (no lock).
+    bidder_ids = sorted({p[2] for p in pending})
+    seen = _rows(f"SELECT r.status, r.kind, r.current_price, r.increment, g.id, g.bidder_id, g.status, g.code, g.priority_rank"
+                 f" FROM {_ROUND_TABLE} r LEFT JOIN {_REGISTRATION_TABLE} g ON g.round_id = r.id"
+                 f" AND g.bidder_id IN ({', '.join(['%s'] * len(bidder_ids))}) WHERE r.id = %s", [*bidder_ids, round_id])
     if not seen:
         raise NotFound("拍卖轮次不存在 / no such round")
-    seen_status, seen_kind, seen_price, seen_increment = seen[0]
-    bidder_ids = sorted({p[2] for p in pending})
-    registrations = {row[1]: _registration(round_id, row) for row in _rows(
-        f"SELECT id, bidder_id, status, code, priority_rank FROM {_REGISTRATION_TABLE} WHERE round_id = %s"
-        f" AND bidder_id IN ({', '.join(['%s'] * len(bidder_ids))})", [round_id, *bidder_ids])}
+    seen_status, seen_kind, seen_price, seen_increment = seen[0][:4]
+    registrations = {row[5]: _registration(round_id, row[4:]) for row in seen if row[4] is not None}
     full_round: Round | None = None
     candidates: list[tuple[int, BidAttempt, Registration, int]] = []
     for i, attempt, uid, amount in pending:
@@ -266,8 +262,7 @@ def place_bids(round_id: int, attempts: list[BidAttempt]) -> list[BidResult]:
                 extended=rnd.kind == Round.Kind.AUCTION and rnd.ends_at != end_before,
             )
         if placed_all:
-            writes.flush()
-            _save_live_state(rnd, **outcome)
+            writes.flush(rnd, **outcome)
             _broadcast_on_commit(rnd, placed_all)
     return results  # type: ignore[return-value]
 
@@ -289,7 +284,7 @@ def _check_locked(rnd: Round, registration: Registration, amount: int, now: date
 
 def _append_bid(rnd: Round, registration: Registration, amount: int, now: datetime, *, proxy: bool, actor, via: str,
                 writes: _Writes) -> PlacedBid:
-    """Append one immutable Bid (to `writes`) and move the in-memory live state (saved once by _save_live_state)."""
+    """Append one immutable Bid (to `writes`) and move the in-memory live state (saved once by _Writes.flush)."""
     leader = rnd.leader
     is_priority = bool(
         registration.priority_rank is not None and rnd.current_price is not None and amount == rnd.current_price
@@ -303,23 +298,19 @@ def _append_bid(rnd: Round, registration: Registration, amount: int, now: dateti
     rnd.current_price = amount
     rnd.leader = registration
     writes.bids.append((rnd.pk, registration.pk, rnd.seq, amount, now, is_priority, proxy))
-    writes.audits.append({"action": "bid.placed", "bid_row": len(writes.bids) - 1, "actor": actor, "data": {
+    writes.audits.append({"action": "bid.placed", "object_type": "bidding.bid", "row": (0, len(writes.bids) - 1), "actor": actor, "data": {
         "round": rnd.pk, "seq": rnd.seq, "code": registration.code, "amount": amount, "priority": is_priority, "proxy": proxy,
         "via": via, "ends_at": rnd.ends_at, "extended_from": before_end if rnd.ends_at != before_end else None,
     }})
     return PlacedBid(seq=rnd.seq, code=registration.code or "", amount=amount, at=now, priority=is_priority, proxy=proxy)
 
 
-def _save_live_state(rnd: Round, **outcome: Any) -> None:
-    if not outcome:  # the common case, in plain SQL
-        with connection.cursor() as cur:
-            cur.execute(f"UPDATE {_ROUND_TABLE} SET current_price = %s, leader_id = %s, seq = %s, bid_count = %s, ends_at = %s WHERE id = %s",
-                        [rnd.current_price, rnd.leader.pk if rnd.leader else None, rnd.seq, rnd.bid_count, rnd.ends_at, rnd.pk])
-        return
-    Round.objects.filter(pk=rnd.pk).update(
-        current_price=rnd.current_price, leader_id=rnd.leader.pk if rnd.leader else None, seq=rnd.seq,
-        bid_count=rnd.bid_count, ends_at=rnd.ends_at, **outcome,
-    )
+def _live_state_sql(rnd: Round, **outcome: Any) -> tuple[str, list]:
+    """The UPDATE saving the round's live state (and a sell-off's outcome) after a batch."""
+    values = {"current_price": rnd.current_price, "leader_id": rnd.leader.pk if rnd.leader else None, "seq": rnd.seq,
+              "bid_count": rnd.bid_count, "ends_at": rnd.ends_at, **outcome}
+    columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in values)
+    return f"UPDATE {_ROUND_TABLE} SET {columns} WHERE id = %s", [*values.values(), rnd.pk]
 
 
 def _broadcast_on_commit(rnd: Round, placed: list[PlacedBid]) -> None:
@@ -421,8 +412,7 @@ def set_proxy(round_id: int, user, ceiling: Any) -> dict:
             writes = _Writes()
             placed = _run_proxies(rnd, now, writes)
             if placed:
-                writes.flush()
-                _save_live_state(rnd)
+                writes.flush(rnd)
                 _broadcast_on_commit(rnd, placed)
     return {"ceiling": ceiling, "code": registration.code, "set_at": now.isoformat(),
             "placed": [{"seq": p.seq, "amount": p.amount, "code": p.code} for p in placed],
@@ -443,8 +433,7 @@ def open_with_proxies(round_id: int) -> list[PlacedBid]:
         writes = _Writes()
         placed = _run_proxies(rnd, now, writes)
         if placed:
-            writes.flush()
-            _save_live_state(rnd)
+            writes.flush(rnd)
             _broadcast_on_commit(rnd, placed)
     return placed
 

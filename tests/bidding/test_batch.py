@@ -5,6 +5,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from django.db import DataError
 
 from auction_site import audit, clock
 from auction_site.models import AuditRecord
@@ -122,11 +123,11 @@ def test_a_failed_batch_accepts_nothing_and_writes_nothing(enforcement_case, bid
     (rnd, _), (u1, u2, _, _) = twin_rounds(enforcement_case, bidder_factory)
     audits_before = AuditRecord.objects.count()
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("the database went away before the commit")
+    def broken(*args, **kwargs):  # the last statement before the commit fails in the database
+        return "SELECT 1 / 0", []
 
-    monkeypatch.setattr(services, "_save_live_state", broken)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(services, "_live_state_sql", broken)
+    with pytest.raises(DataError):
         place_bids(rnd.pk, [BidAttempt(u1, START), BidAttempt(u2, START + INCREMENT)])
     assert not Bid.objects.filter(round=rnd).exists()
     assert AuditRecord.objects.count() == audits_before

@@ -2,11 +2,14 @@
 """Live-bidding benchmark: 2 Daphne processes + PostgreSQL + Redis. Prints ONE JSON line.
 
 Run with scripts/benchmark.sh (not collected by pytest). Phases, one after the other:
-1. hot round: BIDDERS websocket bidders on ONE round, each at most RATE_PER_BIDDER bids/s (under the
-   per-bidder rate limit), not synchronised, reading live events between bids. --amounts next (default):
-   the next valid amount from the latest price seen (a real bidding war; a leader waits to be outbid);
-   --amounts time: time-indexed amounts that rarely conflict.
-   -> accepted bids/s, attempts/s, ack latency p50/p99, lost/duplicated/out-of-order against the database.
+1. hot round: BIDDERS websocket bidders (aiohttp) on ONE round, each at most RATE_PER_BIDDER bids/s
+   (under the servers' per-bidder limit, --bid-limit), never more than --pipeline bids unanswered, each
+   reading every live event. --amounts time (default): time-indexed amounts that rarely conflict (the
+   round's capacity); --amounts next: the next valid amount from the latest price seen (a real bidding
+   war; a leader waits to be outbid). --routing round (default): all sockets of a round on one process,
+   as deploy/nginx.conf routes them; spread: over every process.
+   -> accepted bids/s, attempts/s, ack latency p50/p99, each part's share of the cores, and
+   lost/duplicated/out-of-order against the database and on every bidder socket.
 2. fan-out: WATCHERS websocket watchers (a child process, many connections on one asyncio loop)
    on another round while a few bidders place FANOUT_RATE bids/s -> fan-out latency p50/p99
    (receive time minus the bid's server acceptance time), lost/duplicated/out-of-order per watcher.
@@ -437,15 +440,19 @@ def engine_capacity(round_id: int, threads: int, batch: int, seconds: float) -> 
 # ------------------------------------------------------------------------------ phase 4: PG ceiling
 
 
+def _scratch_tables(conn) -> None:
+    conn.execute("DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round")
+    conn.execute("CREATE TABLE bench_round (id int PRIMARY KEY, price bigint NOT NULL, seq bigint NOT NULL)")
+    conn.execute("CREATE TABLE bench_bid (id bigserial PRIMARY KEY, round_id int NOT NULL, seq bigint NOT NULL, amount bigint NOT NULL,"
+                 " placed_at timestamptz NOT NULL DEFAULT now(), UNIQUE (round_id, seq))")
+    conn.execute("INSERT INTO bench_round VALUES (1, 0, 0)")
+
+
 def pg_ceiling(db_url: str, threads: int, seconds: float) -> float:
     import psycopg
 
     with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round")
-        conn.execute("CREATE TABLE bench_round (id int PRIMARY KEY, price bigint NOT NULL, seq bigint NOT NULL)")
-        conn.execute("CREATE TABLE bench_bid (id bigserial PRIMARY KEY, round_id int NOT NULL, seq bigint NOT NULL, amount bigint NOT NULL,"
-                     " placed_at timestamptz NOT NULL DEFAULT now(), UNIQUE (round_id, seq))")
-        conn.execute("INSERT INTO bench_round VALUES (1, 0, 0)")
+        _scratch_tables(conn)
     count = [0] * threads
     stop_at = time.monotonic() + seconds
 
@@ -470,6 +477,42 @@ def pg_ceiling(db_url: str, threads: int, seconds: float) -> float:
     return sum(count) / elapsed
 
 
+def pgbench_ceiling(db_url: str, clients: int, seconds: float) -> float | None:
+    """The same transaction driven by pgbench (a C client, so no Python in the way), when it is installed."""
+    import shutil
+
+    import psycopg
+
+    if not shutil.which("pgbench"):
+        return None
+    script = ROOT / "var" / "bench-bid.sql"
+    script.write_text("BEGIN;\n"
+                      "SELECT price, seq FROM bench_round WHERE id = 1 FOR UPDATE \\gset\n"
+                      "INSERT INTO bench_bid (round_id, seq, amount) VALUES (1, :seq + 1, :price + 1);\n"
+                      "UPDATE bench_round SET price = :price + 1, seq = :seq + 1 WHERE id = 1;\n"
+                      "COMMIT;\n")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        _scratch_tables(conn)
+    try:
+        out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-f", str(script), db_url],
+                             capture_output=True, text=True, timeout=seconds + 60).stdout
+    finally:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round")
+    for line in out.splitlines():
+        if line.startswith("tps = "):
+            return float(line.split()[2])
+    return None
+
+
+def checkpoint(db_url: str) -> None:
+    """Start each phase from a flushed database (no checkpoint left over from the phase before)."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 
@@ -478,12 +521,17 @@ def main() -> None:
     ap.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/auction_bench"))
     ap.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     ap.add_argument("--servers", type=int, default=2)
-    ap.add_argument("--bidders", type=int, default=300)
-    ap.add_argument("--seconds", type=float, default=15)
-    ap.add_argument("--rate-per-bidder", type=float, default=4.5)
-    ap.add_argument("--amounts", choices=["next", "time"], default="next",
-                    help="next: each bidder bids the next valid amount from the latest price it saw (a real bidding "
-                         "war); time: time-indexed amounts that rarely conflict (the engine's capacity)")
+    ap.add_argument("--routing", choices=["round", "spread"], default="round",
+                    help="round: every socket of a round on one process, as deploy/nginx.conf routes /ws/rounds/<id>/ "
+                         "(hash of the path); spread: a round's sockets over all processes (round robin)")
+    ap.add_argument("--bidders", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--rate-per-bidder", type=float, default=120)
+    ap.add_argument("--bid-limit", type=int, default=150,
+                    help="the servers' per-bidder limit, bids/s (BIDDING_MAX_BIDS_PER_SECOND; the product default is 5)")
+    ap.add_argument("--amounts", choices=["next", "time"], default="time",
+                    help="time: time-indexed amounts that rarely conflict (the hot round's capacity); next: each bidder "
+                         "bids the next valid amount from the latest price it saw (a real bidding war)")
     ap.add_argument("--pipeline", type=int, default=1, help="unanswered bids a bidder may have (time amounts)")
     ap.add_argument("--watchers", type=int, default=5000)
     ap.add_argument("--fanout-rate", type=float, default=4)
@@ -517,13 +565,26 @@ def main() -> None:
 
     connection.close()
 
+    # The ceiling first, on a quiet database: psycopg threads and, where installed, pgbench; the higher counts.
+    checkpoint(args.db)
+    ceilings = {"psycopg": round(pg_ceiling(args.db, args.pg_threads, args.pg_seconds), 1)}
+    checkpoint(args.db)
+    by_pgbench = pgbench_ceiling(args.db, args.pg_threads, args.pg_seconds)
+    if by_pgbench:
+        ceilings["pgbench"] = round(by_pgbench, 1)
+    ceiling = max(ceilings.values())
+    checkpoint(args.db)
+
     env = dict(os.environ, DATABASE_URL=args.db, REDIS_URL=args.redis, CHANNEL_PREFIX=f"bench{uuid.uuid4().hex[:6]}",
-               AUCTION_MODE="production", DJANGO_DEBUG="0", DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+               AUCTION_MODE="production", DJANGO_DEBUG="0", DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
+               BIDDING_MAX_BIDS_PER_SECOND=str(args.bid_limit), BIDDING_MAX_MESSAGES_PER_SECOND=str(max(20, 2 * args.bid_limit)))
     servers = [start_daphne(env) for _ in range(args.servers)]
     ports = [p for _, p in servers]
-    result: dict = {"servers": args.servers, "cpus": os.cpu_count()}
+    # With round routing the hot round lives on the first process and the fan-out round on the last.
+    hot_ports, fan_ports = (ports[:1], ports[-1:]) if args.routing == "round" else (ports, ports)
+    result: dict = {"servers": args.servers, "cpus": os.cpu_count(), "routing": args.routing, "per_bidder_bid_limit": args.bid_limit}
     try:
-        hot = asyncio.run(hot_round([proc.pid for proc, _ in servers], ports, hot_id, hot_tokens, args.seconds, args.rate_per_bidder, args.amounts, args.pipeline))
+        hot = asyncio.run(hot_round([proc.pid for proc, _ in servers], hot_ports, hot_id, hot_tokens, args.seconds, args.rate_per_bidder, args.amounts, args.pipeline))
         checks = check_against_db(hot_id, hot["acks"], hot["seen_by"])
         attempts = len(hot["latencies"])
         result.update({
@@ -538,13 +599,13 @@ def main() -> None:
         })
         errors = hot["errors"]
 
-        child = subprocess.Popen([sys.executable, __file__, "--watchers-child", "--round", str(fan_id), "--ports", ",".join(map(str, ports)),
+        child = subprocess.Popen([sys.executable, __file__, "--watchers-child", "--round", str(fan_id), "--ports", ",".join(map(str, fan_ports)),
                                   "--watchers", str(args.watchers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         line = child.stdout.readline().strip()
         if line != "ready":
             raise RuntimeError(f"watchers did not get ready: {line!r}")
         connected = json.loads(child.stdout.readline())["connected"]
-        seqs, fan_errors = asyncio.run(paced_bids(ports, fan_id, fan_tokens, args.fanout_rate, args.fanout_seconds))
+        seqs, fan_errors = asyncio.run(paced_bids(fan_ports, fan_id, fan_tokens, args.fanout_rate, args.fanout_seconds))
         child.stdin.write(json.dumps(seqs) + "\n")
         child.stdin.flush()
         fan = json.loads(child.stdout.readline())
@@ -568,11 +629,12 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
+    checkpoint(args.db)
     engine = engine_capacity(engine_id, args.engine_threads, args.engine_batch, args.engine_seconds)
-    ceiling = pg_ceiling(args.db, args.pg_threads, args.pg_seconds)
     engine["vs_ceiling"] = round(engine["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
     result["engine"] = engine
     result["pg_ceiling_tx_per_s"] = round(ceiling, 1)
+    result["pg_ceiling_by"] = ceilings
     result["throughput_vs_ceiling"] = round(result["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
     lost = result["hot_lost"] + result["fanout_lost"] + result["hot_event_lost"]
     dup = result["hot_duplicated"] + result["fanout_duplicated"] + result["hot_event_duplicated"]
