@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 START, INCREMENT = 330_925_000, 500
+BID_EVENT_PREFIX = '{"type":"bid","seq":'  # how the server serialises a bid event (bidding.events.bid_event)
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -180,7 +181,12 @@ async def hot_round(server_pids: list[int], ports: list[int], round_id: int, tok
                     async for msg in ws:
                         if msg.type != aiohttp.WSMsgType.TEXT:
                             break
-                        m = json.loads(msg.data)
+                        raw = msg.data
+                        if amounts == "time" and raw.startswith(BID_EVENT_PREFIX):
+                            # The events only need counting here: their seq, read without a full parse.
+                            seqs.append(int(raw[len(BID_EVENT_PREFIX):raw.index(",", len(BID_EVENT_PREFIX))]))
+                            continue
+                        m = json.loads(raw)
                         if m["type"] == "bid":
                             seqs.append(m["seq"])
                             if m["seq"] > view["seq"]:
@@ -284,32 +290,34 @@ def check_against_db(round_id: int, acks: list[tuple[int, int]], seen_by: list[l
 
 
 def watchers_child(args) -> None:
-    """Child process: WATCHERS websocket watchers; prints 'ready', then a JSON summary when stdin says the last seq."""
-    import websockets
+    """Child process: WATCHERS websocket watchers (aiohttp); prints 'ready', then a JSON summary when stdin
+    says which seqs were committed. A watcher only notes each frame and its arrival time while the run
+    lasts; the frames are parsed afterwards, so the client's own work stays out of the latencies."""
+    import aiohttp
 
     ports = [int(p) for p in args.ports.split(",")]
+    frames: list[list[tuple[float, str]]] = []
     received: list[list[tuple[int, float, float]]] = []
     errors = 0
 
     connected = 0
     gate = asyncio.Semaphore(100)  # handshakes in flight at once (a gentle ramp, like real arrivals)
+    session: aiohttp.ClientSession | None = None
 
     async def watch(i: int, stop: asyncio.Event, done: asyncio.Future) -> None:
         nonlocal errors, connected
-        got = received[i]
+        got = frames[i]
         try:
             async with gate:
-                ws = await websockets.connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{args.round}/", max_size=None,
-                                              open_timeout=120, ping_interval=None, close_timeout=1)
-                await ws.recv()
+                ws = await session.ws_connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{args.round}/", max_msg_size=0,
+                                              autoping=False, timeout=aiohttp.ClientWSTimeout(ws_close=1))
+                await ws.receive(timeout=120)  # the snapshot
                 connected += 1
             done.set_result(True)
             async with ws:
-                async for raw in ws:  # cancelled at the end of the run
-                    now = time.time()
-                    m = json.loads(raw)
-                    if m.get("type") == "bid":
-                        got.append((m["seq"], now, datetime.fromisoformat(m["at"]).timestamp()))
+                async for msg in ws:  # cancelled at the end of the run
+                    if msg.type == aiohttp.WSMsgType.TEXT:
+                        got.append((time.time(), msg.data))
         except asyncio.CancelledError:
             pass
         except Exception:
@@ -318,10 +326,12 @@ def watchers_child(args) -> None:
                 done.set_result(False)
 
     async def main() -> None:
+        nonlocal session
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in range(args.watchers)]
-        received.extend([] for _ in range(args.watchers))
+        frames.extend([] for _ in range(args.watchers))
         tasks = [asyncio.create_task(watch(i, stop, futures[i])) for i in range(args.watchers)]
         await asyncio.gather(*futures)
         await asyncio.sleep(3)
@@ -334,6 +344,10 @@ def watchers_child(args) -> None:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await session.close()
+        for noted in frames:
+            events = [(now, json.loads(raw)) for now, raw in noted]
+            received.append([(m["seq"], now, datetime.fromisoformat(m["at"]).timestamp()) for now, m in events if m.get("type") == "bid"])
         lat = [(recv - at) * 1000 for got in received for _, recv, at in got]
         lost = dup = ooo = 0
         for got, ok in zip(received, [f.result() for f in futures]):
