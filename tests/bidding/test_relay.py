@@ -3,6 +3,7 @@
 import asyncio
 import functools
 import json
+from collections import deque
 
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from channels.layers import InMemoryChannelLayer
@@ -28,16 +29,18 @@ class FakeSocket:
 
 
 class FramedProtocol(WebSocketServerProtocol):
-    """Daphne's autobahn protocol without a network: what the relay writes to the wire, as bytes."""
+    """Daphne's autobahn protocol without a network: what is written to its transport, as bytes."""
 
     def __init__(self):
         super().__init__()
         self.factory = WebSocketServerFactory()
         self.state = self.STATE_OPEN
+        self.send_queue = deque()
+        self.transport = self
         self.wire = b""
         self.writes = 0
 
-    def sendData(self, data):  # noqa: N802 (autobahn's name)
+    def write(self, data):  # the transport's write
         self.wire += data
         self.writes += 1
 
