@@ -74,28 +74,27 @@ def _allow_local(user_id: int, round_id: int, limit: int) -> bool:
         return ok
 
 
+# One script call per batch: each key (bidder, round, second) counted in order, expiring with its window.
+_COUNT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, 2) end
+  counts[i] = n
+end
+return counts
+"""
+_script = None
+
+
 def allow_bid(user_id: int, round_id: int) -> bool:
-    limit = max_per_second()
-    if limit <= 0:
-        return True
-    client = _redis()
-    if client is not None:
-        window = int(time.time())
-        key = f"{getattr(settings, 'CHANNEL_LAYERS', {}).get('default', {}).get('CONFIG', {}).get('prefix', 'auction')}:bidrate:{round_id}:{user_id}:{window}"
-        try:
-            pipe = client.pipeline(transaction=False)
-            pipe.incr(key)
-            pipe.expire(key, 2)
-            count, _ = pipe.execute()
-            return int(count) <= limit
-        except Exception:
-            logger.warning("rate limit: Redis unavailable, using the in-process bucket", exc_info=True)
-    return _allow_local(user_id, round_id, limit)
+    return allow_bids([user_id], round_id)[0]
 
 
 def allow_bids(user_ids: list[int], round_id: int) -> list[bool]:
-    """`allow_bid` for several attempts at once (one Redis round trip); attempts of the same bidder
+    """`allow_bid` for several attempts at once (one Redis command); attempts of the same bidder
     count one after the other, in the given order."""
+    global _script
     limit = max_per_second()
     if limit <= 0 or not user_ids:
         return [True] * len(user_ids)
@@ -104,13 +103,10 @@ def allow_bids(user_ids: list[int], round_id: int) -> list[bool]:
         window = int(time.time())
         prefix = getattr(settings, "CHANNEL_LAYERS", {}).get("default", {}).get("CONFIG", {}).get("prefix", "auction")
         try:
-            pipe = client.pipeline(transaction=False)
-            for uid in user_ids:
-                key = f"{prefix}:bidrate:{round_id}:{uid}:{window}"
-                pipe.incr(key)
-                pipe.expire(key, 2)
-            replies = pipe.execute()
-            return [int(count) <= limit for count in replies[0::2]]
+            if _script is None:
+                _script = client.register_script(_COUNT_SCRIPT)
+            counts = _script(keys=[f"{prefix}:bidrate:{round_id}:{uid}:{window}" for uid in user_ids])
+            return [int(count) <= limit for count in counts]
         except Exception:
             logger.warning("rate limit: Redis unavailable, using the in-process bucket", exc_info=True)
     return [_allow_local(uid, round_id, limit) for uid in user_ids]
