@@ -232,7 +232,9 @@ class BidBatcher:
     MAX_BATCH, in arrival order) to `services.place_bids`, which places them in one transaction under
     one lock of the round row. Each socket is answered only when `place_bids` returned, i.e. after the
     commit. While a batch is in the database the next bids queue, so the batch size follows the load
-    (a lone bid is a batch of one)."""
+    (a lone bid is a batch of one). The next batch is cut as soon as the one before holds the round's
+    lock: its checks before the lock overlap the other's transaction, and it then waits for the lock
+    behind it (PostgreSQL grants a row lock in request order), so batches still apply in arrival order."""
 
     batchers: dict[int, BidBatcher] = {}
 
@@ -253,13 +255,14 @@ class BidBatcher:
         return await asyncio.shield(future)  # a closing socket must not cancel its bid's answer mid-batch
 
     async def drain(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self.queue:
                 batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
-                answers = await self._place([attempt for attempt, _ in batch])
-                for (_, future), answer in zip(batch, answers):
-                    if not future.done():
-                        future.set_result(answer)
+                locked = loop.create_future()
+                placing = asyncio.create_task(self._answer(batch, locked))
+                # The next batch may go once this one holds the lock (or is over without taking it).
+                await asyncio.wait({locked, placing}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self.task = None
             if self.queue:  # only if drain itself failed: start over for the rest
@@ -267,9 +270,24 @@ class BidBatcher:
             elif self.batchers.get(self.round_id) is self:
                 del self.batchers[self.round_id]
 
-    async def _place(self, attempts: list[services.BidAttempt]) -> list[dict]:
+    async def _answer(self, batch: list[tuple[services.BidAttempt, asyncio.Future]], locked: asyncio.Future) -> None:
+        loop = asyncio.get_running_loop()
+
+        def on_locked() -> None:  # in the worker thread, right after SELECT ... FOR UPDATE returned
+            loop.call_soon_threadsafe(lambda: locked.done() or locked.set_result(None))
+
         try:
-            results = await _in_worker(services.place_bids, _DB_EXECUTOR)(self.round_id, attempts)
+            answers = await self._place([attempt for attempt, _ in batch], on_locked)
+        finally:
+            if not locked.done():
+                locked.set_result(None)
+        for (_, future), answer in zip(batch, answers):
+            if not future.done():
+                future.set_result(answer)
+
+    async def _place(self, attempts: list[services.BidAttempt], on_locked=None) -> list[dict]:
+        try:
+            results = await _in_worker(services.place_bids, _DB_EXECUTOR)(self.round_id, attempts, on_locked=on_locked)
             return [result.as_ack() for result in results]
         except DomainError as exc:  # an unknown round
             code = "invalid" if exc.code == "not_found" else exc.code

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -172,7 +173,7 @@ def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: 
     return place_bids(round_id, [BidAttempt(user, amount, request_id, via)])[0]
 
 
-def place_bids(round_id: int, attempts: list[BidAttempt]) -> list[BidResult]:
+def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable[[], None] | None = None) -> list[BidResult]:
     """Place several bids on ONE round in ONE transaction (group commit), in the given (arrival) order.
 
     Each attempt gets exactly the outcome it would get if the attempts were placed one by one with
@@ -241,6 +242,8 @@ def place_bids(round_id: int, attempts: list[BidAttempt]) -> list[BidResult]:
     writes = _Writes()
     with transaction.atomic():
         rnd = _lock_round(round_id)
+        if on_locked is not None:
+            on_locked()  # the socket batcher may now cut its next batch (it queues behind this lock)
         now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
         placed_all: list[PlacedBid] = []
         outcome: dict[str, Any] = {}

@@ -2,6 +2,7 @@
 `place_bid` one by one, and the websocket's per-round batcher answers only after the commit."""
 
 import asyncio
+import threading
 from datetime import timedelta
 
 import pytest
@@ -186,7 +187,7 @@ def test_proxies_answer_inside_a_batch_as_they_do_one_by_one(enforcement_case, b
 def test_the_socket_batcher_groups_queued_bids_in_arrival_order_and_answers_after_place_bids(monkeypatch):
     calls = []
 
-    def fake_place_bids(round_id, attempts):
+    def fake_place_bids(round_id, attempts, on_locked=None):
         calls.append([a.request_id for a in attempts])
         return [services.BidResult(accepted=True, request_id=a.request_id, seq=i + 1, amount=a.amount) for i, a in enumerate(attempts)]
 
@@ -205,7 +206,7 @@ def test_the_socket_batcher_groups_queued_bids_in_arrival_order_and_answers_afte
 
 
 def test_a_failed_batch_is_refused_to_every_sender_never_acked(monkeypatch):
-    def failing(round_id, attempts):
+    def failing(round_id, attempts, on_locked=None):
         raise RuntimeError("commit failed")
 
     monkeypatch.setattr(services, "place_bids", failing)
@@ -215,3 +216,35 @@ def test_a_failed_batch_is_refused_to_every_sender_never_acked(monkeypatch):
 
     answers = asyncio.run(main())
     assert [(m["type"], m["request_id"]) for m in answers] == [("rejected", "r0"), ("rejected", "r1"), ("rejected", "r2")]
+
+
+def test_the_next_batch_is_cut_as_soon_as_the_one_before_holds_the_lock(monkeypatch):
+    started, release = [], threading.Event()
+
+    def fake_place_bids(round_id, attempts, on_locked=None):
+        started.append([a.request_id for a in attempts])
+        seq = len(started)
+        on_locked()  # this batch now holds the round's lock ...
+        if seq == 1:
+            assert release.wait(5)  # ... and keeps its transaction open until the test says so
+        return [services.BidResult(accepted=True, request_id=a.request_id, seq=seq, amount=a.amount) for a in attempts]
+
+    monkeypatch.setattr(services, "place_bids", fake_place_bids)
+
+    async def main():
+        first = asyncio.create_task(consumers.BidBatcher.place(7, BidAttempt(None, 1, "a")))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(consumers.BidBatcher.place(7, BidAttempt(None, 2, "b")))
+        for _ in range(200):
+            if len(started) == 2:
+                break
+            await asyncio.sleep(0.01)
+        overlapped = len(started) == 2 and not first.done()  # b went to the database while a's transaction was open
+        release.set()
+        return overlapped, await first, await second
+
+    overlapped, first, second = asyncio.run(main())
+    assert overlapped
+    assert started == [["a"], ["b"]]
+    assert (first["request_id"], first["seq"], second["request_id"], second["seq"]) == ("a", 1, "b", 2)
+    assert 7 not in consumers.BidBatcher.batchers
