@@ -160,10 +160,11 @@ class RoundConsumer(AsyncWebsocketConsumer):
             _write(protocol, protocol.factory.prepareMessage(text.encode("utf8")).payloadHybi)
 
     async def send_frames(self, frames: _Frames, wanted: range | list[int]) -> None:
-        """Relayed events: under Daphne, frames prepared once for all sockets and written in one go;
-        elsewhere (or with compression negotiated), one ASGI send per event."""
+        """Relayed events: under Daphne, frames prepared once for all sockets and written in one go
+        (uncompressed frames stay valid where compression was negotiated, RFC 7692); elsewhere, one
+        ASGI send per event."""
         protocol = self.ws_protocol
-        if protocol is None or getattr(protocol, "_perMessageCompress", None) is not None:
+        if protocol is None:
             for i in wanted:
                 await self.send(text_data=frames.texts[i])
             return
@@ -424,15 +425,15 @@ class _Frames:
 
     def __init__(self, texts: list[str]):
         self.texts = texts
-        self.prepared: list | None = None
+        self.framed: list[bytes] | None = None
         self.joined: bytes | None = None
 
-    def wire(self, protocol: Any, wanted: range | list[int]) -> bytes | list:
-        """The websocket frames (autobahn PreparedMessages, framed once) of the wanted events."""
-        if self.prepared is None:
-            self.prepared = [protocol.factory.prepareMessage(text.encode()) for text in self.texts]
+    def wire(self, protocol: Any, wanted: range | list[int]) -> bytes:
+        """The websocket frames of the wanted events (autobahn's prepared messages, framed once)."""
+        if self.framed is None:
+            self.framed = [protocol.factory.prepareMessage(text.encode()).payloadHybi for text in self.texts]
         if len(wanted) == len(self.texts):
             if self.joined is None:
-                self.joined = b"".join(message.payloadHybi for message in self.prepared)
+                self.joined = b"".join(self.framed)
             return self.joined
-        return b"".join(self.prepared[i].payloadHybi for i in wanted)
+        return b"".join(self.framed[i] for i in wanted)

@@ -405,6 +405,17 @@ async def paced_bids(ports: list[int], round_id: int, tokens: list[str], rate: f
 # ------------------------------------------------------------------ phase 3: the engine without sockets
 
 
+def run_threads(work, threads: int) -> float:
+    """Run work(k) in `threads` threads at once; the seconds until the last one ended."""
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    started = time.monotonic()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return time.monotonic() - started
+
+
 def engine_capacity(round_id: int, threads: int, batch: int, seconds: float) -> dict:
     """The bid engine alone: THREADS threads (standing in for the Daphne processes' one drain task per
     round each) call `services.place_bids` with batches of BATCH websocket-shaped attempts on ONE round,
@@ -439,13 +450,7 @@ def engine_capacity(round_id: int, threads: int, batch: int, seconds: float) -> 
         finally:
             connection.close()
 
-    ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
-    started = time.monotonic()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_threads(work, threads)
     amounts = list(Bid.objects.filter(round_id=round_id).order_by("seq").values_list("amount", flat=True))
     return {"threads": threads, "batch": batch, "accepted_bids_per_s": round(sum(accepted) / elapsed, 1),
             "attempts_per_s": round(sum(attempted) / elapsed, 1), "transactions_per_s": round(sum(batches) / elapsed, 1),
@@ -456,8 +461,18 @@ def engine_capacity(round_id: int, threads: int, batch: int, seconds: float) -> 
 # ------------------------------------------------------------------------------ phase 4: PG ceiling
 
 
+_DROP_SCRATCH = "DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round"
+
+
+def _drop_scratch_tables(db_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(_DROP_SCRATCH)
+
+
 def _scratch_tables(conn) -> None:
-    conn.execute("DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round")
+    conn.execute(_DROP_SCRATCH)
     conn.execute("CREATE TABLE bench_round (id int PRIMARY KEY, price bigint NOT NULL, seq bigint NOT NULL)")
     conn.execute("CREATE TABLE bench_bid (id bigserial PRIMARY KEY, round_id int NOT NULL, seq bigint NOT NULL, amount bigint NOT NULL,"
                  " placed_at timestamptz NOT NULL DEFAULT now(), UNIQUE (round_id, seq))")
@@ -481,15 +496,8 @@ def pg_ceiling(db_url: str, threads: int, seconds: float) -> float:
                     conn.execute("UPDATE bench_round SET price = %s, seq = %s WHERE id = 1", [price + 1, seq + 1])
                 count[k] += 1
 
-    ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
-    t0 = time.monotonic()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    elapsed = time.monotonic() - t0
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round")
+    elapsed = run_threads(work, threads)
+    _drop_scratch_tables(db_url)
     return sum(count) / elapsed
 
 
@@ -513,8 +521,7 @@ def pgbench_ceiling(db_url: str, clients: int, seconds: float) -> float | None:
         out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-f", str(script), db_url],
                              capture_output=True, text=True, timeout=seconds + 60).stdout
     finally:
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            conn.execute("DROP TABLE IF EXISTS bench_bid; DROP TABLE IF EXISTS bench_round")
+        _drop_scratch_tables(db_url)
     for line in out.splitlines():
         if line.startswith("tps = "):
             return float(line.split()[2])
