@@ -129,3 +129,46 @@ def test_the_protocol_behind_daphnes_send_is_found_and_nothing_else_is_taken_for
 
     assert consumers._daphne_protocol(other_send) is None
     assert consumers._daphne_protocol(functools.partial(other_send, object())) is None
+
+
+def test_frames_go_out_at_once_on_an_idle_socket_and_what_the_kernel_does_not_take_queues_in_order():
+    import socket
+    from types import SimpleNamespace
+
+    from twisted.internet import reactor
+    from twisted.internet.tcp import Connection
+
+    server_end, peer = socket.socketpair()
+    peer.settimeout(2)
+    server_end.setblocking(False)
+    server_end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    transport = Connection(server_end, None, reactor)
+    transport.connected = 1
+    protocol = SimpleNamespace(send_queue=deque(), transport=transport)
+    try:
+        consumers._write(protocol, b"first")
+        assert peer.recv(100) == b"first"  # sent at once: nothing waited for the reactor
+        assert not transport._tempDataLen
+
+        big, after = bytes(range(256)) * 8192, b"after"  # 2 MB: more than the kernel takes at once
+        consumers._write(protocol, big)
+        queued = transport._tempDataLen
+        assert 0 < queued < len(big)  # the kernel took a part; Twisted holds the rest
+        consumers._write(protocol, after)  # something is queued: this waits behind it
+        assert transport._tempDataLen == queued + len(after)
+
+        received = b""
+        peer.setblocking(False)
+        for _ in range(100_000):
+            if len(received) == len(big) + len(after):
+                break
+            transport.doWrite()  # what the reactor does when the socket is writable
+            try:
+                received += peer.recv(1 << 20)
+            except BlockingIOError:
+                pass
+        assert received == big + after  # every byte, in order
+    finally:
+        transport.stopWriting()
+        server_end.close()
+        peer.close()
