@@ -1,6 +1,7 @@
 """PostgreSQL guards that make append-only tables append-only at the database level (A29), and the
 fast path that appends to them."""
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,14 +66,22 @@ def draw_ids_sql(model, count: int) -> str:
     return f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {int(count)}) ORDER BY 1"
 
 
-def copy_rows(cursor, model, fields: Sequence[str], values: Sequence[Sequence[Any]], ids: Sequence[int]) -> None:
-    """Write rows with their (already drawn) ids by one COPY (PostgreSQL): no per-row SQL, formatted in C.
-    Values are in Python form; text values for a JSON column are taken as JSON."""
-    if not values:
-        return
-    columns = {f.attname: f.column for f in model._meta.concrete_fields}
+@functools.lru_cache(maxsize=64)
+def insert_rows_sql(model, fields: tuple[str, ...]) -> str:
+    """One INSERT of many rows with their (already drawn) ids (PostgreSQL, parameters bound by the
+    server): one array parameter per column (`columns_of`), in the order id, *fields, unnested into rows.
+    JSON columns take their values as JSON text."""
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
     quote = connection.ops.quote_name
-    names = ", ".join(quote(columns[name]) for name in ("id", *fields))
-    with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy:
-        for pk, row in zip(ids, values):
-            copy.write_row((pk, *row))
+    columns = [by_name[name] for name in ("id", *fields)]
+    names = ", ".join(quote(f.column) for f in columns)
+    json_columns = {i for i, f in enumerate(columns) if f.get_internal_type() == "JSONField"}
+    picks = ", ".join(f"c{i}::jsonb" if i in json_columns else f"c{i}" for i in range(len(columns)))
+    arrays = ", ".join(f"%b::{'text' if i in json_columns else f.db_type(connection)}[]" for i, f in enumerate(columns))
+    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {picks} FROM unnest({arrays}) AS u({aliases})"
+
+
+def columns_of(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """The parameters of `insert_rows_sql`: the rows' values, column by column."""
+    return [list(column) for column in zip(*rows)]

@@ -117,13 +117,18 @@ _BID_FIELDS = ("round_id", "registration_id", "seq", "amount", "placed_at", "is_
 @dataclass
 class _Writes:
     """Rows a locked batch appends, written together just before the commit: the bids and their audit
-    records in one chain step, with the round's live state (audit.record_many: three round trips)."""
+    records in one chain step, with the round's live state (one audit chain step)."""
 
     bids: list[tuple] = field(default_factory=list)  # values of _BID_FIELDS
     audits: list[dict] = field(default_factory=list)  # audit.record_many entries; a bid's names its row
 
-    def flush(self, rnd: Round, **outcome: Any) -> None:
-        audit.record_many(self.audits, rows=[Rows(Bid, _BID_FIELDS, self.bids)], also=[_live_state_sql(rnd, **outcome)])
+    def flush(self, rnd: Round, step: audit.ChainStep | None = None, **outcome: Any) -> None:
+        """Into the chain step the batch opened with its lock, or a step of its own."""
+        rows, also = [Rows(Bid, _BID_FIELDS, self.bids)], [_live_state_sql(rnd, **outcome)]
+        if step is not None:
+            step.append(self.audits, rows, also)
+        else:
+            audit.record_many(self.audits, rows=rows, also=also)
         self.bids, self.audits = [], []
 
 
@@ -152,12 +157,16 @@ def _aware(value: Any) -> datetime | None:
     return value
 
 
-def _lock_round(round_id: int) -> Round:
-    """SELECT ... FOR UPDATE of the round row (the only lock of a bid) with its leading registration.
-    The Round holds the fields the engine reads and writes (_ROUND_LOCK_FIELDS); it is never saved whole."""
+def _lock_round_sql(round_id: int) -> tuple[str, list]:
+    """SELECT ... FOR UPDATE of the round row (the only lock of a bid) with its leading registration."""
     lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
-    rows = _rows(f"SELECT {', '.join('r.' + name for name in _ROUND_LOCK_FIELDS)}, g.id, g.bidder_id, g.status, g.code, g.priority_rank"
-                 f" FROM {_ROUND_TABLE} r LEFT JOIN {_REGISTRATION_TABLE} g ON g.id = r.leader_id WHERE r.id = %s{lock}", [round_id])
+    return (f"SELECT {', '.join('r.' + name for name in _ROUND_LOCK_FIELDS)}, g.id, g.bidder_id, g.status, g.code, g.priority_rank"
+            f" FROM {_ROUND_TABLE} r LEFT JOIN {_REGISTRATION_TABLE} g ON g.id = r.leader_id WHERE r.id = %s{lock}", [round_id])
+
+
+def _locked_round(round_id: int, rows: list[tuple]) -> Round:
+    """The Round as `_lock_round_sql` read it: the fields the engine reads and writes (_ROUND_LOCK_FIELDS)
+    and its leader; it is never saved whole."""
     if not rows:
         raise NotFound("拍卖轮次不存在 / no such round")
     row = rows[0]
@@ -240,8 +249,11 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
         return results  # type: ignore[return-value]
 
     writes = _Writes()
-    with transaction.atomic():
-        rnd = _lock_round(round_id)
+    # One audit chain step, opened by the lock of the round: the lock, the chain's head and the ids
+    # of the rows the batch may write take one round trip; the writes and the commit two more.
+    expected = {Bid: len(candidates), audit.AuditRecord: len(candidates) + 1}
+    with transaction.atomic(), audit.chain_step(_lock_round_sql(round_id), ids=expected) as step:
+        rnd = _locked_round(round_id, step.first_rows)
         if on_locked is not None:
             on_locked()  # the socket batcher may now cut its next batch (it queues behind this lock)
         now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
@@ -265,7 +277,7 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
                 extended=rnd.kind == Round.Kind.AUCTION and rnd.ends_at != end_before,
             )
         if placed_all:
-            writes.flush(rnd, **outcome)
+            writes.flush(rnd, step, **outcome)
             _broadcast_on_commit(rnd, placed_all)
     return results  # type: ignore[return-value]
 

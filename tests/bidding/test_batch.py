@@ -182,6 +182,12 @@ def test_proxies_answer_inside_a_batch_as_they_do_one_by_one(enforcement_case, b
     assert [outcome(r) for r in batched] == [outcome(r) for r in single]
     assert any(p.proxy for r in batched for p in r.placed)
     assert state(batch_round) == state(single_round)
+    # More bids than the batch's attempts (the proxies'): each audit record names its own bid, chain intact.
+    bid_ids = {(b.round_id, b.seq): str(b.pk) for b in Bid.objects.all()}
+    records = AuditRecord.objects.filter(action="bid.placed")
+    assert len(bid_ids) == records.count() > len(plan) * 2
+    assert all(bid_ids[(r.data["round"], r.data["seq"])] == r.object_id for r in records)
+    assert audit.verify_chain() is None
 
 
 def test_the_socket_batcher_groups_queued_bids_in_arrival_order_and_answers_after_place_bids(monkeypatch):
