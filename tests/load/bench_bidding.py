@@ -172,7 +172,7 @@ async def hot_round(server_pids: list[int], ports: list[int], round_id: int, tok
         seen_by.append(seqs)
         url = f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{round_id}/?token={token}"
         try:
-            async with session.ws_connect(url, max_msg_size=0, autoping=False, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as ws:
+            async with session.ws_connect(url, max_msg_size=0, autoping=True, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as ws:
                 snap = json.loads((await ws.receive(timeout=60)).data)
                 me = (snap.get("you") or {}).get("code")
                 view = {"price": snap["round"]["current_price"], "leader": snap["round"]["leader_code"], "seq": snap["round"]["seq"]}
@@ -311,8 +311,9 @@ def watchers_child(args) -> None:
         got = frames[i]
         try:
             async with gate:
+                # autoping: answer the server's pings, as browsers do (Daphne drops a socket that does not)
                 ws = await session.ws_connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{args.round}/", max_msg_size=0,
-                                              autoping=False, timeout=aiohttp.ClientWSTimeout(ws_close=1))
+                                              autoping=True, timeout=aiohttp.ClientWSTimeout(ws_close=1))
                 await ws.receive(timeout=120)  # the snapshot
                 connected += 1
             done.set_result(True)
@@ -320,6 +321,8 @@ def watchers_child(args) -> None:
                 async for msg in ws:  # cancelled at the end of the run
                     if msg.type == aiohttp.WSMsgType.TEXT:
                         got.append((time.time(), msg.data))
+                if not stop.is_set():
+                    errors += 1  # the server closed the socket during the run
         except asyncio.CancelledError:
             pass
         except Exception:
