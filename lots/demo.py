@@ -532,6 +532,8 @@ def load(stdout=None) -> None:
             if rs.status == "suspended":
                 r.suspended_at = now - timedelta(days=1)
                 r.suspended_from = "announced"
+                # the objection was decided this morning: the workbench lists the 5-day resume deadline (A28)
+                r.suspension_cause_ended_at = now - timedelta(hours=2)
             if rs.status == "withdrawn":
                 r.withdrawn_at = now - timedelta(days=2)
             r.save()

@@ -129,5 +129,11 @@ def judge_rounds(user) -> QuerySet[Round]:
     return Round.objects.filter(lot__case__court_id=user.court_id).select_related("lot", "lot__case").order_by("-created_at", "-id")
 
 
+def rounds_to_resume(user) -> QuerySet[Round]:
+    """The court's suspended rounds whose cause has ended (A28: to be resumed within 5 days), soonest due first."""
+    return (judge_rounds(user).filter(status=Round.Status.SUSPENDED, suspension_cause_ended_at__isnull=False)
+            .order_by("suspension_cause_ended_at", "id"))
+
+
 def lot_rounds(lot: Lot) -> QuerySet[Round]:
     return lot.rounds.order_by("number")

@@ -73,7 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
     cases = selectors.judge_cases(request.user).annotate(lot_count=Count("lots"))
     rounds = selectors.judge_rounds(request.user).exclude(status__in=[Round.Status.SETTLED]).order_by("ends_at")[:30]
     return render(request, "lots/court/home.html", {"form": form, "cases": cases, "rounds": rounds, "court": request.user.court,
-                                                    "now": clock.now()})
+                                                    "to_resume": selectors.rounds_to_resume(request.user), "now": clock.now()})
 
 
 @judge_required

@@ -283,3 +283,30 @@ def test_workbench_actions_refused_to_another_courts_judge(client, other_judge, 
     assert client.post(f"/court/rounds/{draft_round.pk}/cause-ended/").status_code == 403
     draft_round.refresh_from_db()
     assert draft_round.suspension_cause_ended_at is None
+
+
+def test_court_home_lists_the_rounds_to_resume_and_flags_the_overdue_ones(judge_page, judge_client, other_judge, suspended_round):
+    from django.test import Client
+
+    def to_resume(client) -> str | None:
+        resp = client.get("/court/")
+        assert resp.status_code == 200
+        page = resp.content.decode()
+        if 'id="to-resume"' not in page:
+            return None
+        start = page.index('id="to-resume"')
+        return page[start:page.index("</section>", start)]
+
+    assert to_resume(judge_page) is None  # suspended, but its cause has not ended
+    judge_page.post(f"/court/rounds/{suspended_round.pk}/cause-ended/")
+    suspended_round.refresh_from_db()
+    due = timezone.localtime(suspended_round.resume_due_at).strftime("%Y-%m-%d %H:%M")
+    section = to_resume(judge_page)
+    assert f"/court/lots/{suspended_round.lot_id}/" in section and due in section and "已超过恢复期限" not in section
+    clock.advance(int(timedelta(days=5, minutes=1).total_seconds()))
+    assert '<strong class="overdue">已超过恢复期限（第二十八条）</strong>' in to_resume(judge_page)
+    other = Client()
+    other.force_login(other_judge)
+    assert to_resume(other) is None  # another court's workbench does not list it
+    assert act(judge_client, suspended_round, "resume").status_code == 200
+    assert to_resume(judge_page) is None  # resumed: nothing left to do
