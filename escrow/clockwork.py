@@ -72,7 +72,7 @@ def _dispose_held(now: datetime, report: dict) -> None:
                 outcome = services.release_deposit(d, reason=f"round {rnd.status}")
                 if outcome == "released":
                     report["released"] += 1
-                elif outcome == "error":
+                elif outcome in {"error", "refund_failed"}:
                     report["release_errors"] += 1
         except Exception:
             logger.warning("disposal of deposit %s failed", d.pk, exc_info=True)

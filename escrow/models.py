@@ -78,6 +78,7 @@ class Deposit(models.Model):
     release_due_at = models.DateTimeField(null=True, blank=True)  # A23: close + 24 h
     refund_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     refund_requested_at = models.DateTimeField(null=True, blank=True)
+    refund_attempted_at = models.DateTimeField(null=True, blank=True)  # the last refund request sent to the provider
     released_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     forfeited_at = models.DateTimeField(null=True, blank=True)

@@ -96,6 +96,20 @@ def release_deadline(closed_at: datetime) -> datetime:
     return closed_at + RELEASE_WITHIN
 
 
+# A refund the provider failed (a closed card account, a bank's refusal) is tried again, 5 minutes after
+# the first failure, then twice as long after each further one, at most 6 hours apart (A23 wants the
+# money back within 24 hours; the dashboard lists it once overdue).
+REFUND_RETRY_FIRST = timedelta(minutes=5)
+REFUND_RETRY_LONGEST = timedelta(hours=6)
+
+
+def refund_retry_at(failed_refunds: int, last_attempt_at: datetime | None) -> datetime | None:
+    """When to ask the provider for a refund again after `failed_refunds` failures (None: at once)."""
+    if failed_refunds <= 0 or last_attempt_at is None:
+        return None
+    return last_attempt_at + min(REFUND_RETRY_FIRST * 2 ** (failed_refunds - 1), REFUND_RETRY_LONGEST)
+
+
 def deposit_disposition(round_status: str, is_winner: bool, suspended_at: datetime | None, now: datetime,
                         has_leader: bool = True) -> str:
     """What happens to a held deposit now: 'keep', 'release' or 'apply' (to the price)."""

@@ -285,20 +285,35 @@ def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> str:
             if reg.status != Status.HELD:
                 return "not_held"
             # A previous attempt may have refunded and crashed before writing: look before refunding again.
-            refunds = [r for r in gw.list_refunds(d.payment_intent_id) if r.status in {"succeeded", "pending"}]
+            seen = gw.list_refunds(d.payment_intent_id)
+            refunds = [r for r in seen if r.status in {"succeeded", "pending"}]
+            now = clock.now()
             if not refunds:
-                refunds = [gw.refund(d.payment_intent_id, d.amount, idempotency_key=f"release:reg:{reg.pk}:{int(d.created_at.timestamp())}",
+                # Refunds the provider failed are asked for again, later each time (A23); each new
+                # request has a key of its own, or the provider would answer with the failed one.
+                failed = sum(1 for r in seen if r.status in {"failed", "canceled"})
+                retry_at = rules.refund_retry_at(failed, d.refund_attempted_at)
+                if retry_at is not None and now < retry_at:
+                    return "retry_later"
+                key = f"release:reg:{reg.pk}:{int(d.created_at.timestamp())}" + (f":retry{failed}" if failed else "")
+                refunds = [gw.refund(d.payment_intent_id, d.amount, idempotency_key=key,
                                      metadata={"kind": "deposit_release", "registration": str(reg.pk), "round": str(reg.round_id)})]
+                d.refund_attempted_at = now
             refund = refunds[0]
             d.attempts += 1
-            d.refund_requested_at = d.refund_requested_at or clock.now()
-            d.save(update_fields=["attempts", "refund_requested_at"])
+            d.refund_requested_at = d.refund_requested_at or now
+            d.save(update_fields=["attempts", "refund_requested_at", "refund_attempted_at"])
             if refund.status == "succeeded":
                 _record_release(d, reg, refund, actor=actor)
                 if reason:
                     audit.record("deposit.release_reason", reg, actor=actor, data={"reason": reason})
                 return "released"
             d.refund_id = refund.id
+            if refund.status in {"failed", "canceled"}:  # refused by the provider at once
+                d.last_error = f"退款失败，将重试 / the provider failed refund {refund.id}; it will be tried again"
+                d.save(update_fields=["refund_id", "last_error"])
+                logger.warning("refund %s of deposit %s %s at the provider", refund.id, d.pk, refund.status)
+                return "refund_failed"
             d.save(update_fields=["refund_id"])
             return "refund_pending"
     except DomainError as e:

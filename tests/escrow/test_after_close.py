@@ -257,3 +257,61 @@ def test_a_suspension_past_five_days_releases_the_deposits(two_held):
     rnd.save()
     clockwork.tick(clock.now())
     assert set(Registration.objects.filter(round=rnd).values_list("status", flat=True)) == {"released"}
+
+
+def test_rule_refund_retries_back_off_from_5_minutes_to_at_most_6_hours():
+    now = clock.now()
+    assert rules.refund_retry_at(0, now) is None  # nothing failed: at once
+    assert rules.refund_retry_at(1, now) == now + timedelta(minutes=5)
+    assert rules.refund_retry_at(2, now) == now + timedelta(minutes=10)
+    assert rules.refund_retry_at(20, now) == now + timedelta(hours=6)
+
+
+def test_a_refund_the_provider_failed_is_asked_for_again_later_and_the_deposit_released_once(
+        as_user, bidder_factory, round_factory, settings, monkeypatch, advance_clock):
+    import dataclasses
+
+    from escrow.gateway import SandboxGateway
+    from escrow.models import SandboxRefund
+
+    settings.PAYMENT_PROVIDER = "sandbox"
+    rnd = round_factory("open")
+    reg = Registration.objects.get(pk=register_and_pay(as_user(bidder_factory()), rnd.pk)["id"])
+    close_round(rnd)  # failed: the deposit goes back (A23)
+    payment_id = Deposit.objects.get(registration=reg).payment_intent_id
+    real_refund, provider_fails = SandboxGateway.refund, [True]
+
+    def refund(self, *args, **kwargs):  # the provider takes the request, then fails it (a closed card account)
+        made = real_refund(self, *args, **kwargs)
+        if provider_fails[0]:
+            SandboxRefund.objects.filter(pk=made.id).update(status="failed")
+            made = dataclasses.replace(made, status="failed")
+        return made
+
+    monkeypatch.setattr(SandboxGateway, "refund", refund)
+
+    def requests() -> list[str]:
+        return list(SandboxRefund.objects.filter(payment_id=payment_id).order_by("created_at", "id").values_list("status", flat=True))
+
+    assert clockwork.tick(clock.now()).get("release_errors") == 1
+    reg.refresh_from_db()
+    assert reg.status == "held" and "退款失败" in Deposit.objects.get(registration=reg).last_error
+    assert ledger.balance(ledger.provider_cash_account()) == DEPOSIT  # nothing booked as paid back
+    clockwork.tick(clock.now())
+    assert requests() == ["failed"]  # within the back-off the provider is not asked again
+    advance_clock(minutes=5, seconds=1)
+    clockwork.tick(clock.now())
+    assert requests() == ["failed", "failed"]  # a new request (a key of its own), failed again
+    advance_clock(minutes=5, seconds=1)
+    clockwork.tick(clock.now())
+    assert len(requests()) == 2  # the second failure waits 10 minutes
+    provider_fails[0] = False
+    advance_clock(minutes=5)
+    assert clockwork.tick(clock.now()).get("released") == 1
+    assert requests() == ["failed", "failed", "succeeded"]
+    reg.refresh_from_db()
+    assert reg.status == "released"
+    assert ledger.balance(ledger.provider_cash_account()) == 0
+    assert AuditRecord.objects.filter(action="deposit.released", object_id=str(reg.pk)).count() == 1
+    clockwork.tick(clock.now())
+    assert len(requests()) == 3  # released: never refunded twice
