@@ -169,7 +169,7 @@ STORAGES = {
             },
         }
         if MEDIA_USES_S3
-        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        else {"BACKEND": "auction_site.storage.SignedFileSystemStorage"}
     ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

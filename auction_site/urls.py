@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from auction_site import views
+from auction_site.storage import serve_signed
 
 APPS = ["accounts", "lots", "valuation", "avm", "bidding", "escrow", "settlement"]
 
@@ -20,5 +20,5 @@ urlpatterns += [path("api/v1/", include(f"{app}.api_urls")) for app in APPS]
 urlpatterns += [path("", include(f"{app}.urls")) for app in APPS]
 
 if not settings.MEDIA_USES_S3:
-    # Embedded default only: local files stand in for the object store.
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+    # Embedded default only: local files stand in for the object store, behind signed, expiring URLs.
+    urlpatterns.append(path("media/<path:path>", serve_signed))
