@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -361,26 +361,31 @@ def _locked_round(round_id: int) -> Round:
         raise NotFound("拍卖轮次不存在 / no such round")
 
 
-def notify_parties(judge, round_id: int) -> Round:
-    """A16: record that the court notified the parties of this draft round (publication may follow 3 days later).
-
-    Idempotent: once recorded, the notice time never moves (a second call returns the round unchanged and
-    writes no audit record), so the 3 days always count from the first notice.
-    """
+def _record_once(judge, round_id: int, *, status: str, refusal: Conflict, field: str, action: str,
+                 data: Callable[[datetime], dict]) -> Round:
+    """Record, once, the moment the judge states a fact about a round in `status` (`field` = now, audited
+    as `action` with `data(now)`). Idempotent: once recorded the time never moves (a repeat returns the
+    round unchanged and writes no audit record), so a period counted from it never restarts."""
     with transaction.atomic():
         rnd = _locked_round(round_id)
         ensure_judge_of(judge, rnd.lot.case.court)
-        if rnd.status != Status.DRAFT:
-            raise Conflict("not_draft", "只有草稿需要通知当事人 / the parties are notified of a draft round only")
-        if rnd.parties_notified_at is not None:
+        if rnd.status != status:
+            raise refusal
+        if getattr(rnd, field) is not None:
             return rnd
         now = clock.now()
-        rnd.parties_notified_at = now
-        rnd.save(update_fields=["parties_notified_at"])
-        audit.record("round.parties_notified", rnd, actor=judge, data={
-            "parties_notified_at": now, "publishable_from": rules.publishable_from(now),
-        })
+        setattr(rnd, field, now)
+        rnd.save(update_fields=[field])
+        audit.record(action, rnd, actor=judge, data=data(now))
     return rnd
+
+
+def notify_parties(judge, round_id: int) -> Round:
+    """A16: record that the court notified the parties of this draft round (publication may follow 3 days
+    later); the 3 days always count from the first notice."""
+    return _record_once(judge, round_id, status=Status.DRAFT, field="parties_notified_at", action="round.parties_notified",
+                        refusal=Conflict("not_draft", "只有草稿需要通知当事人 / the parties are notified of a draft round only"),
+                        data=lambda now: {"parties_notified_at": now, "publishable_from": rules.publishable_from(now)})
 
 
 def publish_round(judge, round_id: int) -> Round:
@@ -424,25 +429,12 @@ def suspend_round(judge, round_id: int, *, reason: str) -> Round:
 
 
 def record_suspension_cause_ended(judge, round_id: int) -> Round:
-    """A28: the judge records that the cause of the suspension ended; the round is to be resumed within 5 days.
-
-    Idempotent: once recorded the time never moves (a second call returns the round unchanged), so the
-    deadline cannot be pushed back.
-    """
-    with transaction.atomic():
-        rnd = _locked_round(round_id)
-        ensure_judge_of(judge, rnd.lot.case.court)
-        if rnd.status != Status.SUSPENDED:
-            raise Conflict("not_suspended", "该拍卖未中止 / the round is not suspended")
-        if rnd.suspension_cause_ended_at is not None:
-            return rnd
-        now = clock.now()
-        rnd.suspension_cause_ended_at = now
-        rnd.save(update_fields=["suspension_cause_ended_at"])
-        audit.record("round.suspension_cause_ended", rnd, actor=judge, data={
-            "cause_ended_at": now, "resume_due_at": rules.resume_deadline(now),
-        })
-    return rnd
+    """A28: the judge records that the cause of the suspension ended; the round is to be resumed within
+    5 days, a deadline that cannot be pushed back."""
+    return _record_once(judge, round_id, status=Status.SUSPENDED, field="suspension_cause_ended_at",
+                        action="round.suspension_cause_ended",
+                        refusal=Conflict("not_suspended", "该拍卖未中止 / the round is not suspended"),
+                        data=lambda now: {"cause_ended_at": now, "resume_due_at": rules.resume_deadline(now)})
 
 
 def resume_round(judge, round_id: int, *, reason: str = "") -> Round:

@@ -109,17 +109,6 @@ def test_notify_parties_only_for_drafts(judge_client, announced_round):
     assert resp.status_code == 409 and resp.json()["error"]["code"] == "not_draft"
 
 
-def test_notify_parties_refused_to_others(api_client, as_user, bidder, other_judge, draft_round):
-    assert act(api_client, draft_round, "notify-parties").status_code == 401
-    assert act(as_user(bidder), draft_round, "notify-parties").status_code == 403
-    resp = act(as_user(other_judge), draft_round, "notify-parties")
-    assert resp.status_code == 403 and resp.json()["error"]["code"] == "other_court"
-    assert set(resp.json()["error"]) >= {"code", "message"}
-    draft_round.refresh_from_db()
-    assert draft_round.parties_notified_at is None
-    assert not audit_of(draft_round, "round.parties_notified")
-
-
 def test_notify_parties_unknown_round_is_404(judge_client):
     resp = judge_client.post("/api/v1/rounds/999999/notify-parties/", {}, format="json")
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found"
@@ -172,13 +161,20 @@ def test_cause_ended_only_for_suspended_rounds(judge_client, announced_round):
     assert resp.status_code == 409 and resp.json()["error"]["code"] == "not_suspended"
 
 
-def test_cause_ended_refused_to_others(api_client, as_user, bidder, other_judge, suspended_round):
-    assert act(api_client, suspended_round, "cause-ended").status_code == 401
-    assert act(as_user(bidder), suspended_round, "cause-ended").status_code == 403
-    resp = act(as_user(other_judge), suspended_round, "cause-ended")
+@pytest.mark.parametrize("action,round_fixture,field,audited", [
+    ("notify-parties", "draft_round", "parties_notified_at", "round.parties_notified"),
+    ("cause-ended", "suspended_round", "suspension_cause_ended_at", "round.suspension_cause_ended"),
+])
+def test_recording_is_refused_to_others(request, api_client, as_user, bidder, other_judge, action, round_fixture, field, audited):
+    rnd = request.getfixturevalue(round_fixture)
+    assert act(api_client, rnd, action).status_code == 401
+    assert act(as_user(bidder), rnd, action).status_code == 403
+    resp = act(as_user(other_judge), rnd, action)
     assert resp.status_code == 403 and resp.json()["error"]["code"] == "other_court"
-    suspended_round.refresh_from_db()
-    assert suspended_round.suspension_cause_ended_at is None
+    assert set(resp.json()["error"]) >= {"code", "message"}
+    rnd.refresh_from_db()
+    assert getattr(rnd, field) is None
+    assert not audit_of(rnd, audited)
 
 
 def test_resume_within_5_days_is_audited_as_on_time(judge_client, suspended_round):
