@@ -64,12 +64,11 @@ class ChainStep:
     """One step of the audit chain, opened by `chain_step()`: `first_rows` is what the caller's first
     statement returned; `append()` writes the records (and rows, and other statements) once."""
 
-    def __init__(self, pg: Any, ids: dict[Any, int]):
+    def __init__(self, pg: Any):
         self.pg = pg  # the psycopg connection in pipeline mode (PostgreSQL), or None
         self.first_rows: list[tuple] = []
         self.last_hash: str | None = None
-        self._wanted = ids
-        self._cursors: dict[Any, Any] = {}
+        self._cursors: dict[Any, Any] = {}  # model -> the cursor drawing the ids announced for it
         self._ids: dict[Any, list[int]] = {}
 
     def _draw(self, model: Any, count: int) -> list[int]:
@@ -150,7 +149,7 @@ def chain_step(first: tuple[str, list] | None = None, *, ids: dict[Any, int] | N
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction that makes the change")
     if connection.vendor != "postgresql":
-        step = ChainStep(None, {})
+        step = ChainStep(None)
         if first is not None:
             with connection.cursor() as cur:
                 cur.execute(*first)
@@ -160,7 +159,7 @@ def chain_step(first: tuple[str, list] | None = None, *, ids: dict[Any, int] | N
     connection.ensure_connection()
     pg = connection.connection
     with pg.pipeline():
-        step = ChainStep(pg, dict(ids or {}))
+        step = ChainStep(pg)
         first_cur = None
         if first is not None:
             first_cur = psycopg.Cursor(pg)
@@ -168,7 +167,7 @@ def chain_step(first: tuple[str, list] | None = None, *, ids: dict[Any, int] | N
         psycopg.Cursor(pg).execute(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})")
         hash_cur = psycopg.Cursor(pg)
         hash_cur.execute(_LAST_HASH_SQL)  # a statement of its own: its snapshot is taken once the lock is held
-        for model, count in step._wanted.items():
+        for model, count in (ids or {}).items():
             if count > 0:
                 step._cursors[model] = cur = psycopg.Cursor(pg)
                 cur.execute(draw_ids_sql(model, count))

@@ -103,6 +103,11 @@ def _write(protocol: Any, frames: bytes) -> None:
     transport.write(frames)
 
 
+def _frame(protocol: Any, text: str) -> bytes:
+    """One text message as a complete websocket frame (autobahn's prepared message)."""
+    return protocol.factory.prepareMessage(text.encode("utf8")).payloadHybi
+
+
 def _clean_request_id(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return None
@@ -174,7 +179,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
         if protocol is None:
             await self.send(text_data=text)
         elif protocol.state == protocol.STATE_OPEN:  # as Daphne's serverSend does, minus its layers
-            _write(protocol, protocol.factory.prepareMessage(text.encode("utf8")).payloadHybi)
+            _write(protocol, _frame(protocol, text))
 
     async def send_frames(self, frames: _Frames, wanted: range | list[int]) -> None:
         """Relayed events: under Daphne, frames prepared once for all sockets and written in one go
@@ -448,7 +453,7 @@ class _Frames:
     def wire(self, protocol: Any, wanted: range | list[int]) -> bytes:
         """The websocket frames of the wanted events (autobahn's prepared messages, framed once)."""
         if self.framed is None:
-            self.framed = [protocol.factory.prepareMessage(text.encode()).payloadHybi for text in self.texts]
+            self.framed = [_frame(protocol, text) for text in self.texts]
         if len(wanted) == len(self.texts):
             if self.joined is None:
                 self.joined = b"".join(self.framed)
