@@ -34,9 +34,13 @@ def compute_hash(prev_hash: str, at_iso: str, actor: str, action: str, object_ty
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def record(action: str, obj: Any = None, *, data: dict | None = None, actor: Any = None,
+def record(action: str, obj: Any = None, *, chain: Any = None, data: dict | None = None, actor: Any = None,
            object_type: str | None = None, object_id: Any = None) -> AuditRecord:
-    """Append one audit record for a state change of `obj` (a model instance) or an explicit type/id."""
+    """Append one audit record for a state change of `obj` (a model instance) or an explicit type/id.
+
+    `chain`: the aggregate whose hash chain the record joins (a model instance: the round, the
+    registration, the valuation, the case account...); by default `obj` itself. The caller holds
+    that aggregate's row lock, which serialises its chain."""
     with chain_step(ids={AuditRecord: 1}) as step:
         (pk, row), = step.append([{"action": action, "obj": obj, "data": data, "actor": actor,
                                    "object_type": object_type, "object_id": object_id}])

@@ -42,6 +42,13 @@ class Forbidden(DomainError):
         super().__init__(code, message)
 
 
+class NotAuthenticated(DomainError):
+    status = 401
+
+    def __init__(self, message: str = "请先登录 / please log in"):
+        super().__init__("not_authenticated", message)
+
+
 class Conflict(DomainError):
     status = 409
 
