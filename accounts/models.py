@@ -15,6 +15,22 @@ class IdentityKind(models.TextChoices):
     USCC = "uscc", "统一社会信用代码"
 
 
+class Court(models.Model):
+    """A people's court; its judges act only on its cases."""
+
+    name = models.CharField("法院", max_length=200, unique=True)
+    code = models.CharField("法院代字", max_length=20, unique=True, help_text="e.g. 苏05")
+    province = models.CharField(max_length=50, blank=True)
+    city = models.CharField(max_length=50, blank=True)
+    contact = models.CharField("联系方式", max_length=200, blank=True)
+
+    class Meta:
+        db_table = "lots_court"  # the table it had when lots modelled it
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.BIDDER)
     real_name = models.CharField("真实姓名/名称", max_length=200, blank=True)
@@ -22,7 +38,7 @@ class User(AbstractUser):
     id_number = models.CharField("证件号码", max_length=18, blank=True, db_index=True)
     phone = models.CharField("手机号码", max_length=20, blank=True)
     # A judge belongs to exactly one court and acts only there.
-    court = models.ForeignKey("lots.Court", null=True, blank=True, on_delete=models.PROTECT, related_name="judges")
+    court = models.ForeignKey(Court, null=True, blank=True, on_delete=models.PROTECT, related_name="judges")
 
     class Meta:
         constraints = [

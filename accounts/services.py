@@ -19,7 +19,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import IdentityKind, Role, User
+from accounts.models import Court, IdentityKind, Role, User
 from accounts.rules import identity_kind
 from auction_site import audit
 from auction_site.errors import Conflict, DomainError
@@ -104,9 +104,10 @@ def operators_group() -> Group:
 
 def create_account(*, role: str, username: str, password: str, real_name: str, court_code: str | None = None,
                    organisation: str | None = None, id_number: str = "", phone: str = "", actor=None) -> User:
-    """Accounts the platform creates for staff and parties (bidders register themselves)."""
-    from lots.models import CaseParty, Court
+    """Accounts the platform creates for staff and parties (bidders register themselves).
 
+    A valuer's organisation and a party's cases are linked by the apps that own them (valuation,
+    lots), in the same transaction: the create_account command composes the three."""
     if role not in {Role.JUDGE, Role.VALUER, Role.OPERATOR, Role.PARTY}:
         raise DomainError("invalid_role", "角色须为 judge、valuer、operator 或 party / role must be judge, valuer, operator or party")
     if not (real_name or "").strip():
@@ -135,12 +136,6 @@ def create_account(*, role: str, username: str, password: str, real_name: str, c
         user.save()
         if role == Role.OPERATOR:
             user.groups.add(operators_group())
-        if role == Role.VALUER:
-            from valuation.services import join_organisation
-
-            join_organisation(user, organisation)
-        if role == Role.PARTY and id_number:
-            CaseParty.objects.filter(id_number=id_number, user__isnull=True).update(user=user)
         audit.record("account.created", user, actor=actor, data={
             "role": role, "court": court.code if court else "", "organisation": organisation or "",
             "id_number": mask_id_number(id_number),

@@ -1,31 +1,53 @@
-"""Hash-chained audit trail (ARCHITECTURE.md, Audit; A29: every bid and event kept).
+"""Hash-chained audit trail, one chain per aggregate (ARCHITECTURE.md, Audit; A29: every bid and event kept).
 
-`record()` must be called inside the transaction that makes the change, so the record commits
-with it or not at all. The chain is serialised by a transaction-level lock.
+Every aggregate — a round, a registration with its deposit, a valuation, a case account, a lot, an
+account — has its OWN chain: each record holds its chain's key, its position in the chain (1, 2,
+...) and the hash of the record before it in that chain. Nothing is shared between chains, so
+there is no site-wide lock: a chain is serialised by the row lock the service already holds on its
+aggregate (the round row for bids and status changes, the registration row for a deposit...), and a
+unique (chain, position) index makes a fork impossible even for a caller that forgot the lock (the
+second writer fails instead of branching the chain).
+
+`record()` must be called inside the transaction that makes the change, so the record commits with
+it or not at all. `verify_chains()` recomputes every chain; `heads()` lists each chain's last record,
+what the transparency work signs and anchors outside the database.
 """
+
+from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from django.db import connection, transaction
 
 from auction_site import clock
-from auction_site.db import Rows, columns_of, draw_ids_sql, insert_rows_sql
+from auction_site.db import columns_of, draw_ids_sql, insert_rows_sql
 from auction_site.models import AuditRecord
 
 GENESIS = "0" * 64
-_CHAIN_LOCK_KEY = 734_201_001  # pg_advisory_xact_lock key for the audit chain
-_LAST_HASH_SQL = f"SELECT hash FROM {AuditRecord._meta.db_table} ORDER BY id DESC LIMIT 1"
-_FIELDS = ("at", "actor", "action", "object_type", "object_id", "data", "prev_hash", "hash")
+_TABLE = AuditRecord._meta.db_table
+_HEAD_SQL = f"SELECT position, hash FROM {_TABLE} WHERE chain = %s ORDER BY position DESC LIMIT 1"
+_FIELDS = ("chain", "position", "at", "actor", "action", "object_type", "object_id", "data", "prev_hash", "hash")
 
 
-def compute_hash(prev_hash: str, at_iso: str, actor: str, action: str, object_type: str, object_id: str, data: Any) -> str:
+def chain_key(aggregate: Any) -> str:
+    """The key of an aggregate's chain: `<app>.<model>:<pk>` of a model instance, or a ready string."""
+    if isinstance(aggregate, str):
+        return aggregate
+    if aggregate is None or getattr(aggregate, "pk", None) is None:
+        raise ValueError("an audit record needs the (saved) aggregate whose chain it joins")
+    return f"{aggregate._meta.app_label}.{aggregate._meta.model_name}:{aggregate.pk}"
+
+
+def compute_hash(chain: str, position: int, prev_hash: str, at_iso: str, actor: str, action: str, object_type: str,
+                 object_id: str, data: Any) -> str:
     payload = json.dumps(
-        [prev_hash, at_iso, actor, action, object_type, object_id, data],
+        [chain, position, prev_hash, at_iso, actor, action, object_type, object_id, data],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -34,160 +56,166 @@ def compute_hash(prev_hash: str, at_iso: str, actor: str, action: str, object_ty
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+@dataclass
+class Entry:
+    """One record to append: what happened (`action`) to which object, by whom, with what data."""
+
+    action: str
+    object_type: str
+    object_id: str
+    actor: str = ""
+    data: Any = None
+
+
+def entry(action: str, obj: Any = None, *, data: dict | None = None, actor: Any = None,
+          object_type: str | None = None, object_id: Any = None) -> Entry:
+    if obj is not None:
+        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
+        object_id = obj.pk if object_id is None else object_id
+    actor_name = getattr(actor, "username", None) or (str(actor) if actor else "")
+    return Entry(action, object_type or "", "" if object_id is None else str(object_id), actor_name, data)
+
+
 def record(action: str, obj: Any = None, *, chain: Any = None, data: dict | None = None, actor: Any = None,
            object_type: str | None = None, object_id: Any = None) -> AuditRecord:
     """Append one audit record for a state change of `obj` (a model instance) or an explicit type/id.
 
     `chain`: the aggregate whose hash chain the record joins (a model instance: the round, the
-    registration, the valuation, the case account...); by default `obj` itself. The caller holds
-    that aggregate's row lock, which serialises its chain."""
-    with chain_step(ids={AuditRecord: 1}) as step:
-        (pk, row), = step.append([{"action": action, "obj": obj, "data": data, "actor": actor,
-                                   "object_type": object_type, "object_id": object_id}])
-    return AuditRecord(pk, *row)
-
-
-def record_many(entries: list[dict], *, rows: Sequence[Rows] = (), also: Sequence[tuple[str, list]] = ()) -> list[int]:
-    """Append several audit records, in order, in ONE chain step: the chain is locked once, the last
-    hash read once, the hashes chained in memory and the records appended together.
-
-    Each entry holds the keyword arguments of `record()` (`action`, and optionally `obj`, `data`,
-    `actor`, `object_type`, `object_id`). The result is the same chain `record()` called once per
-    entry would write (one timestamp for the step), so `verify_chain()` checks it the same way.
-
-    `rows`: rows of other append-only tables written in the same step (a batch of bids); an entry
-    with `"row": (i, j)` is about row j of rows[i] and takes its id as object_id. `also`: other
-    statements (SQL, params) of the transaction, sent along (the round's live state).
-    Returns the records' ids.
-    """
-    with chain_step(ids={r.model: len(r.values) for r in rows} | {AuditRecord: len(entries)}) as step:
-        return [pk for pk, _ in step.append(entries, rows, also)]
+    registration, the valuation, the case account...); by default `obj` itself, or for a record named
+    by type and id, the chain `<object_type>:<object_id>`. The caller holds that aggregate's row lock,
+    which serialises its chain."""
+    if chain is None and obj is None and object_type:
+        chain = f"{object_type}:{object_id}"
+    key = chain_key(chain if chain is not None else obj)
+    with chain_step(key) as step:
+        (rec,) = step.append([entry(action, obj, data=data, actor=actor, object_type=object_type, object_id=object_id)])
+    return rec
 
 
 class ChainStep:
-    """One step of the audit chain, opened by `chain_step()`: `first_rows` is what the caller's first
-    statement returned; `append()` writes the records (and rows, and other statements) once."""
+    """Appends to ONE chain in the current transaction (opened by `chain_step()`).
 
-    def __init__(self, pg: Any):
-        self.pg = pg  # the psycopg connection in pipeline mode (PostgreSQL), or None
-        self.first_rows: list[tuple] = []
+    On PostgreSQL inside a psycopg pipeline (the bid engine's), the head of the chain and the ids of
+    the records are read in the caller's first round trip and the records inserted in its second."""
+
+    def __init__(self, key: str, pg: Any = None, *, expected: int = 0):
+        self.key = key
+        self.pg = pg  # the psycopg connection in pipeline mode, or None (plain statements)
+        self._head_cur = self._ids_cur = None
+        self._ids: list[int] = []
+        self.position: int | None = None
         self.last_hash: str | None = None
-        self._cursors: dict[Any, Any] = {}  # model -> the cursor drawing the ids announced for it
-        self._ids: dict[Any, list[int]] = {}
-
-    def _draw(self, model: Any, count: int) -> list[int]:
-        """`count` ids of the model's table, drawn under the chain lock (so id order is chain order)."""
-        if model in self._cursors:
-            self._ids[model] = [row[0] for row in self._cursors.pop(model).fetchall()]
-        have = self._ids.setdefault(model, [])
-        if len(have) < count:  # more rows than announced (proxy bids): one more round trip
-            cur = psycopg.Cursor(self.pg)
-            cur.execute(draw_ids_sql(model, count - len(have)))
-            have.extend(row[0] for row in cur.fetchall())
-        taken, self._ids[model] = have[:count], have[count:]
-        return taken  # ids left over stay unused: a gap in the sequence, never a reuse
-
-    def append(self, entries: list[dict], rows: Sequence[Rows] = (), also: Sequence[tuple[str, list]] = ()) -> list[tuple[int, tuple]]:
-        prepared = []
-        for entry in entries:
-            obj, object_type, object_id = entry.get("obj"), entry.get("object_type"), entry.get("object_id")
-            if obj is not None:
-                object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
-                object_id = obj.pk if object_id is None else object_id
-            actor = entry.get("actor")
-            actor_name = getattr(actor, "username", None) or (str(actor) if actor else "")
-            text = json.dumps(entry.get("data") or {}, default=str, ensure_ascii=False)
-            prepared.append((actor_name, entry["action"], object_type or "", object_id, json.loads(text), text, entry.get("row")))
-
-        pg = self.pg
         if pg is not None:
-            row_ids = [self._draw(r.model, len(r.values)) for r in rows]
-            record_ids = self._draw(AuditRecord, len(prepared))
-            cur = psycopg.Cursor(pg)
-            for r, ids in zip(rows, row_ids):
-                if r.values:
-                    cur.execute(insert_rows_sql(r.model, tuple(r.fields)), columns_of([(pk, *values) for pk, values in zip(ids, r.values)]))
-            for sql, params in also:
-                cur.execute(sql, params)
-        else:  # SQLite (embedded mode) serialises writers itself
-            row_ids = [[obj.pk for obj in r.model.objects.bulk_create([r.model(**dict(zip(r.fields, v))) for v in r.values])] for r in rows]
-            with connection.cursor() as django_cur:
-                for sql, params in also:
-                    django_cur.execute(sql, params)
-                if self.last_hash is None:  # read after this step's first write: SQLite then holds its write lock
-                    django_cur.execute(_LAST_HASH_SQL)
-                    found = django_cur.fetchone()
-                    self.last_hash = found[0] if found else None
-        prev = self.last_hash or GENESIS
+            self._head_cur = psycopg.Cursor(pg)
+            self._head_cur.execute(_HEAD_SQL, [key])  # after the caller's lock: its snapshot sees the committed head
+            if expected > 0:
+                self._ids_cur = psycopg.Cursor(pg)
+                self._ids_cur.execute(draw_ids_sql(AuditRecord, expected))
+
+    def _read_head(self) -> None:
+        if self.position is not None:
+            return
+        if self._head_cur is not None:
+            found = self._head_cur.fetchall()
+            if self._ids_cur is not None:
+                self._ids = [row[0] for row in self._ids_cur.fetchall()]
+        else:
+            with connection.cursor() as cur:
+                cur.execute(_HEAD_SQL, [self.key])
+                found = cur.fetchall()
+        self.position, self.last_hash = (found[0][0], found[0][1]) if found else (0, GENESIS)
+
+    def _draw(self, count: int) -> list[int]:
+        if len(self._ids) < count:  # more records than announced: one more round trip
+            cur = psycopg.Cursor(self.pg)
+            cur.execute(draw_ids_sql(AuditRecord, count - len(self._ids)))
+            self._ids.extend(row[0] for row in cur.fetchall())
+        taken, self._ids = self._ids[:count], self._ids[count:]
+        return taken  # ids left over stay unused: a gap in the id sequence, never in a chain
+
+    def append(self, entries: Sequence[Entry]) -> list[AuditRecord]:
+        """Chain the entries after the head, in order, all at one instant, and write them."""
+        if not entries:
+            return []
+        self._read_head()
         at = clock.now()
         at_iso = at.isoformat()
-        records = []
-        for actor_name, action, object_type, object_id, clean, text, row in prepared:
-            if row is not None:
-                object_id = row_ids[row[0]][row[1]]
-            object_id = str(object_id or "")
-            digest = compute_hash(prev, at_iso, actor_name, action, object_type, object_id, clean)
-            records.append(((at, actor_name, action, object_type, object_id, clean, prev, digest), text))
+        rows, texts = [], []
+        position, prev = self.position, self.last_hash
+        for e in entries:
+            text = json.dumps(e.data or {}, default=str, ensure_ascii=False)
+            clean = json.loads(text)
+            position += 1
+            digest = compute_hash(self.key, position, prev, at_iso, e.actor, e.action, e.object_type, e.object_id, clean)
+            rows.append(AuditRecord(chain=self.key, position=position, at=at, actor=e.actor, action=e.action, object_type=e.object_type,
+                                    object_id=e.object_id, data=clean, prev_hash=prev, hash=digest))
+            texts.append(text)
             prev = digest
-        self.last_hash = prev
-        if pg is not None:
-            if records:
-                cur.execute(insert_rows_sql(AuditRecord, _FIELDS),
-                            columns_of([(pk, *values[:5], text, *values[6:]) for pk, (values, text) in zip(record_ids, records)]))
+        self.position, self.last_hash = position, prev
+        if self.pg is not None:
+            ids = self._draw(len(rows))
+            values = [(pk, *(getattr(r, f) for f in _FIELDS[:7]), text, r.prev_hash, r.hash) for pk, r, text in zip(ids, rows, texts)]
+            psycopg.Cursor(self.pg).execute(insert_rows_sql(AuditRecord, _FIELDS), columns_of(values))
+            for pk, r in zip(ids, rows):
+                r.pk = pk
         else:
-            record_ids = [obj.pk for obj in AuditRecord.objects.bulk_create([AuditRecord(None, *values) for values, _ in records])]
-        return [(pk, values) for pk, (values, _) in zip(record_ids, records)]
+            rows = AuditRecord.objects.bulk_create(rows)
+        return rows
 
 
 @contextmanager
-def chain_step(first: tuple[str, list] | None = None, *, ids: dict[Any, int] | None = None) -> Iterator[ChainStep]:
-    """Open one step of the audit chain in the current transaction.
-
-    On PostgreSQL the step is one pipeline (psycopg's pipeline mode) of two round trips: the caller's
-    `first` statement (the bid engine's lock of the round row), the chain lock, the last hash and
-    `ids` (expected rows per model: their ids are drawn at once) go in the first; `append()`'s inserts
-    and statements, and any error of theirs, come back when the block ends. Statements run in the
-    order sent, so the first statement's lock is taken before the chain lock, as everywhere else.
-    On SQLite the first statement runs at once and `append()` reads the chain's head after its writes.
-    """
+def chain_step(key: str, pg: Any = None, *, expected: int = 0) -> Iterator[ChainStep]:
+    """Open one step of the chain `key` in the current transaction (see ChainStep). `pg`: the
+    psycopg connection of an open pipeline whose earlier statements took the aggregate's lock."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction that makes the change")
-    if connection.vendor != "postgresql":
-        step = ChainStep(None)
-        if first is not None:
-            with connection.cursor() as cur:
-                cur.execute(*first)
-                step.first_rows = cur.fetchall()
-        yield step
-        return
-    connection.ensure_connection()
-    pg = connection.connection
-    with pg.pipeline():
-        step = ChainStep(pg)
-        first_cur = None
-        if first is not None:
-            first_cur = psycopg.Cursor(pg)
-            first_cur.execute(*first)
-        psycopg.Cursor(pg).execute(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})")
-        hash_cur = psycopg.Cursor(pg)
-        hash_cur.execute(_LAST_HASH_SQL)  # a statement of its own: its snapshot is taken once the lock is held
-        for model, count in (ids or {}).items():
-            if count > 0:
-                step._cursors[model] = cur = psycopg.Cursor(pg)
-                cur.execute(draw_ids_sql(model, count))
-        if first_cur is not None:
-            step.first_rows = first_cur.fetchall()  # one round trip for all of the above
-        found = hash_cur.fetchall()
-        step.last_hash = found[0][0] if found else None
-        yield step
+    yield ChainStep(key, pg if connection.vendor == "postgresql" else None, expected=expected)
 
 
-def verify_chain() -> AuditRecord | None:
-    """Recompute the chain; return the first record that does not match, or None if intact."""
-    prev = GENESIS
-    for rec in AuditRecord.objects.order_by("id").iterator(chunk_size=2000):
-        expected = compute_hash(prev, rec.at.isoformat(), rec.actor, rec.action, rec.object_type, rec.object_id, rec.data)
-        if rec.prev_hash != prev or rec.hash != expected:
+# ----------------------------------------------------------------------------------------------- reads
+
+
+def chain_of(aggregate: Any) -> list[AuditRecord]:
+    """Every record of one aggregate's chain, in order."""
+    return list(AuditRecord.objects.filter(chain=chain_key(aggregate)).order_by("position"))
+
+
+def heads() -> dict[str, tuple[int, str]]:
+    """Each chain's last position and hash: what an anchor signs."""
+    rows = (AuditRecord.objects.order_by("chain", "-position").distinct("chain").values_list("chain", "position", "hash")
+            if connection.vendor == "postgresql" else _heads_portable())
+    return {chain: (position, digest) for chain, position, digest in rows}
+
+
+def _heads_portable() -> list[tuple[str, int, str]]:
+    last: dict[str, tuple[str, int, str]] = {}
+    for chain, position, digest in AuditRecord.objects.order_by("chain", "position").values_list("chain", "position", "hash").iterator():
+        last[chain] = (chain, position, digest)
+    return list(last.values())
+
+
+def expected_hash(rec: AuditRecord) -> str:
+    return compute_hash(rec.chain, rec.position, rec.prev_hash, rec.at.isoformat(), rec.actor, rec.action, rec.object_type,
+                        rec.object_id, rec.data)
+
+
+def verify_chains(chain: str | None = None) -> AuditRecord | None:
+    """Recompute every chain (or one); return the first record that does not match, or None if intact.
+
+    A record matches when its position follows the one before in its chain (1 first), it holds that
+    record's hash, and its own hash is the hash of its contents."""
+    qs = AuditRecord.objects.order_by("chain", "position")
+    if chain is not None:
+        qs = qs.filter(chain=chain)
+    current, prev, position = None, GENESIS, 0
+    for rec in qs.iterator(chunk_size=5000):
+        if rec.chain != current:
+            current, prev, position = rec.chain, GENESIS, 0
+        position += 1
+        if rec.position != position or rec.prev_hash != prev or rec.hash != expected_hash(rec):
             return rec
         prev = rec.hash
     return None
+
+
+

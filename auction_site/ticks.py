@@ -12,6 +12,7 @@ from auction_site import clock
 TICKS = [
     "lots.clockwork.tick",
     "bidding.clockwork.tick",
+    "lots.clockwork.follow_ups",
     "valuation.clockwork.tick",
     "escrow.clockwork.tick",
     "settlement.clockwork.tick",

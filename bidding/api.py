@@ -29,10 +29,6 @@ class ProxyIn(serializers.Serializer):
     ceiling = FenField()
 
 
-class InKindIn(serializers.Serializer):
-    creditor = serializers.CharField(max_length=200)
-
-
 class BidOut(serializers.Serializer):
     seq = serializers.IntegerField()
     code = serializers.CharField()
@@ -98,17 +94,3 @@ class ProxyView(APIView):
         ser = ProxyIn(data=request.data)
         ser.is_valid(raise_exception=True)
         return Response(services.set_proxy(round_id, request.user, ser.validated_data["ceiling"]))
-
-
-class InKindView(APIView):
-    """POST {creditor}: the judge settles the lot in kind (以物抵债) after a second failure ([C] A16)."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(request=InKindIn, responses={201: None})
-    def post(self, request: Request, round_id: int) -> Response:
-        ser = InKindIn(data=request.data)
-        ser.is_valid(raise_exception=True)
-        settlement = services.settle_in_kind(request.user, round_id, creditor=ser.validated_data["creditor"])
-        return Response({"lot": settlement.lot_id, "round": settlement.round_id, "creditor": settlement.creditor,
-                         "price": settlement.price, "decided_at": settlement.decided_at.isoformat()}, status=201)

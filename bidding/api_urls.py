@@ -8,5 +8,4 @@ urlpatterns: list = [
     path("rounds/<int:round_id>/bids/", api.RoundBidsView.as_view(), name="round-bids"),
     path("rounds/<int:round_id>/live/", api.RoundLiveView.as_view(), name="round-live"),
     path("rounds/<int:round_id>/proxy/", api.ProxyView.as_view(), name="round-proxy"),
-    path("rounds/<int:round_id>/in-kind/", api.InKindView.as_view(), name="round-in-kind"),
 ]

@@ -5,8 +5,8 @@ bids through the real engine (`services.place_bid`), so the live page has a pric
 history and a chart. Sell-off rounds are left for a visitor to buy.
 """
 
-from bidding.models import Registration
 from bidding.services import place_bid
+from escrow.models import Registration
 from lots.models import Round
 
 BIDS_PER_ROUND = 6

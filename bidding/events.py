@@ -96,6 +96,11 @@ def publish_status(round_id: int, status: str, seq: int, ends_at: datetime | Non
     _send(round_id, {"type": "status", "status": status, "seq": seq, "ends_at": _iso(ends_at)})
 
 
+def on_round_status_changed(sender, *, round_id: int, status: str, seq: int, ends_at: datetime | None, **_: object) -> None:
+    """Receiver of lots.signals.round_status_changed (sent on commit): the `status` event to every watcher."""
+    publish_status(round_id, status, seq, ends_at)
+
+
 def publish_bid(round_id: int, *, seq: int, code: str, amount: int, at: datetime, priority: bool,
                 current_price: int, ends_at: datetime, proxy: bool = False) -> None:
     """`{"type":"bid",...}` to everyone watching the round (the contract's shape)."""

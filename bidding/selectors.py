@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from auction_site import clock
 from bidding import rules
-from bidding.models import Bid, ProxyBid, Registration
+from bidding.models import Bid, ProxyBid
+from escrow.models import Registration
 from lots.models import Round
 
 SNAPSHOT_BIDS = 20
@@ -27,14 +28,15 @@ def registration_of(round_id: int, user) -> Registration | None:
 
 def snapshot(round_id: int, user=None) -> dict | None:
     """`{"type":"snapshot","round":{...},"bids":[last 20],"you":{"code"}|null, "server_time"}`; bidders only by code."""
-    rnd = Round.objects.select_related("leader").filter(pk=round_id).first()
+    rnd = Round.objects.filter(pk=round_id).first()
     if rnd is None:
         return None
     bids = list(Bid.objects.filter(round_id=round_id).select_related("registration").order_by("-seq")[:SNAPSHOT_BIDS])
     reg = registration_of(round_id, user)
     you = None
     if reg is not None:
-        leader_rank = rnd.leader.priority_rank if rnd.leader else None
+        leader_rank = (Registration.objects.filter(pk=rnd.leader_id).values_list("priority_rank", flat=True).first()
+                       if rnd.leader_id else None)
         proxy = ProxyBid.objects.filter(round_id=round_id, registration=reg, active=True).values_list("ceiling", flat=True).first()
         you = {
             "code": reg.code if reg.can_bid else None,
@@ -54,7 +56,7 @@ def snapshot(round_id: int, user=None) -> dict | None:
             "current_price": rnd.current_price, "starting_price": rnd.starting_price, "increment": rnd.increment,
             "deposit": rnd.deposit, "starts_at": _iso(rnd.starts_at), "ends_at": _iso(rnd.ends_at),
             "scheduled_ends_at": _iso(rnd.scheduled_ends_at), "seq": rnd.seq, "bid_count": rnd.bid_count,
-            "leader_code": rnd.leader.code if rnd.leader else None, "proxy_bidding_enabled": rnd.proxy_bidding_enabled,
+            "leader_code": rnd.leader_code or None, "proxy_bidding_enabled": rnd.proxy_bidding_enabled,
             "next_amount": (rnd.starting_price if rnd.current_price is None or rnd.kind == Round.Kind.SELLOFF
                             else rnd.current_price + rnd.increment),
         },

@@ -18,10 +18,9 @@ from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, Forbidden, NotFound, error_body
 from auction_site.fields import FenField
-from bidding.models import Registration
-from escrow import selectors, services
-from escrow.models import Deposit
-from lots.models import EnforcementCase
+from escrow import balances, selectors, services, webhooks
+from escrow.models import Deposit, Registration
+from lots.models import EnforcementCase, Round
 
 logger = logging.getLogger("escrow.api")
 
@@ -76,7 +75,7 @@ class RegistrationDetailView(APIView):
 
     @extend_schema(responses={200: RegistrationSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        reg = services._own_registration(request.user, pk, allow_court=False)
+        reg = services.own_registration(request.user, pk, allow_court=False)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -130,12 +129,10 @@ class PayBalanceView(APIView):
         if card is not None:
             card = dict(card)
             card["number"] = card["number"].replace(" ", "")
-        bp, info = services.start_balance_payment(request.user, round_id, card)
-        from lots.models import Round
-
+        bp, info = balances.start_balance_payment(request.user, round_id, card)
         rnd = Round.objects.get(pk=round_id)
         return Response({"round": {"id": rnd.pk, "status": rnd.status, "sold_price": rnd.sold_price},
-                         "balance_remaining": services.balance_remaining(rnd), "payment": info})
+                         "balance_remaining": balances.balance_remaining(rnd), "payment": info})
 
 
 class TransferRequest(serializers.Serializer):
@@ -150,11 +147,11 @@ class ConfirmTransferView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = TransferRequest(data=request.data)
         ser.is_valid(raise_exception=True)
-        bp = services.confirm_transfer(request.user, round_id, ser.validated_data["amount"], ser.validated_data["reference"])
+        bp = balances.confirm_transfer(request.user, round_id, ser.validated_data["amount"], ser.validated_data["reference"])
         bp.round.refresh_from_db()
         return Response({"payment": {"id": bp.pk, "amount": bp.amount, "reference": bp.reference, "status": bp.status},
                          "round": {"id": bp.round_id, "status": bp.round.status},
-                         "balance_remaining": services.balance_remaining(bp.round)}, status=201)
+                         "balance_remaining": balances.balance_remaining(bp.round)}, status=201)
 
 
 def _case_for_judge(user, case_id: int) -> EnforcementCase:
@@ -192,7 +189,7 @@ class StripeWebhookView(View):
             return JsonResponse(error_body("invalid_signature", "签名无效或已过期 / invalid or stale signature"), status=400)
         try:
             data = json.loads(payload)
-            outcome = services.handle_provider_event(data)
+            outcome = webhooks.handle_provider_event(data)
         except DomainError as e:
             logger.warning("webhook %s not processed: %s", getattr(event, "id", "?"), e.message)
             return JsonResponse(error_body(e.code, e.message), status=e.status if e.status < 500 else 503)

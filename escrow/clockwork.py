@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from bidding.models import Registration
-from escrow import rules, services
-from escrow.models import BalancePayment, Deposit
+from escrow import balances, rules, services
+from escrow.models import BalancePayment, Deposit, Registration
 from lots.models import Round
 
 logger = logging.getLogger("escrow.clockwork")
@@ -84,7 +83,7 @@ def _recheck_balances(report: dict) -> None:
                                             round__status=Round.Status.SOLD).order_by("pk")[:BATCH]
     for bp in pending:
         try:
-            if services.sync_balance_payment(bp) == "paid":
+            if balances.sync_balance_payment(bp) == "paid":
                 report["balances_paid"] += 1
         except Exception:
             logger.warning("re-check of balance payment %s failed", bp.pk, exc_info=True)
@@ -93,5 +92,5 @@ def _recheck_balances(report: dict) -> None:
 def _defaults(now: datetime, report: dict) -> None:
     due = Round.objects.filter(status=Round.Status.SOLD, balance_due_at__lt=now).values_list("pk", flat=True)[:BATCH]
     for pk in due:
-        if services.default_round(pk, now):
+        if balances.default_round(pk, now):
             report["defaulted"] += 1

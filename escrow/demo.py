@@ -7,9 +7,8 @@ bidder_chen is left unregistered so a visitor can try registering and paying on 
 """
 
 from accounts.models import User
-from bidding.models import Registration
 from escrow import rules, services
-from escrow.models import Deposit
+from escrow.models import Deposit, Registration
 from lots.models import Round
 
 # Which demo bidders register for rounds in each state (the rest of the round's story is bidding's).

@@ -78,10 +78,20 @@ def balance(account: LedgerAccount) -> int:
     return total * account.sign
 
 
+# Accounts that mirror money held outside (at the payment provider, in the court's bank account): their
+# balance is what reconciliation compares with the provider and the bank statements; postings never
+# lock them (every deposit of the site touches the provider's account: locking it would queue them all).
+EXTERNAL_KINDS = {LedgerAccount.Kind.PROVIDER_CASH, LedgerAccount.Kind.BANK}
+
+
 def post(kind: str, lines: list[Line], *, memo: str = "", idempotency_key: str | None = None,
          case=None, round=None, external_ref: str = "", reverses: LedgerTransaction | None = None,
          actor=None) -> LedgerTransaction:
-    """Post one balanced transaction. With an idempotency key already used, returns the earlier one."""
+    """Post one balanced transaction. With an idempotency key already used, returns the earlier one.
+
+    Locks the accounts it touches (but the external ones), in id order — the last locks of the site's
+    order (docs/architecture.md) — so no account is ever overdrawn; with a case, the case account is
+    locked too and the posting's audit record joins its chain (一案一账号: one chain per case account)."""
     for ln in lines:
         # Integer fen only: no floats, strings, None or booleans anywhere near money.
         if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in (ln.debit, ln.credit)):
@@ -98,8 +108,12 @@ def post(kind: str, lines: list[Line], *, memo: str = "", idempotency_key: str |
             if existing:
                 return existing
         # Lock the accounts in a fixed order so concurrent postings cannot deadlock or overdraw.
-        ids = sorted({ln.account.pk for ln in lines})
-        locked = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        chain = case_account(case) if case is not None else None
+        touched = {ln.account.pk: ln.account for ln in lines if ln.account.kind not in EXTERNAL_KINDS}
+        if chain is not None:
+            touched[chain.pk] = chain
+        ids = sorted(touched)
+        locked = {a.pk: a for a in LedgerAccount.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")}
         try:
             with transaction.atomic():
                 txn = LedgerTransaction.objects.create(
@@ -112,12 +126,14 @@ def post(kind: str, lines: list[Line], *, memo: str = "", idempotency_key: str |
                 return existing
             raise
         LedgerEntry.objects.bulk_create([LedgerEntry(transaction=txn, account=ln.account, amount=ln.signed) for ln in lines])
-        for pk in ids:
-            acct = locked[pk]
-            after = balance(acct)
-            if after < 0:
-                raise InsufficientBalance(acct, after)
-        audit.record("ledger.posted", txn, actor=actor, data={
+        for ln in lines:
+            acct = locked.get(ln.account.pk)
+            if acct is not None:
+                after = balance(acct)
+                if after < 0:
+                    raise InsufficientBalance(acct, after)
+        # The chain of the case account; a posting with no case joins the chain of its first locked account.
+        audit.record("ledger.posted", txn, chain=chain or (locked[ids[0]] if ids else txn), actor=actor, data={
             "kind": kind, "memo": memo, "entries": [[ln.account.code, ln.signed] for ln in lines],
             "idempotency_key": idempotency_key or "",
         })

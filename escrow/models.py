@@ -1,7 +1,47 @@
-"""The double-entry ledger. Entries are immutable; balances are derived (DOMAIN.md, Money and settlement)."""
+"""Registrations for rounds with their deposits, and the double-entry ledger.
+
+Entries are immutable; balances are derived (DOMAIN.md, Money and settlement). Escrow is the only
+writer of a registration: it is issued its bidder code when its deposit is held (A17, A18).
+"""
 
 from django.conf import settings
 from django.db import models
+
+
+class Registration(models.Model):
+    """A bidder's registration for one round; the deposit decides whether they may bid (A17, A18)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待缴保证金"
+        HELD = "held", "保证金已冻结"  # may bid
+        RELEASED = "released", "保证金已退还"
+        APPLIED = "applied", "保证金已转为价款"
+        FORFEITED = "forfeited", "保证金已没收"
+        CANCELLED = "cancelled", "已取消"
+
+    round = models.ForeignKey("lots.Round", on_delete=models.PROTECT, related_name="registrations")
+    bidder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # A18: issued when the deposit is held; random, never derived from identity.
+    code = models.CharField("竞买代码", max_length=16, null=True, blank=True)
+    # A19/A21: set when the bidder is a court-confirmed priority holder of the lot (1 = best rank).
+    priority_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    held_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "bidding_registration"  # the table it had when bidding modelled it
+        constraints = [
+            models.UniqueConstraint(fields=["round", "bidder"], name="registration_once_per_round"),
+            models.UniqueConstraint(fields=["round", "code"], name="bidder_code_unique_in_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code or '(pending)'} @ round {self.round_id}"
+
+    @property
+    def can_bid(self) -> bool:
+        return self.status == self.Status.HELD and bool(self.code)
 
 
 class LedgerAccount(models.Model):
@@ -21,7 +61,7 @@ class LedgerAccount(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     name = models.CharField(max_length=300)
     case = models.ForeignKey("lots.EnforcementCase", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts")
-    registration = models.ForeignKey("bidding.Registration", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts")
+    registration = models.ForeignKey("escrow.Registration", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts")
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -67,7 +107,7 @@ class Deposit(models.Model):
     retry never charges or refunds twice (we store the PaymentIntent id before answering).
     """
 
-    registration = models.OneToOneField("bidding.Registration", on_delete=models.PROTECT, related_name="deposit")
+    registration = models.OneToOneField("escrow.Registration", on_delete=models.PROTECT, related_name="deposit")
     amount = models.BigIntegerField("保证金(分)")
     provider = models.CharField(max_length=16)  # "stripe" | "sandbox"
     payment_intent_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
@@ -106,7 +146,7 @@ class BalancePayment(models.Model):
         CANCELLED = "cancelled", "已取消"
 
     round = models.ForeignKey("lots.Round", on_delete=models.PROTECT, related_name="balance_payments")
-    registration = models.ForeignKey("bidding.Registration", on_delete=models.PROTECT, related_name="balance_payments")
+    registration = models.ForeignKey("escrow.Registration", on_delete=models.PROTECT, related_name="balance_payments")
     method = models.CharField(max_length=16, choices=Method.choices)
     amount = models.BigIntegerField("金额(分)")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

@@ -8,6 +8,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from accounts.models import BarredIdentity
+from escrow.models import Registration
+from lots.models import CaseParty
 from lots.rules import RESUME_WITHIN, Violation
 
 # A17: the deposit is paid before bidding ends; we take registrations while the round is announced or open.
@@ -50,10 +53,6 @@ def eligibility_violation(facts: BidderFacts) -> Violation | None:
 
 def check_bidder_eligible(user, round) -> Violation | None:
     """Barred bidders are refused before any money moves (A24, A34)."""
-    from accounts.models import BarredIdentity
-    from bidding.models import Registration
-    from lots.models import CaseParty
-
     case = round.lot.case
     id_number = (user.id_number or "").strip().upper()
     debtor_parties = CaseParty.objects.filter(case=case, side=CaseParty.Side.RESPONDENT)

@@ -6,9 +6,8 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from bidding.models import Registration
 from escrow import ledger, rules
-from escrow.models import Deposit, LedgerAccount, LedgerEntry
+from escrow.models import Deposit, LedgerAccount, LedgerEntry, Registration
 from lots.models import EnforcementCase, Round
 
 # What each kind of posting means to the judge reading the case account ("where each fen came from").

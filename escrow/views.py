@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from auction_site.errors import DomainError
-from bidding.models import Registration
-from escrow import selectors, services
-from escrow.models import BalancePayment, Deposit
+from escrow import balances, selectors, services
+from escrow.models import BalancePayment, Deposit, Registration
 from lots.models import EnforcementCase
 
 TEST_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
@@ -90,7 +89,7 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
 @require_POST
 def pay_balance(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        bp, _info = services.start_balance_payment(request.user, round_id)
+        bp, _info = balances.start_balance_payment(request.user, round_id)
     except DomainError as e:
         _error(request, e)
         return redirect("/me/deposits/")
@@ -108,10 +107,10 @@ def pay_balance_page(request: HttpRequest, payment_id: int) -> HttpResponse:
     if request.method == "POST" and bp.status == BalancePayment.Status.PENDING:
         try:
             if bp.provider == "sandbox":
-                services.sandbox_pay_balance(request.user, bp.pk)
+                balances.sandbox_pay_balance(request.user, bp.pk)
             elif settings.CLOCK_ADVANCE_ALLOWED:
                 card = dict(TEST_CARD, number=request.POST.get("number", TEST_CARD["number"]).replace(" ", ""))
-                services.start_balance_payment(request.user, bp.round_id, card)
+                balances.start_balance_payment(request.user, bp.round_id, card)
             else:
                 raise Http404
         except DomainError as e:

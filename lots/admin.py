@@ -3,7 +3,8 @@ lots.services (rules, audit, live events), never through a form."""
 
 from django.contrib import admin
 
-from lots.models import CaseParty, Court, EnforcementCase, Lot, Media, PriorityHolder, Round
+from accounts.models import Court
+from lots.models import CaseParty, EnforcementCase, Lot, Media, PriorityHolder, Round
 
 
 @admin.register(Court)

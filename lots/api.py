@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from auction_site.errors import NotFound, error_body
 from lots import media as media_storage
 from lots import selectors, services
+from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Lot, Media, Round
 from lots.permissions import IsJudge, IsJudgeOrReadOnly
 from lots.serializers import (
@@ -94,7 +95,7 @@ class CaseDetailView(LotsAPIView):
     @extend_schema(responses={200: CaseSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         case = get_object_or_404(EnforcementCase.objects.select_related("court"), pk=pk)
-        services.ensure_judge_of(request.user, case.court)
+        ensure_judge_of(request.user, case)
         return Response(CaseSerializer(case).data)
 
 
@@ -136,7 +137,7 @@ class LotDetailView(LotsAPIView):
     @extend_schema(request=LotWriteSerializer, responses={200: LotSerializer, **ERRORS}, summary="Change a lot while no round is published")
     def patch(self, request: Request, pk: int) -> Response:
         lot = self._lot(pk)
-        services.ensure_judge_of(request.user, lot.case.court)
+        ensure_judge_of(request.user, lot)
         ser = LotWriteSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
         lot = services.update_lot(request.user, lot, **ser.validated_data)
@@ -160,7 +161,7 @@ class LotRoundsView(LotsAPIView):
                    summary="Create a draft round (A10, A17, A20, A26 checked)")
     def post(self, request: Request, pk: int) -> Response:
         lot = get_object_or_404(Lot.objects.select_related("case", "case__court"), pk=pk)
-        services.ensure_judge_of(request.user, lot.case.court)
+        ensure_judge_of(request.user, lot)
         ser = RoundCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         rnd = services.create_round(request.user, lot, **ser.validated_data)
@@ -202,7 +203,7 @@ class RoundDetailView(LotsAPIView):
 
     @extend_schema(responses={200: RoundDetailSerializer, 404: ERROR}, summary="A round with its live state (drafts: the court's judges only)")
     def get(self, request: Request, pk: int) -> Response:
-        rnd = get_object_or_404(Round.objects.select_related("lot", "lot__case", "lot__case__court", "leader"), pk=pk)
+        rnd = get_object_or_404(Round.objects.select_related("lot", "lot__case", "lot__case__court"), pk=pk)
         if rnd.status == Round.Status.DRAFT and not _is_court_judge(request.user, rnd.lot.case.court_id):
             raise NotFound("拍卖轮次不存在 / no such round")
         return Response(RoundDetailSerializer(rnd).data)
@@ -277,7 +278,7 @@ class LotMediaView(LotsAPIView):
                    summary="Ask for an upload URL (type and size checked before it is issued)")
     def post(self, request: Request, pk: int) -> Response:
         lot = get_object_or_404(Lot.objects.select_related("case", "case__court"), pk=pk)
-        services.ensure_judge_of(request.user, lot.case.court)
+        ensure_judge_of(request.user, lot)
         ser = MediaRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         item, upload = services.request_media_upload(request.user, lot, **ser.validated_data)

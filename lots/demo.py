@@ -18,12 +18,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Court, User
 from accounts.rules import resident_id_check_char, uscc_check_char
 from auction_site import audit, clock
+from auction_site.money import yuan
 from lots import demo_images as pics
 from lots import services
-from lots.models import CaseParty, Court, EnforcementCase, Lot, Media, Round
+from lots.models import CaseParty, EnforcementCase, Lot, Media, Round
 
 PASSWORD = "demo-pass-2024"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -421,8 +422,6 @@ def _store(lot: Lot, kind: str, title: str, name: str, data: bytes, content_type
 
 
 def _announcement(lot: Lot, court: Court, spec: RoundSpec, number: int) -> str:
-    from auction_site.money import yuan
-
     local = spec.starts.astimezone(SHANGHAI)
     end = spec.ends.astimezone(SHANGHAI)
     which = "变卖" if spec.kind == "selloff" else ("第一次拍卖" if number == 1 else f"第{number}次拍卖")

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lots.models import Category, Court, Lot, Round
+from accounts.models import Court
+from lots.models import Category, Lot, Round
 from lots.selectors import CATALOGUE_SORTS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,20 +1,10 @@
-"""Courts, enforcement-case mirrors, lots, auction rounds and media."""
+"""Enforcement-case mirrors, lots, auction rounds and media (courts are accounts' Court)."""
 
 from django.conf import settings
 from django.db import models
 
+from accounts.models import Court
 from lots import rules
-
-
-class Court(models.Model):
-    name = models.CharField("法院", max_length=200, unique=True)
-    code = models.CharField("法院代字", max_length=20, unique=True, help_text="e.g. 苏05")
-    province = models.CharField(max_length=50, blank=True)
-    city = models.CharField(max_length=50, blank=True)
-    contact = models.CharField("联系方式", max_length=200, blank=True)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class EnforcementCase(models.Model):
@@ -93,6 +83,8 @@ class Lot(models.Model):
     reference_price_fixed_at = models.DateTimeField(null=True, blank=True)
     reference_price_valid_until = models.DateTimeField(null=True, blank=True)
     seized_at = models.DateTimeField("查封时间", null=True, blank=True)
+    # [C] A16: handed to a creditor in kind after a second failed auction; no round follows.
+    settled_in_kind_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -166,7 +158,10 @@ class Round(models.Model):
     parties_notified_at = models.DateTimeField(null=True, blank=True)
     # Live state, written only by the bid engine under the row lock.
     current_price = models.BigIntegerField(null=True, blank=True)
-    leader = models.ForeignKey("bidding.Registration", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The leading registration (escrow's Registration; the database keeps the foreign key) and its
+    # bidder code, the only way the leader is ever shown (A18).
+    leader_id = models.BigIntegerField(null=True, blank=True)
+    leader_code = models.CharField(max_length=16, blank=True)
     seq = models.BigIntegerField(default=0)
     bid_count = models.PositiveIntegerField(default=0)
     # Outcome.

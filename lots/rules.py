@@ -125,6 +125,22 @@ def check_parties_notified(parties_notified_at: datetime | None, published_at: d
     return None
 
 
+# B27: a reference price is valid at most one year; the first auction must be announced within its
+# validity; a later round may still use it up to 6 months after it expired (then a new price is fixed).
+GRACE_AFTER_EXPIRY = timedelta(days=183)
+
+
+def check_reference_price_usable(valid_until: datetime | None, now: datetime, round_number: int) -> Violation | None:
+    """May a round with this number be published now on a reference price valid until `valid_until`?"""
+    if valid_until is None:
+        return None  # a judge-entered price without a validity (platform issue) is checked by its source
+    if round_number == 1 and now > valid_until:
+        return Violation("B27", "reference_price_expired", "参考价已过有效期，一拍须在有效期内公告 / the reference price has expired")
+    if round_number > 1 and now > valid_until + GRACE_AFTER_EXPIRY:
+        return Violation("B27", "reference_price_expired", "参考价有效期届满超过六个月，须重新确定参考价 / more than 6 months past expiry: fix a new price")
+    return None
+
+
 # A26: after a failed round, re-auction within 30 days, starting price cut at most 20% of the previous.
 REAUCTION_WITHIN = timedelta(days=30)
 MAX_CUT_PERCENT = 20
@@ -166,3 +182,37 @@ def resume_is_late(cause_ended_at: datetime | None, resumed_at: datetime) -> boo
 
 # A25: balance due by the deadline in the announcement (typically 10 days).
 DEFAULT_BALANCE_DAYS = 10
+
+
+# ---------------------------------------------------------------------------------------- round states
+# The round's state machine: every move a round's status may make, with the article that allows it.
+# lots.rounds.change_status is the only code that changes a status, and it refuses any other move;
+# on PostgreSQL a trigger (migration lots 0005) refuses it in the database too.
+ROUND_TRANSITIONS: dict[tuple[str, str], str] = {
+    ("draft", "announced"): "A12",  # published with its announcement, 15/30 days before bidding (A12–A14, A16)
+    ("draft", "withdrawn"): "A28",
+    ("announced", "open"): "A20",  # bidding opens at the announced time
+    ("announced", "suspended"): "A28",
+    ("announced", "withdrawn"): "A28",
+    ("open", "sold"): "A22",  # bidding ended with a winner (or a sell-off was bought, A26/A37)
+    ("open", "failed"): "A26",  # bidding ended without a bid (流拍)
+    ("open", "closed"): "A20",  # bidding ended, the outcome not yet recorded
+    ("closed", "sold"): "A22",
+    ("closed", "failed"): "A26",
+    ("open", "suspended"): "A28",
+    ("open", "withdrawn"): "A28",
+    ("suspended", "announced"): "A28",  # resumed (within 5 days of the end of the cause)
+    ("suspended", "open"): "A28",
+    ("suspended", "withdrawn"): "A28",
+    ("sold", "paid"): "A25",  # the balance is paid in full
+    ("sold", "defaulted"): "A24",  # the balance deadline passed unpaid (悔拍)
+    ("paid", "settled"): "A22",  # the case account is settled to the payees after the sale ruling
+}
+
+
+def check_transition(current: str, target: str) -> Violation | None:
+    """None when a round may move from `current` to `target` (ROUND_TRANSITIONS)."""
+    if (current, target) in ROUND_TRANSITIONS:
+        return None
+    return Violation("A28" if target in {"suspended", "withdrawn"} else "A20", "illegal_transition",
+                     f"拍卖状态不能从「{current}」变为「{target}」/ a round cannot move from {current} to {target}")

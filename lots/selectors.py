@@ -13,7 +13,7 @@
     min_price / max_price   fen, on the round's "price" = current price if bid on, else the starting price.
     sort       one of CATALOGUE_SORTS ("ends_at", "-ends_at", "starts_at", "-starts_at", "price", "-price",
                "-published_at", "-bid_count"). Unknown values raise DomainError("invalid_sort").
-  Each row is annotated with ``price`` and has lot, lot.case, lot.case.court and leader selected.
+  Each row is annotated with ``price`` and has lot, lot.case and lot.case.court selected.
 - ``round_for_public(round_id) -> Round``  any non-draft round (NotFound for drafts and unknown ids).
 - ``is_published(lot) -> bool``  the lot has (or had) a round whose announcement is public.
 - ``can_view_lot_drafts(user, lot) -> bool``  a judge of the lot's court.
@@ -29,8 +29,9 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from accounts.models import Court
 from auction_site.errors import DomainError, NotFound
-from lots.models import Court, EnforcementCase, Lot, Media, Round
+from lots.models import EnforcementCase, Lot, Media, Round
 
 Status = Round.Status
 
@@ -62,7 +63,7 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
     qs = (
         Round.objects.exclude(status=Status.DRAFT)
         .filter(~Exists(later))
-        .select_related("lot", "lot__case", "lot__case__court", "leader")
+        .select_related("lot", "lot__case", "lot__case__court")
         .annotate(price=Coalesce("current_price", "starting_price"))
     )
     for word in (q or "").split():
@@ -93,7 +94,7 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
 def round_for_public(round_id: int) -> Round:
     rnd = (
         Round.objects.exclude(status=Status.DRAFT)
-        .select_related("lot", "lot__case", "lot__case__court", "leader")
+        .select_related("lot", "lot__case", "lot__case__court")
         .filter(pk=round_id)
         .first()
     )

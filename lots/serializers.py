@@ -243,7 +243,7 @@ class RoundSerializer(serializers.ModelSerializer):
                   "scheduled_ends_at", "seq", "bid_count", "leader_code", "published_at", "status_reason", "lot"]
 
     def get_leader_code(self, rnd) -> str | None:
-        return rnd.leader.code if rnd.leader_id and rnd.leader else None
+        return rnd.leader_code or None
 
 
 class RoundDetailSerializer(RoundSerializer):

@@ -1,4 +1,7 @@
-"""Every write of the lots app: cases, lots, reference prices, rounds and their state changes, media.
+"""Every write of the lots app: cases, lots, reference prices, the judge's round actions, media.
+
+A round's status changes only through ``lots.rounds.change_status`` (the state machine of
+lots.rules.ROUND_TRANSITIONS); the judge's actions below call it. Access checks: ``lots.access``.
 
 Public interface (other apps and the pages call these; names are stable):
 
@@ -20,9 +23,8 @@ Public interface (other apps and the pages call these; names are stable):
   5 days is allowed and audited with ``late: true``)
 - ``withdraw_round(judge, round_id, *, reason) -> Round``  draft/announced/open/suspended -> withdrawn (A28)
 - ``open_due_rounds(now) -> list[int]``  announced -> open at starts_at (clockwork)
-- ``change_round_status(round, status, *, actor=None, reason="", data=None) -> None``  shared helper for
-  other apps' transitions: call it inside your own atomic block on a row you locked with select_for_update;
-  it bumps ``round.seq``, saves, audits and publishes the status event on commit.
+- ``mark_case_settled(case, *, actor=None)`` / ``record_settled_in_kind(lot, *, at, actor=None, data=None)``
+  (settlement calls these)
 - ``request_media_upload(judge, lot, *, kind, filename, content_type, size, title="") -> (Media, upload dict)``
 - ``complete_media_upload(judge, media_id) -> Media``  (ready, or rejected and the object deleted)
 
@@ -41,9 +43,11 @@ from typing import Any
 from django.db import transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, Forbidden, NotFound
-from lots import rules
-from lots.models import CaseParty, Court, EnforcementCase, Lot, Media, PriorityHolder, Round
+from auction_site.errors import Conflict, DomainError, NotFound
+from lots import media as storage
+from lots import rounds, rules, signals
+from lots.access import ensure_judge, ensure_judge_of
+from lots.models import CaseParty, EnforcementCase, Lot, Media, PriorityHolder, Round
 
 Status = Round.Status
 logger = logging.getLogger("lots.services")
@@ -61,17 +65,6 @@ class RulesViolated(DomainError):
     @property
     def details(self) -> list[dict]:
         return [{"article": v.article, "code": v.code, "message": v.message} for v in self.violations]
-
-
-# ---------------------------------------------------------------------------------------------- access
-
-
-def ensure_judge_of(user, court: Court) -> None:
-    """Only a judge of this court may act on its cases, lots and rounds."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_judge", False):
-        raise Forbidden("仅法官可执行此操作 / only a judge may do this")
-    if user.court_id != court.pk:
-        raise Forbidden("只能操作本院的案件与标的 / a judge acts only in their own court", code="other_court")
 
 
 # ----------------------------------------------------------------------------------------------- cases
@@ -96,8 +89,7 @@ def normalise_case_number(value: str) -> str:
 
 def create_case(judge, *, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> EnforcementCase:
     """A judge mirrors an enforcement case of their court; the case gets its own account (一案一账号)."""
-    if not getattr(judge, "is_judge", False) or not judge.court_id:
-        raise Forbidden("仅法官可创建案件 / only a judge may open a case")
+    ensure_judge(judge)
     parts = parse_case_number(case_number)
     court = judge.court
     if parts["court"] != court.code:
@@ -108,8 +100,6 @@ def create_case(judge, *, case_number: str, applicants: list[str], respondents: 
     if not applicants or not respondents:
         raise DomainError("parties_required", "须至少有一名申请执行人和一名被执行人 / at least one applicant and one respondent", field="applicants")
     number = normalise_case_number(case_number)
-    from escrow.ledger import case_account
-
     with transaction.atomic():
         if EnforcementCase.objects.filter(case_number=number).exists():
             raise Conflict("duplicate_case", "案号已存在 / a case with this number already exists")
@@ -121,9 +111,15 @@ def create_case(judge, *, case_number: str, applicants: list[str], respondents: 
             [CaseParty(case=case, side=CaseParty.Side.APPLICANT, name=n) for n in applicants]
             + [CaseParty(case=case, side=CaseParty.Side.RESPONDENT, name=n) for n in respondents]
         )
-        case_account(case)
         audit.record("case.created", case, actor=judge, data={"case_number": number, "amount_owed": amount_owed})
+        case_id = case.pk
+        transaction.on_commit(lambda: signals.case_opened.send(EnforcementCase, case_id=case_id))
     return case
+
+
+def link_party_account(user) -> int:
+    """A party's platform account is linked to the case parties with its ID number (not yet linked)."""
+    return CaseParty.objects.filter(id_number=user.id_number, user__isnull=True).update(user=user)
 
 
 # ------------------------------------------------------------------------------------------------ lots
@@ -260,15 +256,14 @@ def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, incremen
             violations = [v for v in violations if v.code != "no_reference_price"]
         if violations:
             raise RulesViolated(violations)
-        rnd = Round.objects.create(
+        rnd = rounds.create(
+            actor=judge, action="round.created", data={
+                "number": number, "starting_price": starting_price, "deposit": deposit, "increment": increment,
+                "starts_at": starts_at, "ends_at": ends_at},
             lot=lot, number=number, previous=previous, status=Status.DRAFT, starting_price=starting_price, deposit=deposit,
             increment=increment, starts_at=starts_at, ends_at=ends_at, scheduled_ends_at=ends_at, announcement=announcement,
             balance_due_days=balance_due_days, proxy_bidding_enabled=proxy_bidding_enabled, created_at=clock.now(),
         )
-        audit.record("round.created", rnd, actor=judge, data={
-            "number": number, "starting_price": starting_price, "deposit": deposit, "increment": increment,
-            "starts_at": starts_at, "ends_at": ends_at,
-        })
     return rnd
 
 
@@ -317,8 +312,6 @@ def disclosures_present(lot: Lot, rnd: Round) -> dict[str, bool]:
 
 def publication_violations(rnd: Round, now: datetime) -> list[rules.Violation]:
     """Every rule that refuses publishing this round now (A10, A12/A26, A13–14, A16, A17, A20, B27)."""
-    from valuation.rules import check_reference_price_usable
-
     lot = rnd.lot
     found: list[rules.Violation | None] = _price_violations(
         lot, rnd.number, rnd.previous, starting_price=rnd.starting_price, deposit=rnd.deposit, increment=rnd.increment,
@@ -327,7 +320,7 @@ def publication_violations(rnd: Round, now: datetime) -> list[rules.Violation]:
     found.append(rules.check_notice(lot.category, rnd.number, now, rnd.starts_at))
     found.append(rules.check_parties_notified(rnd.parties_notified_at, now))
     if lot.reference_price is not None:
-        found.append(check_reference_price_usable(lot.reference_price_valid_until, now, rnd.number))
+        found.append(rules.check_reference_price_usable(lot.reference_price_valid_until, now, rnd.number))
     ready = lot.media.filter(status=Media.Status.READY)
     has_photo = ready.filter(kind=Media.Kind.PHOTO).exists()
     has_report = ready.filter(kind=Media.Kind.DOCUMENT).exists() or bool(lot.reference_price_source.strip())
@@ -335,30 +328,8 @@ def publication_violations(rnd: Round, now: datetime) -> list[rules.Violation]:
     return [v for v in found if v]
 
 
-def change_round_status(rnd: Round, status: str, *, actor=None, reason: str = "", data: dict | None = None,
-                        extra_fields: Iterable[str] = ()) -> None:
-    """Move a LOCKED round (select_for_update, inside transaction.atomic) to `status`.
-
-    Bumps the sequence number, saves, writes the audit record and publishes the status event on commit.
-    """
-    from bidding import events
-
-    before = rnd.status
-    rnd.status = status
-    rnd.seq += 1
-    if reason:
-        rnd.status_reason = reason
-    rnd.save(update_fields=["status", "seq", "status_reason", *extra_fields])
-    audit.record(f"round.{status}", rnd, actor=actor, data={"from": before, "to": status, "seq": rnd.seq, "reason": reason, **(data or {})})
-    round_id, seq, ends_at = rnd.pk, rnd.seq, rnd.ends_at
-    transaction.on_commit(lambda: events.publish_status(round_id, status, seq, ends_at))
-
-
 def _locked_round(round_id: int) -> Round:
-    try:
-        return Round.objects.select_for_update(of=("self",)).select_related("lot__case__court").get(pk=round_id)
-    except Round.DoesNotExist:
-        raise NotFound("拍卖轮次不存在 / no such round")
+    return rounds.lock(round_id, related=("lot__case__court",))
 
 
 def _record_once(judge, round_id: int, *, status: str, refusal: Conflict, field: str, action: str,
@@ -400,7 +371,7 @@ def publish_round(judge, round_id: int) -> Round:
         if violations:
             raise RulesViolated(violations)
         rnd.published_at = now
-        change_round_status(rnd, Status.ANNOUNCED, actor=judge, extra_fields=["published_at"],
+        rounds.change_status(rnd, Status.ANNOUNCED, actor=judge, fields=["published_at"],
                             data={"published_at": now, "starts_at": rnd.starts_at, "ends_at": rnd.ends_at})
     return rnd
 
@@ -423,8 +394,8 @@ def suspend_round(judge, round_id: int, *, reason: str) -> Round:
         rnd.suspended_from = rnd.status
         rnd.suspended_at = clock.now()
         rnd.suspension_cause_ended_at = None
-        change_round_status(rnd, Status.SUSPENDED, actor=judge, reason=reason,
-                            extra_fields=["suspended_from", "suspended_at", "suspension_cause_ended_at"])
+        rounds.change_status(rnd, Status.SUSPENDED, actor=judge, reason=reason,
+                             fields=["suspended_from", "suspended_at", "suspension_cause_ended_at"])
     return rnd
 
 
@@ -465,10 +436,10 @@ def resume_round(judge, round_id: int, *, reason: str = "") -> Round:
         rnd.suspended_at = None
         rnd.suspended_from = ""
         rnd.suspension_cause_ended_at = None
-        change_round_status(rnd, target, actor=judge, reason=(reason or "").strip(),
-                            data={"paused_seconds": int(paused.total_seconds()), **a28},
-                            extra_fields=["starts_at", "ends_at", "scheduled_ends_at", "suspended_at", "suspended_from",
-                                          "suspension_cause_ended_at"])
+        rounds.change_status(rnd, target, actor=judge, reason=(reason or "").strip(),
+                             data={"paused_seconds": int(paused.total_seconds()), **a28},
+                             fields=["starts_at", "ends_at", "scheduled_ends_at", "suspended_at", "suspended_from",
+                                     "suspension_cause_ended_at"])
         if late:
             logger.warning("round %s resumed late (A28): cause ended %s, due %s, resumed %s", rnd.pk, cause_ended_at, due, now)
     return rnd
@@ -483,20 +454,9 @@ def withdraw_round(judge, round_id: int, *, reason: str) -> Round:
         if rnd.status not in {Status.DRAFT, Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED}:
             raise Conflict("not_withdrawable", "该拍卖已结束，不能撤回 / the round has ended and cannot be withdrawn")
         rnd.withdrawn_at = clock.now()
-        change_round_status(rnd, Status.WITHDRAWN, actor=judge, reason=reason, extra_fields=["withdrawn_at"])
-        round_id = rnd.pk
-        transaction.on_commit(lambda: _release_deposits_now(round_id, reason, judge))
+        # A28: deposits are released at once (escrow acts on round_status_changed after the commit).
+        rounds.change_status(rnd, Status.WITHDRAWN, actor=judge, reason=reason, fields=["withdrawn_at"])
     return rnd
-
-
-def _release_deposits_now(round_id: int, reason: str, actor) -> None:
-    """A28: deposits are released at once on withdrawal. Best effort here; the escrow clock retries anything left."""
-    try:
-        from escrow.services import release_round_deposits
-
-        release_round_deposits(round_id, reason=f"撤回拍卖：{reason}", actor=actor)
-    except Exception:  # the escrow clock releases on its next tick
-        logger.warning("immediate deposit release for withdrawn round %s failed; the clock will retry", round_id, exc_info=True)
 
 
 def open_due_rounds(now: datetime) -> list[int]:
@@ -505,12 +465,39 @@ def open_due_rounds(now: datetime) -> list[int]:
     due = list(Round.objects.filter(status=Status.ANNOUNCED, starts_at__lte=now).order_by("starts_at").values_list("pk", flat=True)[:500])
     for pk in due:
         with transaction.atomic():
-            rnd = Round.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Status.ANNOUNCED, starts_at__lte=now).first()
+            rnd = rounds.try_lock(pk, status=Status.ANNOUNCED, starts_at__lte=now)
             if rnd is None:
                 continue
-            change_round_status(rnd, Status.OPEN, actor="clock", data={"starts_at": rnd.starts_at})
+            rounds.change_status(rnd, Status.OPEN, actor="clock", data={"starts_at": rnd.starts_at})
             opened.append(pk)
     return opened
+
+
+# ------------------------------------------------------------------------------------- after the sale
+
+
+def mark_case_settled(case: EnforcementCase, *, actor=None) -> None:
+    """The case's proceeds are settled (settlement calls this when its last round is done)."""
+    with transaction.atomic():
+        locked = EnforcementCase.objects.select_for_update(of=("self",), no_key=True).get(pk=case.pk)
+        if locked.status != EnforcementCase.Status.OPEN:
+            return
+        locked.status = EnforcementCase.Status.SETTLED
+        locked.save(update_fields=["status"])
+        audit.record("case.settled", locked, actor=actor, data={"case_number": locked.case_number})
+    case.status = locked.status
+
+
+def record_settled_in_kind(lot: Lot, *, at: datetime, actor=None, data: dict | None = None) -> None:
+    """[C] A16: the lot was handed to a creditor in kind; no round follows it (settlement calls this)."""
+    with transaction.atomic():
+        locked = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
+        if locked.settled_in_kind_at is not None:
+            raise Conflict("already_settled_in_kind", "该标的已以物抵债 / the lot was already settled in kind")
+        locked.settled_in_kind_at = at
+        locked.save(update_fields=["settled_in_kind_at"])
+        audit.record("lot.settled_in_kind", locked, actor=actor, data=data or {})
+    lot.settled_in_kind_at = at
 
 
 # ----------------------------------------------------------------------------------------------- media
@@ -518,8 +505,6 @@ def open_due_rounds(now: datetime) -> list[int]:
 
 def request_media_upload(judge, lot: Lot, *, kind: str, filename: str, content_type: str, size: int, title: str = "") -> tuple[Media, dict]:
     """Check type and size, create a pending Media row and return where to upload it (see lots.media)."""
-    from lots import media as storage
-
     ensure_judge_of(judge, lot.case.court)
     storage.check_declared(kind, content_type, size)
     key = storage.new_key(lot, kind, filename)
@@ -533,8 +518,6 @@ def request_media_upload(judge, lot: Lot, *, kind: str, filename: str, content_t
 
 def complete_media_upload(judge, media_id: int) -> Media:
     """After the upload: check the stored object's size and type; mark ready, or rejected and delete the object."""
-    from lots import media as storage
-
     try:
         item = Media.objects.select_related("lot__case__court").get(pk=media_id)
     except Media.DoesNotExist:
@@ -560,8 +543,8 @@ def complete_media_upload(judge, media_id: int) -> Media:
 
 
 __all__ = [
-    "RulesViolated", "ensure_judge_of", "create_case", "create_lot", "update_lot", "set_reference_price", "create_round",
+    "RulesViolated", "create_case", "create_lot", "update_lot", "set_reference_price", "create_round",
     "publication_violations", "notify_parties", "publish_round", "suspend_round", "record_suspension_cause_ended", "resume_round",
     "withdraw_round", "open_due_rounds",
-    "change_round_status", "request_media_upload", "complete_media_upload", "parse_case_number",
+    "mark_case_settled", "record_settled_in_kind", "request_media_upload", "complete_media_upload", "parse_case_number",
 ]

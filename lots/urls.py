@@ -1,9 +1,9 @@
 """Page routes of lots: the public catalogue and lot pages, and the judge workbench under /court/."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from lots import views, views_court
-from settlement import views as settlement_views
+from lots.forms import ROUND_ACTIONS
 
 app_name = "lots"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("court/lots/<int:lot_id>/", views_court.lot_workbench, name="court-lot"),
     path("court/lots/<int:lot_id>/edit/", views_court.lot_edit, name="court-lot-edit"),
     path("court/lots/<int:lot_id>/rounds/new/", views_court.round_create, name="court-round-create"),
-    # settlement's page must precede the action catch-all below (added by the settlement helper).
-    path("court/rounds/<int:pk>/settlement/", settlement_views.round_settlement, name="court-round-settlement"),
-    path("court/rounds/<int:round_id>/<str:action>/", views_court.round_action, name="court-round-action"),
+    # Only the judge's actions (lots.forms.ROUND_ACTIONS): other apps' pages under court/rounds/<id>/ pass by.
+    re_path(rf"^court/rounds/(?P<round_id>[0-9]+)/(?P<action>{'|'.join(sorted(ROUND_ACTIONS))})/$", views_court.round_action,
+            name="court-round-action"),
 ]

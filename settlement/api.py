@@ -10,8 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotFound
+from auction_site.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from auction_site.fields import FenField
+from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 from settlement import documents, selectors, services, signing
 
@@ -81,13 +82,13 @@ class RoundDocumentsView(APIView):
     @extend_schema(responses={200: OpenApiResponse(description="documents")})
     def get(self, request: Request, pk: int) -> Response:
         round = _round_or_404(pk)
-        services.ensure_judge_or_operator(request.user, round.lot.case)
+        ensure_judge_of(request.user, round.lot.case, allow_operator=True)
         return Response({"documents": [_doc_json(d) for d in selectors.round_documents(round)]})
 
     @extend_schema(request=None, responses={200: OpenApiResponse(description="documents")})
     def post(self, request: Request, pk: int) -> Response:
         round = _round_or_404(pk)
-        services.ensure_judge_of(request.user, round.lot.case)
+        ensure_judge_of(request.user, round.lot.case)
         try:
             docs = services.generate_due_documents(round)
         except documents.FontMissing as exc:
@@ -117,11 +118,29 @@ class CaseOutcomeView(APIView):
             if case is None and request.user.is_authenticated:
                 raise NotFound("案件不存在 / no such case")
             if case is None:
-                raise Forbidden("请先登录 / please log in", code="not_authenticated")
-            services.ensure_judge_or_operator(request.user, case)
+                raise NotAuthenticated()
+            ensure_judge_of(request.user, case, allow_operator=True)
         if case is None:
             raise NotFound("案件不存在 / no such case")
         data = selectors.case_outcome(case)
         data["reports"] = [{"id": m.pk, "kind": m.kind, "attempts": m.attempts, "delivered_at": m.delivered_at and m.delivered_at.isoformat(),
                             "last_error": m.last_error} for m in selectors.outbox_for_case(case)]
         return Response(data)
+
+
+class InKindIn(serializers.Serializer):
+    creditor = serializers.CharField(max_length=200)
+
+
+class InKindView(APIView):
+    """POST {creditor}: the judge settles the lot in kind (以物抵债) after a second failure ([C] A16)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=InKindIn, responses={201: None})
+    def post(self, request: Request, round_id: int) -> Response:
+        ser = InKindIn(data=request.data)
+        ser.is_valid(raise_exception=True)
+        settlement = services.settle_in_kind(request.user, round_id, creditor=ser.validated_data["creditor"])
+        return Response({"lot": settlement.lot_id, "round": settlement.round_id, "creditor": settlement.creditor,
+                         "price": settlement.price, "decided_at": settlement.decided_at.isoformat()}, status=201)

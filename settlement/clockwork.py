@@ -24,7 +24,7 @@ def rounds_missing_documents():
         return Exists(SaleDocument.objects.filter(round=OuterRef("pk"), kind=kind))
 
     return (
-        Round.objects.filter(status__in=rules.CONFIRMATION_STATUSES, leader__isnull=False, sold_price__isnull=False)
+        Round.objects.filter(status__in=rules.CONFIRMATION_STATUSES, leader_id__isnull=False, sold_price__isnull=False)
         .filter(~has("confirmation") | (Q(status__in=rules.RULING_STATUSES) & ~has("ruling")))
         .order_by("id")
     )

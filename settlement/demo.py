@@ -10,7 +10,9 @@ judge's pages and the dashboard show something. Works on SQLite with local file 
 from datetime import timedelta
 
 from auction_site import audit
-from bidding.models import Bid, Registration
+from bidding.models import Bid
+from escrow.models import Registration
+from escrow.services import apply_winner_deposit
 from lots.models import Round
 from settlement import documents, rules, services
 
@@ -34,13 +36,12 @@ def _bid_history(rnd: Round) -> bool:
         reg = order[(n - 1 - i) % len(order)]  # the last bid belongs to order[0]
         at = end - timedelta(minutes=7 * (n - i))
         bid = Bid.objects.create(round=rnd, registration=reg, seq=i + 1, amount=amount, placed_at=at)
-        audit.record("bid.placed", bid, data={"round": rnd.pk, "code": reg.code, "amount": amount, "via": "demo"})
+        audit.record("bid.placed", bid, chain=rnd, data={"round": rnd.pk, "code": reg.code, "amount": amount, "via": "demo"})
     winner = order[0]
-    Round.objects.filter(pk=rnd.pk).update(leader=winner, current_price=rnd.sold_price, bid_count=n, seq=rnd.seq + n,
+    Round.objects.filter(pk=rnd.pk).update(leader_id=winner.pk, leader_code=winner.code or "", current_price=rnd.sold_price, bid_count=n, seq=rnd.seq + n,
                                            closed_at=end)
     rnd.refresh_from_db()
     try:
-        from escrow.services import apply_winner_deposit
 
         apply_winner_deposit(winner)  # A23/A25: the winner's deposit counts toward the price
     except Exception:  # noqa: BLE001 - demo data: a missing deposit only leaves the money part out
@@ -50,10 +51,10 @@ def _bid_history(rnd: Round) -> bool:
 
 def load(stdout=None) -> None:
     histories = 0
-    for rnd in Round.objects.filter(status__in=rules.DEAL_STATUSES, leader__isnull=True, bid_count=0).order_by("id"):
+    for rnd in Round.objects.filter(status__in=rules.DEAL_STATUSES, leader_id__isnull=True, bid_count=0).order_by("id"):
         histories += int(_bid_history(rnd))
     made = 0
-    rounds = (Round.objects.filter(status__in=rules.CONFIRMATION_STATUSES, leader__isnull=False, sold_price__isnull=False)
+    rounds = (Round.objects.filter(status__in=rules.CONFIRMATION_STATUSES, leader_id__isnull=False, sold_price__isnull=False)
               .order_by("id"))
     for rnd in rounds:
         try:

@@ -94,3 +94,18 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({'delivered' if self.delivered_at else 'pending'})"
+
+
+class InKindSettlement(models.Model):
+    """以物抵债 ([C] A16): after a second failure the court hands the lot to a creditor at the round-2 starting price."""
+
+    lot = models.OneToOneField("lots.Lot", on_delete=models.PROTECT, related_name="in_kind_settlement")
+    round = models.ForeignKey("lots.Round", on_delete=models.PROTECT, related_name="+")  # the failed round 2 or the sell-off round
+    creditor = models.CharField("接受抵债的申请执行人", max_length=200)
+    price = models.BigIntegerField("抵债价格(分)")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "bidding_inkindsettlement"  # the table it had when bidding modelled it
+        constraints = [models.CheckConstraint(condition=models.Q(price__gt=0), name="in_kind_price_positive")]

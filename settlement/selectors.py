@@ -7,12 +7,15 @@ from zoneinfo import ZoneInfo
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 
+from accounts.models import Court
 from auction_site import clock
-from bidding.models import Bid, Registration
-from escrow.models import LedgerAccount, LedgerEntry
-from lots.models import Court, EnforcementCase, Round
+from bidding.models import Bid
+from escrow.models import LedgerAccount, LedgerEntry, Registration
+from escrow.selectors import overdue_releases
+from lots.models import EnforcementCase, Round
 from settlement import rules
 from settlement.models import OutboxMessage, SaleDocument, Settlement
+from valuation.models import Inquiry
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -155,18 +158,11 @@ def _ledger_sum(kind: str, court: Court | None) -> int:
     return -total  # liabilities are credit-normal
 
 
-def overdue_inquiries(court: Court | None, now: datetime) -> int | None:
-    try:
-        from valuation.models import Inquiry
-    except ImportError:  # valuation not available
-        return None
-    try:
-        qs = Inquiry.objects.filter(status="pending", deadline__lt=now)
-        if court is not None:
-            qs = qs.filter(valuation__lot__case__court=court)
-        return qs.count()
-    except Exception:  # noqa: BLE001 - a half-migrated valuation app must not break the dashboard
-        return None
+def overdue_inquiries(court: Court | None, now: datetime) -> int:
+    qs = Inquiry.objects.filter(status="pending", deadline__lt=now)
+    if court is not None:
+        qs = qs.filter(valuation__lot__case__court=court)
+    return qs.count()
 
 
 def commission_expression(price_field: str = "sold_price") -> ExpressionWrapper:
@@ -233,8 +229,6 @@ def dashboard(court: Court | None, now: datetime | None = None) -> Dashboard:
 
 def overdue_refunds(court: Court | None, now: datetime) -> int:
     """A23: deposits still held past their release deadline (escrow owns the rule and the query)."""
-    from escrow.selectors import overdue_releases
-
     return sum(1 for o in overdue_releases(now) if court is None or o.round.lot.case.court_id == court.pk)
 
 
@@ -265,3 +259,10 @@ def csv_rows(court: Court | None) -> list[list]:
             rules.commission_saved(r.sold_price) if deal else "",
         ])
     return rows
+
+
+def buyer_of(round: Round) -> Registration | None:
+    """The buyer's registration (with the bidder) of a sold round, for the court's pages."""
+    if round.leader_id is None or round.sold_price is None:
+        return None
+    return Registration.objects.select_related("bidder").filter(pk=round.leader_id).first()

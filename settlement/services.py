@@ -19,32 +19,20 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
-from auction_site.errors import DomainError, Forbidden, NotFound
+from auction_site.errors import Conflict, DomainError, NotFound
 from escrow import ledger
 from escrow.ledger import Line
-from escrow.models import LedgerTransaction
+from escrow.models import BalancePayment, LedgerTransaction, Registration
+from escrow.rules import apply_forfeited_deposit
+from lots import rounds
+from lots import services as lot_services
+from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 from settlement import documents, rules, signing
-from settlement.models import OutboxMessage, Payout, SaleDocument, Settlement
+from settlement.models import InKindSettlement, OutboxMessage, Payout, SaleDocument, Settlement
 
 logger = logging.getLogger("settlement")
-
-
-# ---------------------------------------------------------------------------------------------
-# Permissions
-
-
-def ensure_judge_of(user, case: EnforcementCase) -> None:
-    if not getattr(user, "is_authenticated", False):
-        raise Forbidden("请先登录 / please log in", code="not_authenticated")
-    if not (getattr(user, "is_judge", False) and user.court_id == case.court_id):
-        raise Forbidden("只有本案执行法院的法官可以执行此操作 / only a judge of the case's court may do this")
-
-
-def ensure_judge_or_operator(user, case: EnforcementCase) -> None:
-    if getattr(user, "is_authenticated", False) and getattr(user, "is_operator", False):
-        return
-    ensure_judge_of(user, case)
+Status = Round.Status
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,8 +41,6 @@ def ensure_judge_or_operator(user, case: EnforcementCase) -> None:
 
 def _paid_at(round: Round) -> datetime | None:
     """When the price was paid in full: the last balance payment (escrow), else the last balance posting."""
-    from escrow.models import BalancePayment
-
     last = (BalancePayment.objects.filter(round=round, status=BalancePayment.Status.PAID).exclude(paid_at=None)
             .order_by("-paid_at").values_list("paid_at", flat=True).first())
     if last:
@@ -68,7 +54,7 @@ def sale_facts(round: Round) -> documents.SaleFacts:
     case = lot.case
     if round.leader_id is None or round.sold_price is None:
         raise DomainError("no_buyer", "该拍次没有买受人 / the round has no buyer (A22)", status=409)
-    reg = round.leader
+    reg = Registration.objects.select_related("bidder").get(pk=round.leader_id)
     buyer = reg.bidder
     return documents.SaleFacts(
         court=case.court.name, case_number=case.case_number, lot_title=lot.title, lot_location=lot.location,
@@ -82,29 +68,30 @@ def sale_facts(round: Round) -> documents.SaleFacts:
 
 
 def generate_document(round_id: int, kind: str) -> SaleDocument:
-    """Render and store one document; idempotent (one per round and kind). Raises when not due yet."""
-    with transaction.atomic():
-        round = (Round.objects.select_for_update(of=("self",)).select_related("lot__case__court", "leader__bidder")
-                 .filter(pk=round_id).first())
-        if round is None:
-            raise NotFound("拍次不存在 / no such round")
-        existing = SaleDocument.objects.filter(round=round, kind=kind).first()
-        if existing:
-            return existing
-        if kind not in rules.documents_due(round.status):
-            raise DomainError("document_not_due", f"拍次状态 {round.status} 尚不能生成该文书 / not due at this status (A22)", status=409)
-        pdf = documents.RENDERERS[kind](sale_facts(round))
-        key = f"settlement/rounds/{round.pk}/{kind}-{hashlib.sha256(pdf).hexdigest()[:12]}.pdf"
-        stored_key = default_storage.save(key, ContentFile(pdf))
-        try:
-            with transaction.atomic():
-                doc = SaleDocument.objects.create(round=round, kind=kind, storage_key=stored_key,
-                                                  sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), created_at=clock.now())
-        except IntegrityError:  # another process got there first (the row lock makes this rare)
-            default_storage.delete(stored_key)
-            return SaleDocument.objects.get(round=round, kind=kind)
-        audit.record("document.generated", doc, data={"round": round.pk, "kind": kind, "sha256": doc.sha256, "key": stored_key})
-        return doc
+    """Render and store one document; idempotent (one per round and kind). Raises when not due yet.
+
+    No lock is held while the PDF is rendered and stored (object storage is an outside service): the
+    unique (round, kind) row decides which of two racing workers keeps its file; the other deletes its own."""
+    round = Round.objects.select_related("lot__case__court").filter(pk=round_id).first()
+    if round is None:
+        raise NotFound("拍次不存在 / no such round")
+    existing = SaleDocument.objects.filter(round=round, kind=kind).first()
+    if existing:
+        return existing
+    if kind not in rules.documents_due(round.status):
+        raise DomainError("document_not_due", f"拍次状态 {round.status} 尚不能生成该文书 / not due at this status (A22)", status=409)
+    pdf = documents.RENDERERS[kind](sale_facts(round))
+    key = f"settlement/rounds/{round.pk}/{kind}-{hashlib.sha256(pdf).hexdigest()[:12]}.pdf"
+    stored_key = default_storage.save(key, ContentFile(pdf))
+    try:
+        with transaction.atomic():
+            doc = SaleDocument.objects.create(round=round, kind=kind, storage_key=stored_key,
+                                              sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), created_at=clock.now())
+            audit.record("document.generated", doc, data={"round": round.pk, "kind": kind, "sha256": doc.sha256, "key": stored_key})
+    except IntegrityError:  # another worker stored it first: keep theirs
+        default_storage.delete(stored_key)
+        return SaleDocument.objects.get(round=round, kind=kind)
+    return doc
 
 
 def generate_due_documents(round: Round) -> list[SaleDocument]:
@@ -136,8 +123,6 @@ def _parse_payouts(raw: list[dict]) -> list[rules.Payout]:
 
 def _forfeit_to_apply(round: Round, case: EnforcementCase, costs: int) -> tuple[int, dict]:
     """A24: a deposit forfeited on an earlier round of this lot joins the pool in the A24 order."""
-    from escrow.rules import apply_forfeited_deposit
-
     defaulted = Round.objects.filter(lot=round.lot, status=Round.Status.DEFAULTED).exclude(pk=round.pk).order_by("-number").first()
     if defaulted is None or not hasattr(ledger, "forfeit_account"):
         return 0, {}
@@ -158,17 +143,13 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
     overdraw any account).
     """
     with transaction.atomic():
-        round = (Round.objects.select_for_update(of=("self",)).select_related("lot__case__court")
-                 .filter(pk=round_id).first())
-        if round is None:
-            raise NotFound("拍次不存在 / no such round")
+        round = rounds.lock(round_id, related=("lot__case__court",))
         case = round.lot.case
         ensure_judge_of(judge, case)
         in_kind = _in_kind_for(round)
         violation = rules.check_settleable(round.status, Settlement.objects.filter(round=round).exists(), in_kind=in_kind is not None)
         if violation:
             raise DomainError(violation.code, str(violation), status=409)
-        EnforcementCase.objects.select_for_update().filter(pk=case.pk).first()
         case_acct = ledger.case_account(case)
         payouts = _parse_payouts(raw_payouts)
         costs = sum(p.amount for p in payouts if p.kind == "cost" and isinstance(p.amount, int))
@@ -220,17 +201,12 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
             _maybe_settle_case(case, judge)
             enqueue_outcome(case, round)
             return SettleResult(settlement, remainder)
-        round.status = Round.Status.SETTLED
-        round.seq += 1
-        round.save(update_fields=["status", "seq"])
-        audit.record("round.settled", round, actor=judge, data={
+        rounds.change_status(round, Round.Status.SETTLED, actor=judge, data={
             "settlement": settlement.pk, "available": available, "forfeit_applied": forfeit_applied,
             "forfeit_split": forfeit_split, "payouts": [[p.kind, p.payee, p.amount] for p in rows],
         })
         _maybe_settle_case(case, judge)
         enqueue_outcome(case, round)
-        rid, status, seq, ends_at = round.pk, round.status, round.seq, round.ends_at
-        transaction.on_commit(lambda: _publish(rid, status, seq, ends_at))
     # The draft ruling exists once paid; make sure it does (a no-op when the clock already made it).
     try:
         generate_due_documents(round)
@@ -239,31 +215,61 @@ def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
     return SettleResult(settlement, remainder)
 
 
-def _publish(round_id: int, status: str, seq: int, ends_at) -> None:
-    from bidding.events import publish_status
-
-    publish_status(round_id, status, seq, ends_at)
-
-
-def _in_kind_for(round: Round):
+def _in_kind_for(round: Round) -> InKindSettlement | None:
     """The in-kind settlement ([C] A16) that hands this round's lot to a creditor, if this round is its round."""
-    try:
-        from bidding.models import InKindSettlement
-    except ImportError:  # pragma: no cover - bidding always ships it
-        return None
     return InKindSettlement.objects.filter(lot_id=round.lot_id, round_id=round.pk).first()
 
 
 def _maybe_settle_case(case: EnforcementCase, actor) -> None:
-    rounds = Round.objects.filter(lot__case=case)
-    if rounds.exclude(status__in=rules.DONE_STATUSES).exists():
+    if Round.objects.filter(lot__case=case).exclude(status__in=rules.DONE_STATUSES).exists():
         return
-    if not Settlement.objects.filter(case=case).exists():
-        return
-    if case.status == EnforcementCase.Status.OPEN:
-        EnforcementCase.objects.filter(pk=case.pk).update(status=EnforcementCase.Status.SETTLED)
-        case.status = EnforcementCase.Status.SETTLED
-        audit.record("case.settled", case, actor=actor, data={"case_number": case.case_number})
+    if Settlement.objects.filter(case=case).exists():
+        lot_services.mark_case_settled(case, actor=actor)
+
+
+# ---------------------------------------------------------------------------------------------
+# In-kind settlement ([C] A16)
+
+
+def settle_in_kind(judge, round_id: int, *, creditor: str) -> InKindSettlement:
+    """以物抵债 ([C] A16): after round 2 failed, hand the lot to a creditor at the round-2 starting price.
+
+    `round_id` is the failed round 2 or the sell-off round that followed it (not yet sold); an open or
+    announced sell-off is withdrawn (its deposits are then released by escrow at once, A28).
+    """
+    creditor = (creditor or "").strip()
+    if not creditor or len(creditor) > 200:
+        raise DomainError("invalid", "须写明接受抵债的申请执行人 / name the creditor who accepts the property", field="creditor")
+    with transaction.atomic():
+        rnd = rounds.lock(round_id, related=("lot__case__court", "previous"))
+        ensure_judge_of(judge, rnd)
+        if rnd.kind == Round.Kind.SELLOFF:
+            if rnd.status in {Status.SOLD, Status.PAID, Status.SETTLED, Status.WITHDRAWN}:
+                raise Conflict("not_in_kind", "变卖已成交或已撤回 / the sell-off has ended with a sale or was withdrawn")
+            second = rnd.previous
+        elif rnd.status == Status.FAILED and rnd.number >= 2:
+            second = rnd
+        else:
+            raise Conflict("not_in_kind", "以物抵债须在二拍流拍之后 / in-kind settlement follows a second failed auction ([C] A16)")
+        applicants = [str(a) for a in (rnd.lot.case.applicants or [])]
+        if applicants and creditor not in applicants:
+            raise DomainError("invalid", "抵债对象须为本案申请执行人 / the creditor must be an applicant of the case", field="creditor")
+        if InKindSettlement.objects.filter(lot_id=rnd.lot_id).exists():
+            raise Conflict("already_settled_in_kind", "该标的已以物抵债 / the lot was already settled in kind")
+        follow = Round.objects.filter(previous=second, kind=Round.Kind.SELLOFF).values_list("pk", flat=True).first() if second else None
+        selloff = rnd if follow == rnd.pk else (rounds.lock(follow) if follow else None)
+        if selloff and selloff.status in {Status.DRAFT, Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED}:
+            if selloff.bid_count:
+                raise Conflict("not_in_kind", "变卖已有人购买 / the sell-off already has a buyer")
+            selloff.withdrawn_at = clock.now()
+            rounds.change_status(selloff, Status.WITHDRAWN, actor=judge, reason=f"以物抵债给{creditor}", fields=["withdrawn_at"])
+        price = second.starting_price
+        now = clock.now()
+        settlement = InKindSettlement.objects.create(lot_id=rnd.lot_id, round=rnd, creditor=creditor, price=price,
+                                                     decided_by=judge, decided_at=now)
+        lot_services.record_settled_in_kind(rnd.lot, at=now, actor=judge, data={
+            "round": rnd.pk, "creditor": creditor, "price": price, "in_kind_settlement": settlement.pk})
+    return settlement
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,11 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from accounts.models import Court
 from auction_site import clock
 from auction_site.errors import DomainError
 from auction_site.fields import MAX_FEN
 from escrow import ledger
-from lots.models import Court, Round
+from lots.access import ensure_judge_of
+from lots.models import Round
 from settlement import rules, selectors, services
 from settlement.models import Settlement
 
@@ -86,12 +88,12 @@ def _parse_yuan(text: str) -> int | None:
 
 @login_required
 def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
-    round = Round.objects.select_related("lot__case__court", "leader__bidder").filter(pk=pk).first()
+    round = Round.objects.select_related("lot__case__court").filter(pk=pk).first()
     if round is None:
         raise Http404
     case = round.lot.case
     try:
-        services.ensure_judge_or_operator(request.user, case)
+        ensure_judge_of(request.user, case, allow_operator=True)
     except DomainError as exc:
         raise PermissionDenied from exc
     if request.method == "POST":
@@ -132,7 +134,7 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
     docs = [(d, services.document_url(d)) for d in selectors.round_documents(round)]
     return render(request, "settlement/round_settlement.html", {
         "round": round, "case": case, "available": available, "settlement": settlement, "rows": rows,
-        "row_count": len(rows), "docs": docs, "can_settle": request.user.is_judge and round.status == "paid" and not settlement,
+        "buyer": selectors.buyer_of(round), "row_count": len(rows), "docs": docs, "can_settle": request.user.is_judge and round.status == "paid" and not settlement,
         "outbox": selectors.outbox_for_case(case), "tax_payer": round.lot.get_transfer_tax_payer_display(),
     })
 

@@ -34,14 +34,14 @@ def free_port() -> int:
 
 @pytest.fixture
 def court(db):
-    from lots.models import Court
+    from accounts.models import Court
 
     return Court.objects.create(name="江苏省苏州市中级人民法院", code="苏05", province="江苏", city="苏州", contact="0512-12345678")
 
 
 @pytest.fixture
 def other_court(db):
-    from lots.models import Court
+    from accounts.models import Court
 
     return Court.objects.create(name="浙江省杭州市中级人民法院", code="浙01", province="浙江", city="杭州", contact="0571-87654321")
 
@@ -198,3 +198,44 @@ def daphne_servers(transactional_db, channel_prefix):
 def live_daphne(daphne_servers):
     """One live Daphne serving the whole site (pages, API, websockets) against the test database."""
     return daphne_servers(1)[0]
+
+
+def arrange_status(rnd, status: str, **fields) -> None:
+    """Put a round into `status` for a test, along a path lots.rules.ROUND_TRANSITIONS allows (the
+    database refuses any other move), then set `fields`; `rnd` is refreshed."""
+    from collections import deque
+
+    from lots.models import Round
+    from lots.rules import ROUND_TRANSITIONS
+
+    current = Round.objects.values_list("status", flat=True).get(pk=rnd.pk)
+    paths, seen = deque([[current]]), {current}
+    while paths and paths[0][-1] != status:
+        path = paths.popleft()
+        for a, b in ROUND_TRANSITIONS:
+            if a == path[-1] and b not in seen:
+                seen.add(b)
+                paths.append([*path, b])
+    if not paths:
+        raise ValueError(f"no path from {current} to {status}")
+    for step in paths[0][1:]:
+        Round.objects.filter(pk=rnd.pk).update(status=step)
+    if fields:
+        Round.objects.filter(pk=rnd.pk).update(**fields)
+    rnd.refresh_from_db()
+
+
+def rewind_status(rnd, status: str) -> None:
+    """Test arrangement only: show the same round in an earlier status. The state machine never goes
+    back, so the database guard is lifted for this one UPDATE, inside the test's transaction."""
+    from django.db import connection
+
+    from lots.models import Round
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET LOCAL session_replication_role = replica")  # user triggers off (superuser only)
+        Round.objects.filter(pk=rnd.pk).update(status=status)
+        if connection.vendor == "postgresql":
+            cur.execute("SET LOCAL session_replication_role = origin")
+    rnd.refresh_from_db()

@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from accounts.models import User
 from auction_site import audit, clock
 from lots.demo import report_pdf
+from lots.media import ensure_bucket
 from lots.models import Lot, Round
 from valuation import rules, services
 from valuation.models import Inquiry, Organisation, Quote, Valuation, Valuer
@@ -68,8 +69,6 @@ def load(stdout=None) -> None:
     def say(msg: str) -> None:
         if stdout is not None:
             stdout.write(msg)
-
-    from lots.media import ensure_bucket
 
     ensure_bucket()
     now = clock.now()

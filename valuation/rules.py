@@ -20,21 +20,9 @@ def price_due_by(seized_at: datetime | None) -> datetime | None:
     return seized_at + FIX_WITHIN_AFTER_SEIZURE if seized_at else None
 
 
-# B27: a result is valid at most one year; the first auction must be announced within it;
-# a sale no later than 6 months after expiry needs no new price.
+# B27: a result is valid at most one year (its use at publication is checked where rounds are published:
+# lots.rules.check_reference_price_usable).
 MAX_VALIDITY = timedelta(days=365)
-GRACE_AFTER_EXPIRY = timedelta(days=183)
-
-
-def check_reference_price_usable(valid_until: datetime | None, now: datetime, round_number: int) -> Violation | None:
-    """May a round with this number be published now on a reference price valid until `valid_until`?"""
-    if valid_until is None:
-        return None  # a judge-entered price without a validity (platform issue) is checked by its source
-    if round_number == 1 and now > valid_until:
-        return Violation("B27", "reference_price_expired", "参考价已过有效期，一拍须在有效期内公告 / the reference price has expired")
-    if round_number > 1 and now > valid_until + GRACE_AFTER_EXPIRY:
-        return Violation("B27", "reference_price_expired", "参考价有效期届满超过六个月，须重新确定参考价 / more than 6 months past expiry: fix a new price")
-    return None
 
 
 # B30: the court starts the sale within 10 days of the reference price being fixed (a duty shown to the judge).

@@ -37,7 +37,11 @@ from django.db import transaction
 from accounts.models import Role
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, Forbidden, NotFound
+from auction_site.money import yuan
+from avm import service as avm_service
+from lots import access as lot_access
 from lots.models import CaseParty, Lot, Round
+from lots.services import set_reference_price
 from valuation import rules
 from valuation.models import (
     FeeAward,
@@ -78,9 +82,7 @@ def _refuse(violation: rules.Violation | None, status: int = 400) -> None:
 
 
 def ensure_judge_of_lot(user, lot: Lot) -> None:
-    from lots.services import ensure_judge_of
-
-    ensure_judge_of(user, lot.case.court)
+    lot_access.ensure_judge_of(user, lot)
 
 
 def parties_of(user, case_id: int) -> list[CaseParty]:
@@ -151,8 +153,6 @@ def _describe(valuation: Valuation, n: int | None = None) -> str:
 def _apply_reference_price(valuation: Valuation, *, actor=None, n: int | None = None) -> None:
     """The one place a valuation's outcome becomes (or stops being) the lot's reference price."""
     if valuation.reference_price is not None:
-        from lots.services import set_reference_price
-
         set_reference_price(valuation.lot, amount=valuation.reference_price, source=_describe(valuation, n),
                             fixed_at=valuation.fixed_at, valid_until=valuation.valid_until, actor=actor)
         return
@@ -209,8 +209,6 @@ def _notify_valuers(inquiry: Inquiry, kind: str, subject: str, body: str) -> Non
 
 def _deliver(valuation: Valuation) -> None:
     """B21: the result reaches the parties (in-site notice now, e-mail on commit / by the clock)."""
-    from auction_site.money import yuan
-
     valuation.delivered_at = clock.now()
     valuation.save(update_fields=["delivered_at"])
     objection = "；可在收到之日起五日内提出异议" if valuation.method in rules.OBJECTIONABLE_METHODS else ""
@@ -383,8 +381,6 @@ def replay_lottery(valuation: Valuation) -> dict:
 def _answer_with_avm(inquiry: Inquiry) -> None:
     """The built-in model is a registered platform that answers at once (or abstains)."""
     try:
-        from avm import service as avm_service
-
         result = avm_service.quote(inquiry.valuation.lot)
     except Exception as exc:  # a broken model must not stop the inquiry to the other platforms
         logger.warning("built-in model failed on inquiry %s: %s", inquiry.pk, exc)

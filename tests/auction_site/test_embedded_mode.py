@@ -16,9 +16,10 @@ SCRIPT = """
 import json
 import django
 django.setup()
-from auction_site.audit import verify_chain
+from auction_site.audit import verify_chains
 from auction_site.models import AuditRecord
-from bidding.models import Bid, Registration
+from escrow.models import Registration
+from bidding.models import Bid
 from bidding.services import BidAttempt, place_bids
 from lots.models import Round
 
@@ -36,7 +37,7 @@ print(json.dumps({
     "new_bids": Bid.objects.filter(round=rnd).count() - bids_before,
     "price_moved": rnd.current_price == price + 2 * rnd.increment, "leader": rnd.leader_id == second.pk,
     "audited_bid": last.object_type == "bidding.bid" and Bid.objects.filter(pk=last.object_id, round=rnd).exists(),
-    "chain_intact": verify_chain() is None,
+    "chain_intact": verify_chains() is None,
 }))
 """
 

@@ -33,7 +33,7 @@ def make_round(lot, *, status="open", number=1, starts_in=timedelta(hours=-1), l
 
 
 def hold(rnd, user, code, rank=None):
-    from bidding.models import Registration
+    from escrow.models import Registration
 
     now = clock.now()
     return Registration.objects.create(round=rnd, bidder=user, status="held", code=code, priority_rank=rank, created_at=now, held_at=now)

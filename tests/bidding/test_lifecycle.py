@@ -6,11 +6,14 @@ import pytest
 
 from auction_site import clock
 from auction_site.models import AuditRecord
-from bidding import clockwork, lifecycle
-from bidding.models import Bid, InKindSettlement, Registration
+from auction_site.ticks import run_all
+from bidding.models import Bid
 from bidding.services import place_bid
+from escrow.models import Registration
+from lots import followups
 from lots import rules as lot_rules
 from lots.models import Round
+from settlement.models import InKindSettlement
 from tests.bidding.conftest import INCREMENT, START, hold, make_lot, make_round
 from tests.concurrency import run_at_once
 
@@ -103,7 +106,7 @@ def test_failed_round_1_prepares_round_2_then_failed_round_2_opens_a_selloff_tha
     hold(selloff, b, "A0302")
     assert place_bid(selloff.pk, a, selloff.starting_price).accepted
     selloff.refresh_from_db()
-    assert selloff.status == "sold" and selloff.sold_price == r2.starting_price and selloff.leader.code == "A0301"
+    assert selloff.status == "sold" and selloff.sold_price == r2.starting_price and selloff.leader_code == "A0301"
     assert place_bid(selloff.pk, b, selloff.starting_price).code == "closed"
     run_clock()
     assert Round.objects.filter(lot=lot).count() == 3
@@ -114,7 +117,7 @@ def test_selloff_without_buyer_fails_after_60_days_and_nothing_follows(lot):
     r2 = make_round(lot, status="failed", number=2, starts_in=timedelta(days=-2), previous=r1,
                     starting_price=START * 80 // 100, deposit=START * 80 // 1000)
     Round.objects.filter(pk__in=[r1.pk, r2.pk]).update(closed_at=clock.now())
-    assert lifecycle.auction_failures(lot.pk) == 2
+    assert followups.auction_failures(lot.pk) == 2
     run_clock()
     selloff = Round.objects.get(previous=r2)
     assert selloff.kind == "selloff" and selloff.starting_price == r2.starting_price
@@ -212,8 +215,8 @@ def test_two_clocks_ticking_at_once_close_each_round_once(enforcement_case, bidd
         rounds.append(rnd)
     advance_to(rounds[-1].ends_at)
     now = clock.now()
-    run_at_once(lambda: clockwork.tick(now), n=3)
-    clockwork.tick(now)
+    run_at_once(lambda: run_all(now), n=3)  # three clock processes: close, then prepare what follows
+    run_all(now)
     for i, rnd in enumerate(rounds):
         rnd.refresh_from_db()
         assert rnd.status == ("sold" if i % 2 else "failed")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bidding.models import Registration
+from escrow.models import Registration
 from tests.conftest import token_client
 from tests.e2e.conftest import login
 from tests.escrow.conftest import flush_provider

@@ -7,10 +7,9 @@ import pytest
 
 from auction_site import clock
 from auction_site.models import AuditRecord
-from bidding.models import Registration
 from escrow import clockwork, ledger, rules, selectors
 from escrow.gateway import get_gateway
-from escrow.models import Deposit
+from escrow.models import Deposit, Registration
 from tests.escrow.conftest import CARD, DEPOSIT, START, close_round, register_and_pay
 
 pytestmark = pytest.mark.django_db

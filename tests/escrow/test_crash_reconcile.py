@@ -8,10 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from auction_site import clock
-from bidding.models import Registration
 from escrow import clockwork, ledger
 from escrow.gateway import get_gateway
-from escrow.models import Deposit, LedgerTransaction
+from escrow.models import Deposit, LedgerTransaction, Registration
 from tests.concurrency import run_at_once
 from tests.conftest import ROOT, _test_env, token_client
 from tests.escrow.conftest import CARD, DEPOSIT, close_round, register_and_pay

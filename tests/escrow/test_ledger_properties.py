@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from auction_site import clock
 from auction_site.errors import DomainError
-from bidding.models import Registration
-from escrow import clockwork, ledger, services
-from escrow.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from escrow import balances, clockwork, ledger, services
+from escrow.models import LedgerAccount, LedgerEntry, LedgerTransaction, Registration
+from lots.models import Round
 from tests.conftest import ID_NUMBERS, make_user
 from tests.escrow.conftest import START
 
@@ -67,8 +67,11 @@ def test_any_sequence_keeps_the_ledger_balanced_and_nonnegative(steps, round_fac
                         if rnd.status in {"open", "announced"}:
                             held = list(Registration.objects.filter(round=rnd, status="held").order_by("pk"))
                             rnd.closed_at = clock.now()
+                            if rnd.status == "announced":  # bidding opens before it can end (the state machine's order)
+                                Round.objects.filter(pk=rnd.pk).update(status="open")
                             if args[1] and held:
-                                rnd.status, rnd.leader = "sold", held[args[2] % len(held)]
+                                winner = held[args[2] % len(held)]
+                                rnd.status, rnd.leader_id, rnd.leader_code = "sold", winner.pk, winner.code
                                 rnd.sold_price = START + args[3] * 5_000_00
                                 rnd.balance_due_at = clock.now() + timedelta(days=10)
                             else:
@@ -83,14 +86,14 @@ def test_any_sequence_keeps_the_ledger_balanced_and_nonnegative(steps, round_fac
                         rnd.refresh_from_db()
                         if rnd.leader_id:
                             leader = Registration.objects.get(pk=rnd.leader_id)
-                            bp, _info = services.start_balance_payment(leader.bidder, rnd.pk)
+                            bp, _info = balances.start_balance_payment(leader.bidder, rnd.pk)
                             if bp is not None:
-                                services.sandbox_pay_balance(leader.bidder, bp.pk)
+                                balances.sandbox_pay_balance(leader.bidder, bp.pk)
                     elif kind == "transfer":
                         from accounts.models import User
 
                         judge = User.objects.filter(role="judge").first() or make_user("prop_judge", "judge", court=rounds[0].lot.case.court)
-                        services.confirm_transfer(judge, rounds[args[0]].pk, args[1], f"REF-{len(steps)}-{args[1]}")
+                        balances.confirm_transfer(judge, rounds[args[0]].pk, args[1], f"REF-{len(steps)}-{args[1]}")
                     elif kind == "withdraw":
                         rnd = rounds[args[0]]
                         rnd.refresh_from_db()

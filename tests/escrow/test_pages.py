@@ -5,8 +5,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from auction_site import clock
-from bidding.models import Registration
 from escrow import clockwork
+from escrow.models import Registration
 from tests.escrow.conftest import DEPOSIT, close_round, register_and_pay
 
 pytestmark = pytest.mark.django_db

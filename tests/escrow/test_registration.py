@@ -5,10 +5,9 @@ import re
 import pytest
 
 from accounts.models import BarredIdentity
-from bidding.models import Registration
 from escrow import ledger, rules
 from escrow.gateway import get_gateway
-from escrow.models import Deposit
+from escrow.models import Deposit, Registration
 from tests.conftest import make_user
 from tests.escrow.conftest import CARD, DEPOSIT, close_round, register_and_pay
 

@@ -5,10 +5,9 @@ import time
 import pytest
 from django.conf import settings
 
-from bidding.models import Registration
 from escrow import ledger
 from escrow.gateway import get_gateway
-from escrow.models import LedgerTransaction, ProcessedEvent
+from escrow.models import LedgerTransaction, ProcessedEvent, Registration
 from tests.escrow.conftest import CARD, DEPOSIT, event, sign
 
 pytestmark = pytest.mark.django_db

@@ -84,10 +84,10 @@ def make_round(n_bidders: int, label: str) -> tuple[int, list[str]]:
     from django.contrib.auth.hashers import make_password
     from rest_framework.authtoken.models import Token
 
-    from accounts.models import User
+    from accounts.models import Court, User
     from auction_site import clock
-    from bidding.models import Registration
-    from lots.models import Court, EnforcementCase, Lot, Round
+    from escrow.models import Registration
+    from lots.models import EnforcementCase, Lot, Round
 
     now = clock.now()
     tag = uuid.uuid4().hex[:8]
@@ -427,8 +427,9 @@ def engine_capacity(round_id: int, threads: int, batch: int, seconds: float) -> 
     from django.conf import settings
     from django.db import connection
 
-    from bidding.models import Bid, Registration
+    from bidding.models import Bid
     from bidding.services import BidAttempt, place_bids
+    from escrow.models import Registration
 
     settings.BIDDING_MAX_BIDS_PER_SECOND = 0  # the rate limit is one Redis pipeline per batch; off here
     users = [r.bidder for r in Registration.objects.filter(round_id=round_id).select_related("bidder").order_by("id")]

@@ -27,8 +27,9 @@ def lot_payload(case_id: int, **extra) -> dict:
 # cases --------------------------------------------------------------------------------------------------
 
 
-def test_judge_opens_a_case_with_its_own_account(judge_client, judge):
-    resp = judge_client.post("/api/v1/cases/", CASE, format="json")
+def test_judge_opens_a_case_with_its_own_account(judge_client, judge, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # escrow opens the account once the case is committed
+        resp = judge_client.post("/api/v1/cases/", CASE, format="json")
     assert resp.status_code == 201, resp.content
     case = EnforcementCase.objects.get(pk=resp.json()["id"])
     assert case.court_id == judge.court_id and case.amount_owed == 123_456_00

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 
+from accounts.models import Court
 from auction_site import clock
-from bidding.models import Registration
-from lots.models import Court, EnforcementCase, Round
+from escrow.models import Registration
+from lots.models import EnforcementCase, Round
 from lots.selectors import catalogue_rounds
 from tests.lots.conftest import add_photo, make_lot
 
@@ -84,7 +85,7 @@ def test_catalogue_api_refuses_bad_filters(api_client, listing, params):
 def test_round_detail_shows_live_state_and_only_the_leaders_code(api_client, listing, bidder):
     car = listing["car"]
     reg = Registration.objects.create(round=car, bidder=bidder, status="held", code="A1234", created_at=clock.now(), held_at=clock.now())
-    car.leader = reg
+    car.leader_id, car.leader_code = reg.pk, reg.code or ""
     car.seq, car.bid_count = 7, 3
     car.save()
     resp = api_client.get(f"/api/v1/rounds/{car.pk}/")

@@ -115,10 +115,10 @@ def test_notify_parties_unknown_round_is_404(judge_client):
 
 
 def test_prepared_reauction_drafts_wait_for_the_judges_notice():
-    from bidding import lifecycle
+    from lots import followups
 
     # The clock prepares round 2 with room for the 3 days of A16 before its notice period; the notice itself is the judge's.
-    assert lifecycle.PARTY_NOTICE == rules.PARTY_NOTICE_BEFORE_ANNOUNCEMENT
+    assert followups.PARTY_NOTICE == rules.PARTY_NOTICE_BEFORE_ANNOUNCEMENT
 
 
 # A28: resume within 5 days once the cause ends ------------------------------------------------------------

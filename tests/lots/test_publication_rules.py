@@ -8,6 +8,7 @@ from auction_site import clock
 from auction_site.models import AuditRecord
 from lots.models import Media, Round
 from lots.rules import PARTY_NOTICE_BEFORE_ANNOUNCEMENT
+from tests.conftest import arrange_status
 from tests.lots.conftest import DEPOSIT, INCREMENT, REFERENCE, START, add_photo, make_lot, round_payload
 
 pytestmark = pytest.mark.django_db
@@ -121,9 +122,7 @@ def test_a12_movables_need_15_days_notice(judge_client, enforcement_case):
 
 def failed_first_round(lot) -> Round:
     first = raw_round(lot, notice=timedelta(days=-2))
-    first.status = "failed"
-    first.closed_at = clock.now() - timedelta(days=1)
-    first.save()
+    arrange_status(first, "failed", closed_at=clock.now() - timedelta(days=1))
     return first
 
 
@@ -268,3 +267,13 @@ def test_set_reference_price_records_the_valuation(lot, judge):
         with pytest.raises(DomainError):
             services.set_reference_price(lot, amount=bad, source="x", fixed_at=fixed, valid_until=valid)
     assert Lot.objects.get(pk=lot.pk).reference_price == 5_000_000_00
+
+
+def test_b27_reference_price_usable_by_round_number():
+    from lots import rules
+
+    valid = clock.now() + timedelta(days=100)
+    assert rules.check_reference_price_usable(valid, valid, 1) is None
+    assert rules.check_reference_price_usable(valid, valid + timedelta(seconds=1), 1).code == "reference_price_expired"
+    assert rules.check_reference_price_usable(valid, valid + timedelta(days=180), 2) is None  # within 6 months of expiry
+    assert rules.check_reference_price_usable(valid, valid + timedelta(days=184), 2) is not None

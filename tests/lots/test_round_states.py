@@ -158,7 +158,7 @@ def test_two_clocks_at_once_open_a_round_once(enforcement_case, judge, advance_c
 
 def test_withdrawal_releases_held_deposits_at_once(judge_client, as_user, bidder_factory, announced_round, django_capture_on_commit_callbacks):
     """A28: on withdrawal deposits are released at once, without waiting for the escrow clock."""
-    from bidding.models import Registration
+    from escrow.models import Registration
     from tests.escrow.conftest import flush_provider, register_and_pay
 
     flush_provider()

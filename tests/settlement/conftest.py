@@ -29,7 +29,7 @@ def make_round(lot, *, number=1, start=330_925_000, deposit=50_000_000, incremen
 
 
 def register(round, user, code):
-    from bidding.models import Registration
+    from escrow.models import Registration
 
     return Registration.objects.create(round=round, bidder=user, status="held", code=code, created_at=clock.now(),
                                        held_at=clock.now())
@@ -45,7 +45,7 @@ def sell(round, winner_reg, price, *, bids=None):
     """Close a round as sold to `winner_reg` at `price` (what bidding's closer does)."""
     now = clock.now()
     round.status = "sold"
-    round.leader = winner_reg
+    round.leader_id, round.leader_code = winner_reg.pk, winner_reg.code or ""
     round.sold_price = price
     round.current_price = price
     round.closed_at = now

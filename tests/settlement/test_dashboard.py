@@ -27,7 +27,7 @@ def known_data(enforcement_case, other_court, bidder_factory):
     for i, (start, price) in enumerate(deals, start=1):
         r = make_round(lot, number=i, start=start * Y, deposit=start * Y // 10, increment=1000 * Y, status="sold")
         reg = register(r, b, f"C{i:03d}")
-        r.leader, r.sold_price, r.closed_at = reg, price * Y, clock.now() - timedelta(days=40 * i)
+        r.leader_id, r.leader_code, r.sold_price, r.closed_at = reg.pk, reg.code or "", price * Y, clock.now() - timedelta(days=40 * i)
         r.balance_due_at = r.closed_at + timedelta(days=10)
         r.save()
         rounds.append(r)

@@ -1,6 +1,6 @@
 """What valuers see through the API, and the audit trail every valuation step leaves."""
 
-from auction_site.audit import verify_chain
+from auction_site.audit import verify_chains
 from auction_site.models import AuditRecord
 from tests.valuation.conftest import inquiry_of
 
@@ -31,4 +31,4 @@ def test_every_step_is_audited_in_the_chain(lot, platforms, parties, start, quot
         assert expected in actions, expected
     assert actions.count("valuation.inquiry_sent") == 3 and actions.count("valuation.quote_submitted") == 3
     assert AuditRecord.objects.filter(action="lot.reference_price_set").count() == 2  # 200.00, then 250.00 without P1
-    assert verify_chain() is None
+    assert verify_chains() is None

@@ -64,14 +64,6 @@ def test_validity_at_most_one_year():
     assert rules.reference_valid_until([T0 + timedelta(days=90), T0 + timedelta(days=30)], T0) == T0 + timedelta(days=30)
 
 
-def test_reference_price_usable_b27():
-    valid = T0 + timedelta(days=100)
-    assert rules.check_reference_price_usable(valid, valid, 1) is None
-    assert rules.check_reference_price_usable(valid, valid + timedelta(seconds=1), 1).code == "reference_price_expired"
-    assert rules.check_reference_price_usable(valid, valid + timedelta(days=180), 2) is None
-    assert rules.check_reference_price_usable(valid, valid + timedelta(days=184), 2) is not None
-
-
 def test_report_must_be_a_pdf_of_sane_size():
     assert rules.check_report_pdf(b"%PDF-1.7", 5000) is None
     assert rules.check_report_pdf(b"PK\x03\x04", 5000).code == "report_not_pdf"

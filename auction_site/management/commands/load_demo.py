@@ -3,6 +3,8 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.models import Court
+
 DEMO_MODULES = ["lots.demo", "avm.demo", "valuation.demo", "escrow.demo", "bidding.demo", "settlement.demo"]
 
 
@@ -10,8 +12,6 @@ class Command(BaseCommand):
     help = "Load the demo data (courts, cases, lots, rounds in every state, accounts). Skips if already loaded."
 
     def handle(self, *args, **opts):
-        from lots.models import Court
-
         if Court.objects.exists():
             self.stdout.write("demo data already present")
             return

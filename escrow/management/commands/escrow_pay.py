@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--card", default="4242424242424242")
 
     def handle(self, *args, **opts):
-        from bidding.models import Registration
+        from escrow.models import Registration
 
         reg = Registration.objects.filter(pk=opts["registration"]).first()
         if reg is None:

@@ -7,10 +7,11 @@
   publishes it (lots.services.publish_round), which checks every publication rule again.
 - Round 2 failed: an online sell-off (变卖) opens at once: a Round of kind `selloff`, 60 days, at the
   round-2 starting price, whose deposit is the full price; the first bidder with that deposit held
-  who "bids" exactly the price buys it and the round closes as sold (see services.place_bid). The judge
-  may instead settle the lot in kind with a creditor (services.settle_in_kind, [C] A16).
+  who "bids" exactly the price buys it and the round closes as sold (bidding.services.place_bid). The
+  judge may instead settle the lot in kind with a creditor (settlement.services.settle_in_kind, [C] A16).
 - A sold round defaulted (悔拍, status set by escrow): a re-auction is prepared as a DRAFT at the same
   starting price; escrow's eligibility rules bar the defaulter (A24).
+- A lot settled in kind (Lot.settled_in_kind_at, [C] A16) gets no follow-up.
 
 Idempotent and safe to run twice at once: the source round is locked (skip_locked) and a round has at
 most one follow-up (`Round.previous` is one-to-one).
@@ -24,8 +25,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from auction_site import audit
-from bidding.models import InKindSettlement
+from lots import rounds
 from lots import rules as lot_rules
 from lots.models import Round
 
@@ -71,17 +71,16 @@ def prepare_reauction(source: Round, now: datetime, *, after_default: bool) -> R
         starts_at = closed_at + lot_rules.REAUCTION_WITHIN  # a late clock must not push it past A26's 30 days
     period = max(source.scheduled_ends_at - source.starts_at, lot_rules.MIN_BIDDING_PERIOD)
     reason = "悔拍后重新拍卖（A24）" if after_default else "流拍后再次拍卖（A26）"
-    nxt = Round.objects.create(
+    nxt = rounds.create(
+        actor="clock", action="round.prepared", data={
+            "previous": source.pk, "reason": reason, "number": number, "starting_price": start_price,
+            "deposit": _deposit_for(start_price, source), "starts_at": starts_at, "ends_at": starts_at + period},
         lot_id=source.lot_id, number=number, kind=Round.Kind.AUCTION, previous=source, status=Status.DRAFT,
         starting_price=start_price, deposit=_deposit_for(start_price, source), increment=min(source.increment, start_price),
         starts_at=starts_at, ends_at=starts_at + period, scheduled_ends_at=starts_at + period,
         balance_due_days=source.balance_due_days, proxy_bidding_enabled=source.proxy_bidding_enabled,
         announcement=source.announcement, status_reason=reason, created_at=now,
     )
-    audit.record("round.prepared", nxt, actor="clock", data={
-        "previous": source.pk, "reason": reason, "number": number, "starting_price": start_price, "deposit": nxt.deposit,
-        "starts_at": starts_at, "ends_at": nxt.ends_at,
-    })
     return nxt
 
 
@@ -90,24 +89,23 @@ def open_selloff(source: Round, now: datetime) -> Round:
     price = source.starting_price
     starts_at = now
     ends_at = starts_at + lot_rules.SELLOFF_PERIOD
-    selloff = Round.objects.create(
+    selloff = rounds.create(
+        actor="clock", action="round.opened", data={
+            "kind": "selloff", "previous": source.pk, "price": price, "starts_at": starts_at, "ends_at": ends_at},
         lot_id=source.lot_id, number=_next_number(source.lot_id), kind=Round.Kind.SELLOFF, previous=source, status=Status.OPEN,
         starting_price=price, deposit=price, increment=price, starts_at=starts_at, ends_at=ends_at, scheduled_ends_at=ends_at,
         balance_due_days=source.balance_due_days, announcement=source.announcement, published_at=now,
         status_reason="二拍流拍后网络变卖（A26）", created_at=now,
     )
-    audit.record("round.opened", selloff, actor="clock", data={
-        "kind": "selloff", "previous": source.pk, "price": price, "starts_at": starts_at, "ends_at": ends_at,
-    })
     return selloff
 
 
 def follow_up(round_id: int, now: datetime) -> tuple[str, int] | None:
     with transaction.atomic():
-        src = Round.objects.select_for_update(skip_locked=True, of=("self",)).select_related("lot").filter(pk=round_id).first()
+        src = rounds.try_lock(round_id)
         if src is None or Round.objects.filter(previous_id=src.pk).exists():
             return None
-        if InKindSettlement.objects.filter(lot_id=src.lot_id).exists():
+        if src.lot.settled_in_kind_at is not None:
             return None
         if Round.objects.filter(lot_id=src.lot_id, number__gt=src.number).exists():
             return None  # the judge already made the next round
@@ -127,7 +125,7 @@ def follow_up(round_id: int, now: datetime) -> tuple[str, int] | None:
 def tick(now: datetime) -> dict:
     out: dict[str, list[int]] = {}
     # Newest first, so rounds that can never have a follow-up (the judge chose otherwise) never hold up new ones.
-    due = (Round.objects.filter(next_round__isnull=True, lot__in_kind_settlement__isnull=True)
+    due = (Round.objects.filter(next_round__isnull=True, lot__settled_in_kind_at__isnull=True)
            .filter(status__in=[Status.FAILED, Status.DEFAULTED]).exclude(kind=Round.Kind.SELLOFF, status=Status.FAILED)
            .order_by("-pk").values_list("pk", flat=True)[:500])
     for pk in list(due):

@@ -2,9 +2,13 @@
 [--court-code 苏05] [--organisation CODE] [--id-number ..] [--phone ..]"""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from accounts.models import Role
 from accounts.services import create_account
 from auction_site.errors import DomainError
+from lots.services import link_party_account
+from valuation.services import join_organisation
 
 
 class Command(BaseCommand):
@@ -22,12 +26,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            user = create_account(role=opts["role"], username=opts["username"], password=opts["password"], real_name=opts["real_name"],
-                                  court_code=opts["court_code"], organisation=opts["organisation"], id_number=opts["id_number"],
-                                  phone=opts["phone"])
+            with transaction.atomic():  # the account, its organisation and its cases, or nothing
+                user = create_account(role=opts["role"], username=opts["username"], password=opts["password"],
+                                      real_name=opts["real_name"], court_code=opts["court_code"], organisation=opts["organisation"],
+                                      id_number=opts["id_number"], phone=opts["phone"])
+                if user.role == Role.VALUER:
+                    join_organisation(user, opts["organisation"])
+                if user.role == Role.PARTY and user.id_number:
+                    link_party_account(user)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}")
-        except ImportError:
-            raise CommandError("valuation.services.join_organisation is not available; cannot create a valuer")
         where = f" @ {user.court.code}" if user.court_id else (f" @ {opts['organisation']}" if opts["organisation"] else "")
         self.stdout.write(self.style.SUCCESS(f"created {user.role} {user.username}{where}"))
