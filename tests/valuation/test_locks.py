@@ -262,3 +262,17 @@ def test_every_valuation_audit_record_joins_its_aggregates_chain(lot, platforms,
             assert isinstance(chain, Valuation), action
         else:
             assert isinstance(chain, Valuation) and chain.pk == aggregate_of(obj), (action, obj, chain)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_starts_at_once_open_one_valuation(lot, judge, platforms):
+    from auction_site.errors import Conflict
+    from tests.concurrency import run_at_once
+
+    def go():
+        try:
+            return services.start_valuation(judge, lot, method="network").pk
+        except Conflict as exc:
+            return exc.code
+
+    assert sorted(map(str, run_at_once(go))) == sorted([str(Valuation.objects.get(lot=lot).pk), "valuation_open"])
