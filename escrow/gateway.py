@@ -173,7 +173,7 @@ class SandboxGateway:
         from escrow.models import SandboxPayment
 
         with transaction.atomic():
-            p = SandboxPayment.objects.select_for_update().get(pk=self._get(payment_id).pk)
+            p = SandboxPayment.objects.select_for_update(of=("self",)).get(pk=self._get(payment_id).pk)
             if p.status == "requires_payment_method" and not decline:
                 p.status = "succeeded"
                 p.save(update_fields=["status"])
@@ -191,7 +191,7 @@ class SandboxGateway:
         from escrow.models import SandboxPayment
 
         with transaction.atomic():
-            p = SandboxPayment.objects.select_for_update().get(pk=self._get(payment_id).pk)
+            p = SandboxPayment.objects.select_for_update(of=("self",)).get(pk=self._get(payment_id).pk)
             if p.status == "succeeded":
                 raise GatewayError("已支付的款项不能取消 / a paid payment cannot be cancelled", code="cannot_cancel", status=409)
             p.status = "canceled"

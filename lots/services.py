@@ -173,7 +173,7 @@ def update_lot(judge, lot: Lot, *, priority_holders: Iterable[dict] | None = Non
     if unknown:
         raise DomainError("invalid", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        lot = Lot.objects.select_for_update().get(pk=lot.pk)
+        lot = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
         if lot.rounds.filter(status__in=PUBLISHED_STATUSES).exists():
             raise Conflict("lot_published", "标的已公告，不能修改 / the lot has a published round and cannot be changed")
         changed = {}
@@ -200,7 +200,7 @@ def set_reference_price(lot: Lot, *, amount: int, source: str, fixed_at: datetim
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise DomainError("invalid_amount", "参考价必须是正整数分 / the reference price is a positive integer of fen")
     with transaction.atomic():
-        locked = Lot.objects.select_for_update().get(pk=lot.pk)
+        locked = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
         locked.reference_price = amount
         locked.reference_price_source = source[:200]
         locked.reference_price_fixed_at = fixed_at
@@ -212,6 +212,23 @@ def set_reference_price(lot: Lot, *, amount: int, source: str, fixed_at: datetim
     lot.reference_price, lot.reference_price_source = locked.reference_price, locked.reference_price_source
     lot.reference_price_fixed_at, lot.reference_price_valid_until = fixed_at, valid_until
     return lot
+
+
+def clear_reference_price(lot: Lot, *, source_suffix: str, actor=None, data: dict | None = None) -> bool:
+    """The valuation behind the lot's reference price was set aside (B13, objections upheld): the lot has no
+    usable price until a new one is fixed. Only if the price still comes from that source."""
+    with transaction.atomic():
+        locked = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
+        if locked.reference_price is None or not locked.reference_price_source.endswith(source_suffix):
+            return False
+        locked.reference_price = None
+        locked.reference_price_source = ""
+        locked.reference_price_fixed_at = locked.reference_price_valid_until = None
+        locked.save(update_fields=["reference_price", "reference_price_source", "reference_price_fixed_at", "reference_price_valid_until"])
+        audit.record("lot.reference_price_cleared", locked, actor=actor, data=data or {})
+    lot.reference_price, lot.reference_price_source = None, ""
+    lot.reference_price_fixed_at = lot.reference_price_valid_until = None
+    return True
 
 
 # ---------------------------------------------------------------------------------------------- rounds
@@ -239,7 +256,7 @@ def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, incremen
     """A draft round of the lot. Round 1 first; a re-auction (round n+1) only after round n failed (A26)."""
     ensure_judge_of(judge, lot.case.court)
     with transaction.atomic():
-        lot = Lot.objects.select_for_update().get(pk=lot.pk)
+        lot = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
         last = lot.rounds.order_by("-number").first()
         if last is None:
             number, previous = 1, None
@@ -530,7 +547,7 @@ def complete_media_upload(judge, media_id: int) -> Media:
         raise Conflict("not_uploaded", "文件尚未上传 / the file has not been uploaded yet")
     problem = storage.mismatch(item, stored)
     with transaction.atomic():
-        locked = Media.objects.select_for_update().get(pk=item.pk)
+        locked = Media.objects.select_for_update(of=("self",)).get(pk=item.pk)
         if locked.status != Media.Status.PENDING:
             return locked
         locked.status = Media.Status.REJECTED if problem else Media.Status.READY

@@ -4,6 +4,7 @@ their valuer accounts. Valuations are read-only here: every state change goes th
 from django.contrib import admin
 
 from valuation.models import FeeAward, Inquiry, Organisation, Quote, Valuation, Valuer
+from valuation.services import join_organisation
 
 
 @admin.register(Organisation)
@@ -20,8 +21,6 @@ class ValuerAdmin(admin.ModelAdmin):
     readonly_fields = ["joined_at"]
 
     def save_model(self, request, obj, form, change):
-        from valuation.services import join_organisation
-
         join_organisation(obj.user, obj.organisation.code)  # audited, sets the valuer role
 
 

@@ -13,10 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotFound
+from auction_site.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from auction_site.fields import FenField
+from lots.access import ensure_judge_of, is_judge_of
 from lots.models import Lot
-from valuation import selectors, services
+from valuation import access, selectors, services
 from valuation.models import Inquiry, Objection, Organisation, Valuation
 
 ERROR = OpenApiResponse(description="{'error': {'code', 'message'}}")
@@ -128,15 +129,15 @@ class LotValuationsView(APIView):
         lot = _get(Lot, pk, "标的")
         items = [v for v in selectors.valuations_of_lot(lot)]
         if items:
-            services.ensure_can_view(request.user, items[0])
-        elif not (getattr(request.user, "is_judge", False) and request.user.court_id == lot.case.court_id):
+            access.ensure_can_view(request.user, items[0])
+        elif not is_judge_of(request.user, lot):
             raise Forbidden()
         return Response({"results": [selectors.valuation_dict(v) for v in items]})
 
     @extend_schema(request=StartSerializer, responses={201: ValuationOut, **ERRORS}, summary="Start a valuation (judge)")
     def post(self, request: Request, pk: int) -> Response:
         lot = _get(Lot, pk, "标的")
-        services.ensure_judge_of_lot(request.user, lot)
+        ensure_judge_of(request.user, lot)
         ser = StartSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
@@ -152,7 +153,7 @@ class ValuationDetailView(APIView):
     @extend_schema(responses={200: ValuationOut, **ERRORS}, summary="A valuation: status, quotes, reference_price (judge, parties)")
     def get(self, request: Request, pk: int) -> Response:
         v = _get(Valuation, pk, "估价")
-        services.ensure_can_view(request.user, v)
+        access.ensure_can_view(request.user, v)
         return Response(selectors.valuation_dict(v))
 
 
@@ -185,8 +186,7 @@ class ObjectionView(APIView):
     @extend_schema(request=ObjectionSerializer, responses={201: ObjectionOut, **ERRORS}, summary="Object to a result (B22, B24)")
     def post(self, request: Request, pk: int) -> Response:
         v = _get(Valuation, pk, "估价")
-        if not services.parties_of(request.user, v.lot.case_id):
-            raise Forbidden("仅本案当事人可提出异议 / only a party of the case may object")
+        access.ensure_party(request.user, v)
         ser = ObjectionSerializer(data=request.data)
         if not ser.is_valid():
             if "ground" in ser.errors:
@@ -248,7 +248,7 @@ class ValuerInquiriesView(APIView):
 
     @extend_schema(responses={200: inline_serializer("ValuerInbox", {"organisation": serializers.DictField(), "results": ValuerInquiryOut(many=True)}), **ERRORS}, summary="The valuer's inquiries (open first)")
     def get(self, request: Request) -> Response:
-        org = services.valuer_organisation(request.user)
+        org = access.valuer_organisation(request.user)
         items = [selectors.valuer_inquiry_dict(i) for i in selectors.valuer_inquiries(org)]
         items.sort(key=lambda i: (not i["open"], i["seconds_left"]))
         if request.query_params.get("open") in {"1", "true"}:
@@ -262,7 +262,7 @@ class ValuerInquiryView(APIView):
     @extend_schema(responses={200: ValuerInquiryOut, **ERRORS}, summary="One inquiry with the lot facts")
     def get(self, request: Request, pk: int) -> Response:
         inquiry = _get(Inquiry, pk, "询价")
-        services.ensure_valuer_of(request.user, inquiry)
+        access.ensure_valuer_of(request.user, inquiry)
         return Response(selectors.valuer_inquiry_dict(inquiry))
 
 
@@ -296,8 +296,8 @@ def _inquiry_caller(request: Request, inquiry: Inquiry) -> tuple[object | None, 
             raise Forbidden("询价令牌无效 / invalid inquiry token", code="bad_token")
         return None, True
     if not request.user.is_authenticated:
-        raise Forbidden("请登录 / log in", code="not_authenticated")
-    services.ensure_valuer_of(request.user, inquiry)
+        raise NotAuthenticated("请登录 / log in")
+    access.ensure_valuer_of(request.user, inquiry)
     return request.user, False
 
 
@@ -326,7 +326,7 @@ class QuoteView(APIView):
             quote = services.submit_quote(inquiry, price=price, valid_until=valid, report_key=report_key, actor=actor, via_token=via_token)
         except Exception:
             if stored:  # nothing changed: drop the file we stored for a refused quote
-                transaction.on_commit(lambda: services.default_storage.delete(stored))
+                transaction.on_commit(lambda: services.discard_report(stored))
             raise
         return Response(selectors.quote_dict(quote), status=201)
 
@@ -338,7 +338,7 @@ class ReportUploadView(APIView):
                    summary="Upload a PDF report for an inquiry -> report_key")
     def post(self, request: Request, pk: int) -> Response:
         inquiry = _get(Inquiry, pk, "询价")
-        services.ensure_valuer_of(request.user, inquiry)
+        access.ensure_valuer_of(request.user, inquiry)
         upload = request.FILES.get("report")
         if upload is None:
             raise DomainError("report_required", "须上传 PDF 报告 / upload a PDF report", field="report")

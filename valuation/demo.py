@@ -60,7 +60,7 @@ def _concluded_network(lot: Lot, judge, orgs: dict[str, Organisation], prices: d
         Quote.objects.create(inquiry=inquiry, price=price, valid_until=lot.reference_price_valid_until, report_key=key, report_size=len(pdf),
                              submitted_at=started + timedelta(days=1, hours=position), source="portal")
     assert v.reference_price == lot.reference_price, "demo results must average to the lot's reference price"
-    audit.record("valuation.concluded", v, actor=judge, data={"reference_price": v.reference_price, "demo": True})
+    audit.record("valuation.concluded", v, chain=v, actor=judge, data={"reference_price": v.reference_price, "demo": True})
     say(f"    {lot.title[:20]}…: network inquiry concluded at {v.reference_price} fen")
     return v
 
@@ -119,7 +119,7 @@ def load(stdout=None) -> None:
         for position, (code, org) in enumerate(sorted(platforms.items()), start=1):
             Inquiry.objects.create(valuation=missed, organisation=org, position=position, sent_at=started, token=f"demo-missed-{code}",
                                    deadline=started + rules.NETWORK_DEADLINE, status="abstained" if org.provider == "builtin_avm" else "missed")
-        audit.record("valuation.failed", missed, actor=judge, data={"reason": missed.failure_reason, "demo": True})
+        audit.record("valuation.failed", missed, chain=missed, actor=judge, data={"reason": missed.failure_reason, "demo": True})
         v = services.start_valuation(judge, lot, method="appraisal")
         Valuation.objects.filter(pk=v.pk).update(previous=missed)
         say(f"    {lot.title[:20]}…: appraisal drawn by lottery (seed {v.lottery.seed}) -> {', '.join(v.lottery.picks)}")

@@ -1,7 +1,9 @@
 """Valuation models (issue 3): the four methods of fixing a lot's reference price ([B] 法释〔2018〕15号).
 
 Quotes are never edited: a correction (B12) is a new row pointing at the one it corrects.
-Every state change goes through valuation/services.py, which writes the audit record.
+Every state change goes through the valuation.services package, which writes the audit record.
+Messages to outside providers (an HTTP inquiry platform, the mail server) are `OutboxMessage` rows written in the
+transaction of the change and sent after it commits (valuation/services/outbox.py).
 """
 
 from django.conf import settings
@@ -93,6 +95,8 @@ class Valuation(models.Model):
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(reference_price__isnull=True) | models.Q(reference_price__gt=0), name="valuation_reference_positive"),
+            # One method at a time per lot (B2): what locking the lot used to ensure, the database ensures itself.
+            models.UniqueConstraint(fields=["lot"], condition=models.Q(status="open"), name="valuation_one_open_per_lot"),
         ]
 
     def __str__(self) -> str:
@@ -124,11 +128,10 @@ class Inquiry(models.Model):
     correction_due = models.DateTimeField(null=True, blank=True)
     correction_reason = models.CharField(max_length=500, blank=True)
     excluded_reason = models.CharField(max_length=300, blank=True)
-    # Provider integration (Organisation.provider == http): a one-inquiry token for the callback.
+    # Provider integration (Organisation.provider == http): a one-inquiry token for the callback; the POST itself is an
+    # OutboxMessage (attempts, errors), and `dispatched_at` the moment the provider acknowledged it.
     token = models.CharField(max_length=64, unique=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
-    dispatch_attempts = models.PositiveSmallIntegerField(default=0)
-    dispatch_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["valuation_id", "position", "id"]
@@ -229,8 +232,7 @@ class Notification(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="the mail server accepted its OutboxMessage")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -245,3 +247,46 @@ class FeeAward(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="+")
     sold_price = models.BigIntegerField()
     awarded_at = models.DateTimeField()
+
+
+class OutboxMessage(models.Model):
+    """A message to an outside provider, written in the transaction of the change that causes it and sent after that
+    transaction commits: by the request that made the change (on commit) or by the clock (valuation/clockwork.py), never
+    while a lock is held (valuation/services/outbox.py).
+
+    Each is claimed with a lease before it is sent, so two senders never send it at once; a failed attempt is retried
+    with backoff; `key` goes to the provider with every attempt (HTTP header ``Idempotency-Key``, e-mail ``Message-ID``)
+    so that a retry after a lost answer is recognisably the same message. One per inquiry and one per notification.
+    """
+
+    class Channel(models.TextChoices):
+        HTTP = "http", "HTTP 询价推送"
+        EMAIL = "email", "电子邮件"
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    key = models.CharField(max_length=120, unique=True, help_text="idempotency key sent to the provider")
+    inquiry = models.OneToOneField(Inquiry, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_message")
+    notification = models.OneToOneField(Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_message")
+    to = models.CharField(max_length=500, help_text="the provider's endpoint URL, or the e-mail address")
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(help_text="the exact bytes sent (HTTP: the signed JSON body)")
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField(help_text="the next attempt is not made before this")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="claimed by a sender until then")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    given_up_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["due_at"], condition=models.Q(sent_at__isnull=True, given_up_at__isnull=True), name="outbox_unsent_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(channel="http", inquiry__isnull=False, notification__isnull=True)
+                           | models.Q(channel="email", notification__isnull=False, inquiry__isnull=True)),
+                name="outbox_message_of_one_thing"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -50,9 +50,22 @@ def current_quotes(valuation: Valuation) -> list[Quote]:
     return sorted(quotes, key=lambda q: (q.inquiry.position, q.pk))
 
 
-def valuation_dict(v: Valuation, *, viewer=None) -> dict[str, Any]:
-    from valuation.services import effective_network_quotes
+def current_quote(inquiry: Inquiry) -> Quote | None:
+    """The inquiry's result as it stands: its latest quote, i.e. the one no correction replaced (B12)."""
+    return inquiry.quotes.filter(correction__isnull=True).order_by("-submitted_at", "-id").first()
 
+
+def effective_network_quotes(valuation: Valuation) -> list[Quote]:
+    """B13: the current (corrected) result of each platform that delivered on time and was not set aside."""
+    out = []
+    for inquiry in valuation.inquiries.filter(status=Inquiry.Status.ANSWERED).select_related("organisation"):
+        q = current_quote(inquiry)
+        if q is not None:
+            out.append(q)
+    return out
+
+
+def valuation_dict(v: Valuation, *, viewer=None) -> dict[str, Any]:
     inquiries = list(v.inquiries.select_related("organisation"))
     used_ids = set()
     if v.status == Valuation.Status.CONCLUDED:
@@ -99,7 +112,7 @@ def valuer_inquiries(organisation: Organisation) -> QuerySet[Inquiry]:
 def valuer_inquiry_dict(i: Inquiry) -> dict[str, Any]:
     lot = i.valuation.lot
     now = clock.now()
-    q = i.quotes.filter(correction__isnull=True).order_by("-submitted_at", "-id").first()
+    q = current_quote(i)
     return {
         **inquiry_dict(i), "valuation": i.valuation_id, "method": i.valuation.method,
         "open": i.status == Inquiry.Status.PENDING and i.deadline is not None and now <= i.deadline and i.valuation.status == "open",
@@ -132,8 +145,6 @@ def public_basis(lot: Lot) -> dict[str, Any] | None:
         return None
     n = None
     if v.method == "network":
-        from valuation.services import effective_network_quotes
-
         n = len(effective_network_quotes(v))
     return {"method": v.method, "method_label": v.get_method_display(), "fixed_at": v.fixed_at, "valid_until": v.valid_until,
             "reference_price": v.reference_price, "platforms": n}

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from auction_site import clock
 from auction_site.errors import DomainError
 from auction_site.money import yuan
+from lots.access import ensure_judge_of
 from lots.models import Lot
-from valuation import rules, selectors, services
+from valuation import access, rules, selectors, services
 from valuation.models import Inquiry, Objection, Organisation, Valuation
 
 YUAN_TEXT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
@@ -61,7 +62,7 @@ def _fail(request: HttpRequest, exc: DomainError) -> None:
 @login_required
 def valuer_inbox(request: HttpRequest) -> HttpResponse:
     try:
-        org = services.valuer_organisation(request.user)
+        org = access.valuer_organisation(request.user)
     except DomainError as exc:
         return HttpResponseForbidden(exc.message)
     items = []
@@ -84,7 +85,7 @@ def valuer_answer(request: HttpRequest, pk: int) -> HttpResponse:
     inquiry = get_object_or_404(Inquiry, pk=pk)
     stored = None
     try:
-        services.ensure_valuer_of(request.user, inquiry)
+        access.ensure_valuer_of(request.user, inquiry)
         price = parse_yuan(request.POST.get("price", ""))
         valid_until = parse_date_end(request.POST.get("valid_until", ""))
         upload = request.FILES.get("report")
@@ -94,7 +95,7 @@ def valuer_answer(request: HttpRequest, pk: int) -> HttpResponse:
         services.submit_quote(inquiry, price=price, valid_until=valid_until, report_key=stored, actor=request.user)
     except DomainError as exc:
         if stored:
-            services.default_storage.delete(stored)
+            services.discard_report(stored)
         _fail(request, exc)
         return redirect("valuation:valuer-inbox")
     messages.success(request, _("已提交报价 %(price)s 元") % {"price": yuan(price)})
@@ -119,7 +120,7 @@ def valuer_extension(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _judge_lot(request: HttpRequest, lot: Lot) -> HttpResponse | None:
     try:
-        services.ensure_judge_of_lot(request.user, lot)
+        ensure_judge_of(request.user, lot)
     except DomainError as exc:
         return HttpResponseForbidden(exc.message)
     return None
@@ -215,7 +216,7 @@ def party_home(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     rows = []
     for v in selectors.party_valuations(request.user):
-        mine = services.parties_of(request.user, v.lot.case_id)
+        mine = access.parties_of(request.user, v.lot.case_id)
         offered = v.offers.filter(party__in=mine).first()
         objectable = (v.status == Valuation.Status.CONCLUDED and v.method in rules.OBJECTIONABLE_METHODS and v.delivered_at
                       and now <= v.delivered_at + rules.OBJECTION_WINDOW)

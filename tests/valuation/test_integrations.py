@@ -14,7 +14,7 @@ from auction_site import clock
 from tests.conftest import free_port
 from tests.valuation.conftest import inquiry_of
 from valuation import clockwork, services
-from valuation.models import FeeAward, Inquiry, Organisation, Valuation
+from valuation.models import FeeAward, Inquiry, Organisation, OutboxMessage, Valuation
 
 
 def tick():
@@ -114,14 +114,30 @@ def test_http_provider_gets_signed_facts_and_answers_with_its_token(lot, provide
     assert lot.reference_price == 321_000_00
 
 
-def test_http_dispatch_retried_by_the_clock(lot, start):
+def test_http_dispatch_retried_by_the_clock(lot, start, advance_clock):
     port = free_port()  # nothing listens yet
     Organisation.objects.create(code="HX", kind="inquiry_platform", name="外部询价服务", provider="http",
                                 endpoint=f"http://127.0.0.1:{port}/x", secret="s")
     start(lot, "network")
     assert tick()["dispatched"] == 0
     inq = Inquiry.objects.get()
-    assert inq.dispatched_at is None and inq.dispatch_attempts == 1 and inq.dispatch_error
+    message = inq.outbox_message
+    assert inq.dispatched_at is None and message.attempts == 1 and message.last_error and message.sent_at is None
+    assert tick()["dispatched"] == 0 and OutboxMessage.objects.get().attempts == 1  # not again before the backoff
+    _Provider.received = []
+    server = HTTPServer(("127.0.0.1", port), _Provider)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        advance_clock(minutes=1, seconds=1)
+        assert tick()["dispatched"] == 1
+        assert tick()["dispatched"] == 0  # sent once
+    finally:
+        server.shutdown()
+        server.server_close()
+    (headers, _body), = _Provider.received
+    assert headers["Idempotency-Key"] == f"valuation-inquiry-{inq.pk}"
+    inq.refresh_from_db()
+    assert inq.dispatched_at is not None and OutboxMessage.objects.get().attempts == 2
 
 
 # -------------------------------------------------------------------------------------- built-in model

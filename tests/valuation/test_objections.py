@@ -92,3 +92,19 @@ def test_other_judge_and_outsiders_cannot_see_a_valuation(concluded, other_judge
     assert api_client.get(url).status_code in (401, 403)
     body = as_user(parties[0]).get(url).json()
     assert body["reference_price"] == 300_000_00 and len(body["quotes"]) == 3
+
+
+def test_upheld_objection_to_an_appraisal_does_not_reopen_it_beside_a_newer_valuation(lot, parties, institutions, platforms, start, quote,
+                                                                                    as_user, judge):
+    v = start(lot, "appraisal", institutions=["I02", "I04", "I01"])
+    by = {o.code: u for o, u in institutions}
+    assert quote(by["I02"], inquiry_of(v, "I02"), 500_000_000).status_code == 201
+    r = as_user(parties[1]).post(f"/api/v1/valuations/{v['id']}/objections/", {"ground": "unqualified", "reason": "评估师无资质"}, format="json")
+    newer = start(lot, "network")  # the judge has the lot valued again meanwhile (one open valuation per lot)
+    assert as_user(judge).post(f"/api/v1/objections/{r.json()['id']}/decide/", {"decision": "upheld"}, format="json").status_code == 200
+    old = Valuation.objects.get(pk=v["id"])
+    assert old.status == "failed" and old.reference_price is None and "another valuation" in old.failure_reason
+    assert Inquiry.objects.get(pk=inquiry_of(v, "I04")).status == "cancelled"
+    assert list(Valuation.objects.filter(lot=lot, status="open").values_list("pk", flat=True)) == [newer["id"]]
+    lot.refresh_from_db()
+    assert lot.reference_price is None  # the set-aside report no longer prices the lot

@@ -3,6 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from valuation import rules
+from valuation.models import Valuation
+from valuation.services import replay_lottery
 
 
 class Command(BaseCommand):
@@ -19,9 +21,6 @@ class Command(BaseCommand):
                 raise CommandError("give a valuation id, or --seed and --candidates")
             self.stdout.write(",".join(rules.draw_lottery(seed, candidates.split(","))))
             return
-        from valuation.models import Valuation
-        from valuation.services import replay_lottery
-
         v = Valuation.objects.filter(pk=valuation).first()
         if v is None:
             raise CommandError(f"no valuation {valuation}")
