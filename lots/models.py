@@ -153,7 +153,8 @@ class Round(models.Model):
     scheduled_ends_at = models.DateTimeField("原定结束时间")
     balance_due_days = models.PositiveSmallIntegerField("尾款期限(天)", default=10)
     proxy_bidding_enabled = models.BooleanField("允许代理出价", default=False)
-    announcement = models.TextField("拍卖公告", blank=True)
+    announcement = models.TextField("拍卖公告", blank=True)  # 竞买公告 (A13–14)
+    bidding_notice = models.TextField("竞买须知", blank=True)  # the rules a bidder reads and accepts before registering
     published_at = models.DateTimeField(null=True, blank=True)
     parties_notified_at = models.DateTimeField(null=True, blank=True)
     # Live state, written only by the bid engine under the row lock.
