@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "drf_spectacular_sidecar",  # Swagger UI and ReDoc from our own static files (no CDN)
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files (no CDN)
     "django_filters",
     "channels",
     "storages",
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "avm",
     "bidding",
     "escrow",
+    "transparency",
     "settlement",
 ]
 
@@ -197,6 +198,12 @@ CASE_SYSTEM_WEBHOOK_SECRET = env("CASE_SYSTEM_WEBHOOK_SECRET", "case-system-embe
 # Embedded default: e-mails are written to var/mail/ (one file per message) instead of being sent.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# Transparency: the Ed25519 key that signs round transcripts and audit anchors (base64 32-byte seed;
+# outside production one is generated on first use into TRANSPARENCY_KEY_FILE), and where anchors go.
+TRANSPARENCY_SIGNING_KEY = env("TRANSPARENCY_SIGNING_KEY")
+TRANSPARENCY_KEY_FILE = env("TRANSPARENCY_KEY_FILE", str(BASE_DIR / "var" / "signing_key.b64"))
+TRANSPARENCY_ANCHOR_BUCKET = env("TRANSPARENCY_ANCHOR_BUCKET", f"{AWS_STORAGE_BUCKET_NAME}-anchors")
+TRANSPARENCY_ANCHOR_DIR = env("TRANSPARENCY_ANCHOR_DIR", str(BASE_DIR / "var" / "anchors"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@auction.court.example")
 
 REST_FRAMEWORK = {

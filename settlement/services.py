@@ -30,6 +30,7 @@ from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 from settlement import documents, rules, signing
 from settlement.models import InKindSettlement, OutboxMessage, Payout, SaleDocument, Settlement
+from transparency import services as transparency_services
 
 logger = logging.getLogger("settlement")
 Status = Round.Status
@@ -64,7 +65,17 @@ def sale_facts(round: Round) -> documents.SaleFacts:
         applicants=list(case.applicants or []), respondents=list(case.respondents or []),
         paid_at=_paid_at(round) if round.status in rules.RULING_STATUSES else None,
         generated_at=clock.now(),
+        **_transcript_facts(round),
     )
+
+
+def _transcript_facts(round: Round) -> dict:
+    """The signed transcript printed on the confirmation (signed here if the close's receiver missed it)."""
+    t = transparency_services.build_transcript(round.pk)
+    if t is None:
+        return {}
+    return {"transcript_root": t.root, "transcript_leaves": t.leaf_count, "key_fingerprint": t.key_fingerprint,
+            "round_id": round.pk}
 
 
 def generate_document(round_id: int, kind: str) -> SaleDocument:

@@ -20,6 +20,7 @@ from lots.access import ensure_judge_of
 from lots.models import Round
 from settlement import rules, selectors, services
 from settlement.models import Settlement
+from transparency import selectors as transparency
 
 
 def _dashboard_court(request: HttpRequest) -> Court | None:
@@ -150,4 +151,5 @@ def round_result(request: HttpRequest, pk: int) -> HttpResponse:
              "codes": [b["code"] for b in result["bids"]]}
     return render(request, "settlement/round_result.html", {
         "round": round, "r": result, "chart_json": chart,
+        "transcript": transparency.transcript_of(round.pk), "signing_key": transparency.public_key(),
     })
