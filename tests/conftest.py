@@ -32,6 +32,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def _own_anchor_place(settings, tmp_path, request):
+    """Anchors live in object storage and outlive the test database's rollback: each test anchors into
+    a bucket (or folder) of its own, so one test's anchors never name another test's records."""
+    settings.TRANSPARENCY_ANCHOR_BUCKET = f"anchors-{abs(hash(request.node.nodeid)):x}"[:63]
+    settings.TRANSPARENCY_ANCHOR_DIR = str(tmp_path / "anchors")
+
+
 @pytest.fixture
 def court(db):
     from accounts.models import Court

@@ -11,8 +11,6 @@ from tests.bidding.conftest import hold, make_lot, make_round  # noqa: F401  (sh
 def _own_key_and_anchors(settings, tmp_path):
     # A key and an anchor place of this test's own (the embedded default would share var/).
     settings.TRANSPARENCY_KEY_FILE = str(tmp_path / "signing_key.b64")
-    settings.TRANSPARENCY_ANCHOR_DIR = str(tmp_path / "anchors")
-    settings.TRANSPARENCY_ANCHOR_BUCKET = f"anchors-{tmp_path.name.lower().replace('_', '-')[:40]}"
     settings.BIDDING_MAX_BIDS_PER_SECOND = 0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from transparency import anchors, signing
