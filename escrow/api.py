@@ -16,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotFound, error_body
+from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
 from auction_site.fields import FenField
 from escrow import balances, selectors, services, webhooks
 from escrow.models import Deposit, Registration
+from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 
 logger = logging.getLogger("escrow.api")
@@ -158,8 +159,7 @@ def _case_for_judge(user, case_id: int) -> EnforcementCase:
     case = EnforcementCase.objects.select_related("court").filter(pk=case_id).first()
     if case is None:
         raise NotFound("案件不存在 / no such case")
-    if not (user.is_authenticated and user.role == "judge" and user.court_id == case.court_id):
-        raise Forbidden("仅本院法官可以查看案款账户 / only a judge of this court may see the case account")
+    ensure_judge_of(user, case)
     return case
 
 
@@ -186,7 +186,7 @@ class StripeWebhookView(View):
             event = stripe.Webhook.construct_event(payload, header, settings.STRIPE_WEBHOOK_SECRET)
         except (ValueError, stripe.SignatureVerificationError) as e:
             logger.warning("refused webhook: %s", e)
-            return JsonResponse(error_body("invalid_signature", "签名无效或已过期 / invalid or stale signature"), status=400)
+            return JsonResponse(error_body(ErrorCode.INVALID_SIGNATURE, "签名无效或已过期 / invalid or stale signature"), status=400)
         try:
             data = json.loads(payload)
             outcome = webhooks.handle_provider_event(data)

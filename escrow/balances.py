@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, Forbidden, NotFound
+from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
 from escrow import ledger, rules
 from escrow.gateway import Payment, get_gateway
 from escrow.models import BalancePayment, Deposit, Registration
@@ -26,7 +26,7 @@ from lots.models import Round
 
 logger = logging.getLogger("escrow.balances")
 
-Status = Registration.Status
+RegStatus = Registration.Status
 
 
 def winner_deposit_amount(rnd: Round) -> int:
@@ -59,11 +59,11 @@ def _winner_round(user, round_id: int) -> Round:
         raise NotFound("拍卖不存在 / no such round")
     winner = Registration.objects.filter(pk=rnd.leader_id).values_list("bidder_id", flat=True).first() if rnd.leader_id else None
     if winner is None or winner != user.pk:
-        raise Forbidden("只有买受人可以支付尾款 / only the buyer pays the balance", code="not_winner")
+        raise Forbidden("只有买受人可以支付尾款 / only the buyer pays the balance", code=ErrorCode.NOT_WINNER)
     if rnd.status == Round.Status.PAID:
-        raise Conflict("already_paid", "尾款已付清 / the balance is already paid")
+        raise Conflict(ErrorCode.ALREADY_PAID, "尾款已付清 / the balance is already paid")
     if rnd.status != Round.Status.SOLD:
-        raise Conflict("not_sold", f"该拍卖状态为 {rnd.status}，不能支付尾款 / the round is not awaiting the balance")
+        raise Conflict(ErrorCode.NOT_SOLD, f"该拍卖状态为 {rnd.status}，不能支付尾款 / the round is not awaiting the balance")
     return rnd
 
 
@@ -75,7 +75,7 @@ def start_balance_payment(user, round_id: int, card: dict | None = None) -> tupl
     """A25: the buyer pays sold_price − deposit through the provider."""
     rnd = _winner_round(user, round_id)
     if rnd.balance_due_at and clock.now() > rnd.balance_due_at:
-        raise Conflict("balance_overdue", "已过尾款支付期限 (A24/A25) / the balance deadline has passed")
+        raise Conflict(ErrorCode.BALANCE_OVERDUE, "已过尾款支付期限 (A24/A25) / the balance deadline has passed")
     apply_winner_deposit(_winner(rnd), actor=user)
     with transaction.atomic():
         rnd = rounds.lock(rnd.pk)
@@ -104,7 +104,7 @@ def start_balance_payment(user, round_id: int, card: dict | None = None) -> tupl
             bp = locked
     if card is not None:
         if not settings.CLOCK_ADVANCE_ALLOWED:
-            raise DomainError("card_not_accepted", "生产环境不接受服务器端银行卡数据 / card data is accepted only in test/demo mode")
+            raise DomainError(ErrorCode.CARD_NOT_ACCEPTED, "生产环境不接受服务器端银行卡数据 / card data is accepted only in test/demo mode")
         gw = get_gateway(bp.provider)
         if gw.retrieve_payment(bp.payment_intent_id).status in {"requires_payment_method", "requires_confirmation"}:
             gw.confirm_with_card(bp.payment_intent_id, card)
@@ -148,7 +148,7 @@ def apply_balance_state(bp_id: int, payment: Payment, *, actor=None, event: dict
         if payment.status != "succeeded" or bp.status != BalancePayment.Status.PENDING:
             return "unchanged"
         if payment.amount != bp.amount:
-            raise Conflict("amount_mismatch", "支付金额不符 / the paid amount differs")
+            raise Conflict(ErrorCode.AMOUNT_MISMATCH, "支付金额不符 / the paid amount differs")
         ledger.post(
             "balance_paid",
             [ledger.Line(ledger.provider_cash_account(), debit=bp.amount), ledger.Line(ledger.case_account(rnd.lot.case), credit=bp.amount)],
@@ -170,17 +170,17 @@ def confirm_transfer(judge, round_id: int, amount: int, reference: str) -> Balan
         raise NotFound("拍卖不存在 / no such round")
     ensure_judge_of(judge, rnd)
     if rnd.status != Round.Status.SOLD or rnd.leader_id is None:
-        raise Conflict("not_sold", "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
+        raise Conflict(ErrorCode.NOT_SOLD, "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
     apply_winner_deposit(_winner(rnd), actor=judge)
     with transaction.atomic():
         rnd = rounds.lock(rnd.pk, related=("lot__case__court",))
         if rnd.status != Round.Status.SOLD:
-            raise Conflict("not_sold", "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
+            raise Conflict(ErrorCode.NOT_SOLD, "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
         remaining = balance_remaining(rnd)
         if amount > remaining:
-            raise DomainError("overpayment", f"金额超过应付尾款 {remaining} 分 / amount exceeds the balance due ({remaining})")
+            raise DomainError(ErrorCode.OVERPAYMENT, f"金额超过应付尾款 {remaining} 分 / amount exceeds the balance due ({remaining})")
         if BalancePayment.objects.filter(round=rnd, method=BalancePayment.Method.TRANSFER, reference=reference).exists():
-            raise Conflict("duplicate_reference", "该转账凭证已确认过 / this transfer reference was already confirmed")
+            raise Conflict(ErrorCode.DUPLICATE_REFERENCE, "该转账凭证已确认过 / this transfer reference was already confirmed")
         bp = BalancePayment.objects.create(round=rnd, registration_id=rnd.leader_id, method=BalancePayment.Method.TRANSFER, amount=amount,
                                            status=BalancePayment.Status.PAID, reference=reference, confirmed_by=judge,
                                            created_at=clock.now(), paid_at=clock.now())
@@ -206,8 +206,8 @@ def default_round(round_id: int, now=None) -> bool:
         reg = lock_registration(rnd.leader_id)
         d = lock_deposit(rnd.leader_id)
         case = rnd.lot.case
-        if d is not None and reg.status in {Status.HELD, Status.APPLIED}:
-            source = ledger.deposit_account(reg) if reg.status == Status.HELD else ledger.case_account(case)
+        if d is not None and reg.status in {RegStatus.HELD, RegStatus.APPLIED}:
+            source = ledger.deposit_account(reg) if reg.status == RegStatus.HELD else ledger.case_account(case)
             ledger.post(
                 "deposit_forfeited",
                 [ledger.Line(source, debit=d.amount), ledger.Line(ledger.forfeit_account(case), credit=d.amount)],
@@ -216,7 +216,7 @@ def default_round(round_id: int, now=None) -> bool:
             )
             d.forfeited_at = now
             d.save(update_fields=["forfeited_at"])
-        reg.status = Status.FORFEITED
+        reg.status = RegStatus.FORFEITED
         reg.save(update_fields=["status"])
         audit.record("deposit.forfeited", reg, data={"round": rnd.pk, "amount": d.amount if d else 0})
         # The defaulter can no longer pay: cancel their open balance payments (at the provider after commit).

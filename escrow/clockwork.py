@@ -69,9 +69,9 @@ def _dispose_held(now: datetime, report: dict) -> None:
                     report["applied"] += 1
             elif what == "release":
                 outcome = services.release_deposit(d, reason=f"round {rnd.status}")
-                if outcome == "released":
+                if outcome == services.Release.RELEASED:
                     report["released"] += 1
-                elif outcome in {"error", "refund_failed"}:
+                elif outcome in {services.Release.ERROR, services.Release.FAILED}:
                     report["release_errors"] += 1
         except Exception:
             logger.warning("disposal of deposit %s failed", d.pk, exc_info=True)

@@ -18,20 +18,22 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, NotFound
+from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
 from escrow import ledger, rules
 from escrow.gateway import Payment, Refund, get_gateway
 from escrow.models import Deposit, ProcessedEvent, Registration
+from lots.access import is_judge_of
 from lots.models import EnforcementCase, PriorityHolder, Round
 
 logger = logging.getLogger("escrow")
 
-Status = Registration.Status
+RegStatus = Registration.Status
 # A refund claimed by a worker that then died is claimed again after this long (the provider is
 # asked first what it already did, so a refund that did go through is found, never asked twice).
 REFUND_CLAIM_TTL = timedelta(minutes=2)
@@ -74,20 +76,20 @@ def open_registration(user, rnd: Round, provider: str | None = None) -> Deposit:
         try:
             with transaction.atomic():
                 reg, created = Registration.objects.get_or_create(
-                    round=rnd, bidder=user, defaults={"status": Status.PENDING, "created_at": clock.now()},
+                    round=rnd, bidder=user, defaults={"status": RegStatus.PENDING, "created_at": clock.now()},
                 )
         except IntegrityError:  # the same bidder registering twice at once: the other request made it
             reg, created = Registration.objects.get(round=rnd, bidder=user), False
         reg = lock_registration(reg.pk)
-        if not created and reg.status not in {Status.PENDING, Status.HELD}:
-            raise Conflict("already_registered", f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
+        if not created and reg.status not in {RegStatus.PENDING, RegStatus.HELD}:
+            raise Conflict(ErrorCode.ALREADY_REGISTERED, f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
         deposit, _ = Deposit.objects.get_or_create(
             registration=reg, defaults={"amount": rnd.deposit, "provider": provider or settings.PAYMENT_PROVIDER, "created_at": clock.now()},
         )
         if created:
             audit.record("registration.created", reg, actor=user, data={"round": rnd.pk, "deposit": deposit.amount, "provider": deposit.provider})
     deposit.registration = reg
-    if reg.status == Status.PENDING:
+    if reg.status == RegStatus.PENDING:
         deposit = ensure_payment(deposit, actor=user)
     return deposit
 
@@ -152,7 +154,7 @@ def own_registration(user, registration_id: int, *, allow_court: bool = False) -
         raise NotFound("报名记录不存在 / no such registration")
     if reg.bidder_id == user.pk:
         return reg
-    if allow_court and (getattr(user, "is_operator", False) or (user.role == "judge" and user.court_id == reg.round.lot.case.court_id)):
+    if allow_court and (getattr(user, "is_operator", False) or is_judge_of(user, reg.round)):
         return reg
     raise NotFound("报名记录不存在 / no such registration")
 
@@ -165,7 +167,7 @@ def pay_with_test_card(user, registration_id: int, card: dict) -> Registration:
     if not settings.CLOCK_ADVANCE_ALLOWED:
         raise NotFound()
     reg = own_registration(user, registration_id)
-    if reg.status != Status.PENDING:
+    if reg.status != RegStatus.PENDING:
         return reg
     deposit = ensure_payment(Deposit.objects.get(registration=reg), actor=user)
     gw = get_gateway(deposit.provider)
@@ -186,11 +188,11 @@ def pay_with_test_card(user, registration_id: int, card: dict) -> Registration:
 def sandbox_pay(user, registration_id: int) -> Registration:
     """The 'pay' click on the sandbox page (embedded provider)."""
     reg = own_registration(user, registration_id)
-    if reg.status != Status.PENDING:
+    if reg.status != RegStatus.PENDING:
         return reg
     deposit = ensure_payment(Deposit.objects.get(registration=reg), actor=user)
     if deposit.provider != "sandbox":
-        raise DomainError("wrong_provider", "该保证金不是通过沙箱支付的 / this deposit is not paid through the sandbox")
+        raise DomainError(ErrorCode.WRONG_PROVIDER, "该保证金不是通过沙箱支付的 / this deposit is not paid through the sandbox")
     get_gateway("sandbox").pay(deposit.payment_intent_id)
     sync_deposit(deposit, actor=user)
     reg.refresh_from_db()
@@ -247,22 +249,22 @@ def apply_deposit_state(deposit_id: int, payment: Payment, refunds: list[Refund]
         d.save(update_fields=["provider_status", "checked_at"])
         if payment.id != d.payment_intent_id:
             return outcome  # a duplicate payment of a racing request: cancelled, never held
-        if payment.status == "succeeded" and reg.status in {Status.PENDING, Status.CANCELLED}:
+        if payment.status == "succeeded" and reg.status in {RegStatus.PENDING, RegStatus.CANCELLED}:
             if payment.amount != d.amount:
                 logger.error("deposit %s: provider amount %s differs from %s", d.pk, payment.amount, d.amount)
-                raise Conflict("amount_mismatch", "支付金额与保证金不符 / the paid amount differs from the deposit")
+                raise Conflict(ErrorCode.AMOUNT_MISMATCH, "支付金额与保证金不符 / the paid amount differs from the deposit")
             _hold(d, reg, actor=actor)
             outcome = "held"
-        elif payment.status == "canceled" and reg.status == Status.PENDING:
-            reg.status = Status.CANCELLED
+        elif payment.status == "canceled" and reg.status == RegStatus.PENDING:
+            reg.status = RegStatus.CANCELLED
             reg.save(update_fields=["status"])
             audit.record("registration.cancelled", reg, actor=actor, data={"payment_intent": payment.id})
             outcome = "cancelled"
         done = [r for r in refunds if r.status == "succeeded"]
-        if done and reg.status == Status.HELD:
+        if done and reg.status == RegStatus.HELD:
             _record_release(d, reg, done[0], actor=actor)
             outcome = "released"
-        elif done and reg.status in {Status.APPLIED, Status.FORFEITED}:
+        elif done and reg.status in {RegStatus.APPLIED, RegStatus.FORFEITED}:
             logger.error("deposit %s refunded at the provider but %s here: reconciliation will list it", d.pk, reg.status)
         return outcome
 
@@ -280,7 +282,7 @@ def _issue_code(reg: Registration) -> None:
             return
         except IntegrityError:
             continue
-    raise Conflict("code_exhausted", "无法生成竞买代码 / could not issue a bidder code")
+    raise Conflict(ErrorCode.CODE_EXHAUSTED, "无法生成竞买代码 / could not issue a bidder code")
 
 
 def _hold(d: Deposit, reg: Registration, actor=None) -> None:
@@ -298,7 +300,7 @@ def _hold(d: Deposit, reg: Registration, actor=None) -> None:
     id_number = (reg.bidder.id_number or "-") if reg.bidder_id else "-"
     holder = PriorityHolder.objects.filter(lot_id=rnd.lot_id, id_number__iexact=id_number).order_by("rank").first()
     reg.priority_rank = holder.rank if holder else None
-    reg.status = Status.HELD
+    reg.status = RegStatus.HELD
     reg.held_at = now
     reg.save(update_fields=["status", "held_at", "priority_rank"])
     d.held_at = now
@@ -316,7 +318,7 @@ def _record_release(d: Deposit, reg: Registration, refund: Refund, actor=None) -
         case=rnd.lot.case, round=rnd, external_ref=refund.id, actor=actor,
     )
     now = clock.now()
-    reg.status = Status.RELEASED
+    reg.status = RegStatus.RELEASED
     reg.save(update_fields=["status"])
     d.refund_id = refund.id
     d.released_at = now
@@ -327,7 +329,7 @@ def _record_release(d: Deposit, reg: Registration, refund: Refund, actor=None) -
 
 # --- releases (A23, A28) ---------------------------------------------------------------------------
 
-class Release:
+class Release(StrEnum):
     """What `release_deposit` did (its return value)."""
 
     NO_PAYMENT = "no_payment"  # nothing was ever paid
@@ -340,13 +342,13 @@ class Release:
     ERROR = "error"  # the provider could not be reached: tried again on the next tick
 
 
-def _claim_refund(registration_id: int, now) -> str | None:
+def _claim_refund(registration_id: int, now) -> Release | None:
     """Claim the right to ask the provider for this refund (a short transaction, no provider call).
     None when the claim is ours, else why not."""
     with transaction.atomic():
         reg = lock_registration(registration_id)
         d = lock_deposit(registration_id)
-        if reg.status != Status.HELD:
+        if reg.status != RegStatus.HELD:
             return Release.NOT_HELD
         if d.refund_attempted_at and now - d.refund_attempted_at < REFUND_CLAIM_TTL and not d.last_error:
             return Release.IN_PROGRESS
@@ -357,7 +359,7 @@ def _claim_refund(registration_id: int, now) -> str | None:
     return None
 
 
-def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> str:
+def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> Release:
     """Refund a held deposit through the provider and record it (A23, A28). Safe to retry at any point.
     Returns one of the `Release` outcomes."""
     if not deposit.payment_intent_id:
@@ -389,7 +391,7 @@ def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> str:
     with transaction.atomic():
         reg = lock_registration(deposit.registration_id)
         d = lock_deposit(deposit.registration_id)
-        if reg.status != Status.HELD:
+        if reg.status != RegStatus.HELD:
             return Release.NOT_HELD
         d.refund_id = refund.id
         if refund.status == "succeeded":
@@ -414,7 +416,7 @@ def release_round_deposits(round_id: int, *, reason: str = "", actor=None) -> in
     rnd = Round.objects.get(pk=round_id)
     now = clock.now()
     done = 0
-    for d in Deposit.objects.filter(registration__round=rnd, registration__status=Status.HELD).select_related("registration"):
+    for d in Deposit.objects.filter(registration__round=rnd, registration__status=RegStatus.HELD).select_related("registration"):
         what = rules.deposit_disposition(rnd.status, rnd.leader_id == d.registration_id, rnd.suspended_at, now,
                                          has_leader=rnd.leader_id is not None)
         if what == "release" and release_deposit(d, reason=reason or f"round {rnd.status}", actor=actor) == Release.RELEASED:
@@ -440,7 +442,7 @@ def apply_winner_deposit(reg: Registration, actor=None) -> bool:
     with transaction.atomic():
         reg = lock_registration(reg.pk)
         d = lock_deposit(reg.pk)
-        if reg.status != Status.HELD or d is None:
+        if reg.status != RegStatus.HELD or d is None:
             return False
         rnd = Round.objects.select_related("lot__case").get(pk=reg.round_id)
         ledger.post(
@@ -449,7 +451,7 @@ def apply_winner_deposit(reg: Registration, actor=None) -> bool:
             memo=f"买受人保证金转入案款 (A25) 第{rnd.number}次拍卖", idempotency_key=f"deposit_applied:reg:{reg.pk}",
             case=rnd.lot.case, round=rnd, external_ref=d.payment_intent_id or "", actor=actor,
         )
-        reg.status = Status.APPLIED
+        reg.status = RegStatus.APPLIED
         reg.save(update_fields=["status"])
         d.applied_at = clock.now()
         d.save(update_fields=["applied_at"])
@@ -474,9 +476,9 @@ def cancel_without_payment(registration_id: int, *, reason: str) -> bool:
     with transaction.atomic():
         reg = lock_registration(registration_id)
         d = lock_deposit(registration_id)
-        if reg.status != Status.PENDING or (d is not None and d.payment_intent_id):
+        if reg.status != RegStatus.PENDING or (d is not None and d.payment_intent_id):
             return False
-        reg.status = Status.CANCELLED
+        reg.status = RegStatus.CANCELLED
         reg.save(update_fields=["status"])
         audit.record("registration.cancelled", reg, data={"reason": reason, "payment_intent": None})
     return True

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from auction_site.errors import DomainError
 from escrow import balances, selectors, services
 from escrow.models import BalancePayment, Deposit, Registration
+from lots.access import is_judge_of
 from lots.models import EnforcementCase
 
 TEST_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
@@ -29,7 +30,7 @@ def my_deposits(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_account(request: HttpRequest, case_id: int) -> HttpResponse:
     case = EnforcementCase.objects.select_related("court").filter(pk=case_id).first()
-    if case is None or request.user.role != "judge" or request.user.court_id != case.court_id:
+    if case is None or not is_judge_of(request.user, case):
         raise Http404  # judge of that court only; others do not learn the case exists
     return render(request, "escrow/case_account.html", {"account": selectors.case_account(case)})
 

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from escrow import balances, services
 from escrow.models import BalancePayment, Deposit, ProcessedEvent
 
@@ -11,7 +11,7 @@ def handle_provider_event(event: dict) -> str:
     """A verified provider event: find our object, re-fetch the real state, act once per event id."""
     event_id = event.get("id") or ""
     if not event_id:
-        raise DomainError("invalid_event", "事件缺少id / event without id")
+        raise DomainError(ErrorCode.INVALID_EVENT, "事件缺少id / event without id")
     if ProcessedEvent.objects.filter(event_id=event_id).exists():
         return "duplicate"
     obj = (event.get("data") or {}).get("object") or {}

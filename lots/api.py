@@ -18,10 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import NotFound, error_body
+from auction_site.errors import ErrorCode, NotFound, error_body
 from lots import media as media_storage
 from lots import selectors, services
-from lots.access import ensure_judge_of
+from lots.access import ensure_judge_of, is_judge_of
 from lots.models import EnforcementCase, Lot, Media, Round
 from lots.permissions import IsJudge, IsJudgeOrReadOnly
 from lots.serializers import (
@@ -65,10 +65,6 @@ class LotsAPIView(APIView):
             logger.info("refused %s %s: %s", self.request.method, self.request.path, exc.message)
             return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
         return super().handle_exception(exc)
-
-
-def _is_court_judge(user, court_id: int) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_judge", False) and user.court_id == court_id)
 
 
 # ----------------------------------------------------------------------------------------------- cases
@@ -128,7 +124,7 @@ class LotDetailView(LotsAPIView):
     @extend_schema(responses={200: LotSerializer, **ERRORS}, summary="A lot: full for its court's judges, published particulars for others")
     def get(self, request: Request, pk: int) -> Response:
         lot = self._lot(pk)
-        if _is_court_judge(request.user, lot.case.court_id):
+        if is_judge_of(request.user, lot):
             return Response(LotSerializer(lot).data)
         if not selectors.is_published(lot):
             raise NotFound("标的不存在 / no such lot")
@@ -151,7 +147,7 @@ class LotRoundsView(LotsAPIView):
     def get(self, request: Request, pk: int) -> Response:
         lot = get_object_or_404(Lot.objects.select_related("case"), pk=pk)
         rounds = selectors.lot_rounds(lot)
-        if not _is_court_judge(request.user, lot.case.court_id):
+        if not is_judge_of(request.user, lot):
             rounds = rounds.exclude(status=Round.Status.DRAFT)
             if not rounds.exists():
                 raise NotFound("标的不存在 / no such lot")
@@ -204,7 +200,7 @@ class RoundDetailView(LotsAPIView):
     @extend_schema(responses={200: RoundDetailSerializer, 404: ERROR}, summary="A round with its live state (drafts: the court's judges only)")
     def get(self, request: Request, pk: int) -> Response:
         rnd = get_object_or_404(Round.objects.select_related("lot", "lot__case", "lot__case__court"), pk=pk)
-        if rnd.status == Round.Status.DRAFT and not _is_court_judge(request.user, rnd.lot.case.court_id):
+        if rnd.status == Round.Status.DRAFT and not is_judge_of(request.user, rnd):
             raise NotFound("拍卖轮次不存在 / no such round")
         return Response(RoundDetailSerializer(rnd).data)
 
@@ -294,7 +290,7 @@ class MediaCompleteView(LotsAPIView):
         item = services.complete_media_upload(request.user, pk)
         if item.status == Media.Status.REJECTED:
             problem = getattr(item, "rejection", "") or "文件被拒绝 / the upload was rejected"
-            return Response(error_body("upload_rejected", problem, {"media": MediaSerializer(item).data}), status=400)
+            return Response(error_body(ErrorCode.UPLOAD_REJECTED, problem, {"media": MediaSerializer(item).data}), status=400)
         return Response(MediaSerializer(item).data)
 
 

@@ -20,6 +20,7 @@ from auction_site import clock
 from auction_site.errors import DomainError
 from lots import media as media_store
 from lots import selectors, services
+from lots.access import is_judge_of
 from lots.forms import ROUND_ACTIONS, CaseForm, LotForm, ReasonForm, RoundForm
 from lots.models import EnforcementCase, Lot, Round
 
@@ -38,7 +39,7 @@ def judge_required(view):
 
 
 def _own(request: HttpRequest, court_id: int) -> None:
-    if request.user.court_id != court_id:
+    if not is_judge_of(request.user, court_id):
         raise PermissionDenied(_("只能操作本院的案件与标的"))
 
 

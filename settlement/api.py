@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from auction_site.errors import DomainError, ErrorCode, Forbidden, NotAuthenticated, NotFound
 from auction_site.fields import FenField
 from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
@@ -92,7 +92,7 @@ class RoundDocumentsView(APIView):
         try:
             docs = services.generate_due_documents(round)
         except documents.FontMissing as exc:
-            raise DomainError("font_missing", str(exc), status=503) from exc
+            raise DomainError(ErrorCode.FONT_MISSING, str(exc), status=503) from exc
         return Response({"documents": [_doc_json(d) for d in docs]})
 
 
@@ -113,7 +113,7 @@ class CaseOutcomeView(APIView):
         if header:
             ok = signing.verify(header, signing.pull_message(request.path), settings.CASE_SYSTEM_WEBHOOK_SECRET, int(time.time()))
             if not ok:
-                raise Forbidden("签名无效或已过期 / invalid or expired signature", code="bad_signature")
+                raise Forbidden("签名无效或已过期 / invalid or expired signature", code=ErrorCode.BAD_SIGNATURE)
         else:
             if case is None and request.user.is_authenticated:
                 raise NotFound("案件不存在 / no such case")

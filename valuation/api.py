@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from auction_site.errors import DomainError, ErrorCode, Forbidden, NotAuthenticated, NotFound
 from auction_site.fields import FenField
-from lots.access import ensure_judge_of, is_judge_of
+from lots.access import ensure_judge_of
 from lots.models import Lot
 from valuation import access, selectors, services
 from valuation.models import Inquiry, Objection, Organisation, Valuation
@@ -130,8 +130,8 @@ class LotValuationsView(APIView):
         items = [v for v in selectors.valuations_of_lot(lot)]
         if items:
             access.ensure_can_view(request.user, items[0])
-        elif not is_judge_of(request.user, lot):
-            raise Forbidden()
+        else:
+            ensure_judge_of(request.user, lot)
         return Response({"results": [selectors.valuation_dict(v) for v in items]})
 
     @extend_schema(request=StartSerializer, responses={201: ValuationOut, **ERRORS}, summary="Start a valuation (judge)")
@@ -190,7 +190,7 @@ class ObjectionView(APIView):
         ser = ObjectionSerializer(data=request.data)
         if not ser.is_valid():
             if "ground" in ser.errors:
-                raise DomainError("objection_ground_invalid", "[B22] 异议理由只能是：wrong_facts, out_of_scope, unqualified, unlawful_procedure",
+                raise DomainError(ErrorCode.OBJECTION_GROUND_INVALID, "[B22] 异议理由只能是：wrong_facts, out_of_scope, unqualified, unlawful_procedure",
                                   field="ground")
             ser.is_valid(raise_exception=True)
         d = ser.validated_data
@@ -276,15 +276,15 @@ def _price_from(request: Request) -> int:
         try:
             return FenField().to_internal_value(raw)
         except serializers.ValidationError as exc:
-            raise DomainError("invalid_price", f"price: {exc.detail[0]}", field="price")
+            raise DomainError(ErrorCode.INVALID_PRICE, f"price: {exc.detail[0]}", field="price")
     if not isinstance(raw, str) or not PRICE_TEXT.match(raw):
-        raise DomainError("invalid_price", "price 须为以分为单位的正整数 / price must be a positive integer of fen", field="price")
+        raise DomainError(ErrorCode.INVALID_PRICE, "price 须为以分为单位的正整数 / price must be a positive integer of fen", field="price")
     return int(raw)
 
 
 def _body(request: Request):
     if not hasattr(request.data, "get"):
-        raise DomainError("malformed", "请求体须为 JSON 对象或表单 / the body must be a JSON object or a form")
+        raise DomainError(ErrorCode.MALFORMED, "请求体须为 JSON 对象或表单 / the body must be a JSON object or a form")
     return request.data
 
 
@@ -293,7 +293,7 @@ def _inquiry_caller(request: Request, inquiry: Inquiry) -> tuple[object | None, 
     token = request.META.get(TOKEN_HEADER)
     if token:
         if inquiry.organisation.provider != Organisation.Provider.HTTP or not hmac.compare_digest(token, inquiry.token):
-            raise Forbidden("询价令牌无效 / invalid inquiry token", code="bad_token")
+            raise Forbidden("询价令牌无效 / invalid inquiry token", code=ErrorCode.BAD_TOKEN)
         return None, True
     if not request.user.is_authenticated:
         raise NotAuthenticated("请登录 / log in")
@@ -317,7 +317,7 @@ class QuoteView(APIView):
         upload = request.FILES.get("report")
         report_key = request.data.get("report_key") or ""
         if not isinstance(report_key, str):
-            raise DomainError("report_key_invalid", "report_key 须为字符串 / report_key must be a string", field="report")
+            raise DomainError(ErrorCode.REPORT_KEY_INVALID, "report_key 须为字符串 / report_key must be a string", field="report")
         stored = None
         if upload is not None:
             stored, _ = services.store_report(None, inquiry, upload)
@@ -341,7 +341,7 @@ class ReportUploadView(APIView):
         access.ensure_valuer_of(request.user, inquiry)
         upload = request.FILES.get("report")
         if upload is None:
-            raise DomainError("report_required", "须上传 PDF 报告 / upload a PDF report", field="report")
+            raise DomainError(ErrorCode.REPORT_REQUIRED, "须上传 PDF 报告 / upload a PDF report", field="report")
         key, size = services.store_report(request.user, inquiry, upload)
         return Response({"report_key": key, "size": size}, status=201)
 
@@ -359,6 +359,6 @@ class ExtensionView(APIView):
         actor, via_token = _inquiry_caller(request, inquiry)
         raw = _body(request).get("days")
         if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
-            raise DomainError("invalid_days", "days 须为整数 / days must be an integer", field="days")
+            raise DomainError(ErrorCode.INVALID_DAYS, "days 须为整数 / days must be an integer", field="days")
         inquiry = services.request_extension(inquiry, actor=actor, days=raw, via_token=via_token)
         return Response(selectors.inquiry_dict(inquiry))

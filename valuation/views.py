@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from auction_site import clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from auction_site.money import yuan
 from lots.access import ensure_judge_of
 from lots.models import Lot
@@ -29,13 +29,13 @@ def parse_yuan(text: str) -> int:
     """'3,309,250.5' -> 330925050 fen, exactly (Decimal, at most 2 decimals); anything else refused."""
     text = (text or "").strip().replace(",", "").replace("，", "")
     if not YUAN_TEXT.match(text):
-        raise DomainError("invalid_price", _("价格须为正数，最多两位小数（单位：元）"), field="price")
+        raise DomainError(ErrorCode.INVALID_PRICE, _("价格须为正数，最多两位小数（单位：元）"), field="price")
     try:
         fen = int(Decimal(text) * 100)
     except InvalidOperation:
-        raise DomainError("invalid_price", _("价格格式错误"), field="price")
+        raise DomainError(ErrorCode.INVALID_PRICE, _("价格格式错误"), field="price")
     if fen <= 0:
-        raise DomainError("invalid_price", _("价格须大于零"), field="price")
+        raise DomainError(ErrorCode.INVALID_PRICE, _("价格须大于零"), field="price")
     return fen
 
 
@@ -48,7 +48,7 @@ def parse_date_end(text: str) -> datetime:
         else:
             value = datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(23, 59, 59))
     except ValueError:
-        raise DomainError("invalid_date", _("日期格式错误"), field="date")
+        raise DomainError(ErrorCode.INVALID_DATE, _("日期格式错误"), field="date")
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
@@ -90,7 +90,7 @@ def valuer_answer(request: HttpRequest, pk: int) -> HttpResponse:
         valid_until = parse_date_end(request.POST.get("valid_until", ""))
         upload = request.FILES.get("report")
         if upload is None:
-            raise DomainError("report_required", _("须上传 PDF 格式的报告"))
+            raise DomainError(ErrorCode.REPORT_REQUIRED, _("须上传 PDF 格式的报告"))
         stored, _size = services.store_report(request.user, inquiry, upload)
         services.submit_quote(inquiry, price=price, valid_until=valid_until, report_key=stored, actor=request.user)
     except DomainError as exc:
