@@ -136,7 +136,7 @@ class LotDetailView(LotsAPIView):
         ensure_judge_of(request.user, lot)
         ser = LotWriteSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
-        lot = services.update_lot(request.user, lot, **ser.validated_data)
+        lot = services.update_lot(request.user, lot=lot, **ser.validated_data)
         return Response(LotSerializer(lot).data)
 
 
@@ -160,7 +160,7 @@ class LotRoundsView(LotsAPIView):
         ensure_judge_of(request.user, lot)
         ser = RoundCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        rnd = services.create_round(request.user, lot, **ser.validated_data)
+        rnd = services.create_round(request.user, lot=lot, **ser.validated_data)
         return Response(RoundDetailSerializer(rnd).data, status=201)
 
 
@@ -211,7 +211,7 @@ class RoundDetailView(LotsAPIView):
             raise NotFound("拍卖轮次不存在 / no such round")
         ser = RoundUpdateSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
-        rnd = services.update_draft_round(request.user, pk, **ser.validated_data)
+        rnd = services.update_draft_round(request.user, round_id=pk, **ser.validated_data)
         return Response(RoundDetailSerializer(rnd).data)
 
 
@@ -226,17 +226,17 @@ class RoundActionView(LotsAPIView):
         if not Round.objects.filter(pk=pk).exists():
             raise NotFound("拍卖轮次不存在 / no such round")
         if self.round_action == "publish":
-            rnd = services.publish_round(request.user, pk)
+            rnd = services.publish_round(request.user, round_id=pk)
         elif self.round_action == "notify-parties":
-            rnd = services.notify_parties(request.user, pk)
+            rnd = services.notify_parties(request.user, round_id=pk)
         elif self.round_action == "cause-ended":
-            rnd = services.record_suspension_cause_ended(request.user, pk)
+            rnd = services.record_suspension_cause_ended(request.user, round_id=pk)
         elif self.round_action == "suspend":
-            rnd = services.suspend_round(request.user, pk, reason=reason)
+            rnd = services.suspend_round(request.user, round_id=pk, reason=reason)
         elif self.round_action == "resume":
-            rnd = services.resume_round(request.user, pk, reason=reason)
+            rnd = services.resume_round(request.user, round_id=pk, reason=reason)
         else:
-            rnd = services.withdraw_round(request.user, pk, reason=reason)
+            rnd = services.withdraw_round(request.user, round_id=pk, reason=reason)
         return Response(RoundDetailSerializer(rnd).data)
 
 
@@ -277,7 +277,7 @@ class LotMediaView(LotsAPIView):
         ensure_judge_of(request.user, lot)
         ser = MediaRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        item, upload = services.request_media_upload(request.user, lot, **ser.validated_data)
+        item, upload = services.request_media_upload(request.user, lot=lot, **ser.validated_data)
         return Response({"media": MediaSerializer(item).data, "upload": upload}, status=201)
 
 
@@ -287,7 +287,7 @@ class MediaCompleteView(LotsAPIView):
     @extend_schema(request=None, responses={200: MediaSerializer, **ERRORS},
                    summary="Check the uploaded object (size, type, content) and mark it ready, or rejected and deleted")
     def post(self, request: Request, pk: int) -> Response:
-        item = services.complete_media_upload(request.user, pk)
+        item = services.complete_media_upload(request.user, media_id=pk)
         if item.status == Media.Status.REJECTED:
             problem = getattr(item, "rejection", "") or "文件被拒绝 / the upload was rejected"
             return Response(error_body(ErrorCode.UPLOAD_REJECTED, problem, {"media": MediaSerializer(item).data}), status=400)

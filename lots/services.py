@@ -3,30 +3,31 @@
 A round's status changes only through ``lots.rounds.change_status`` (the state machine of
 lots.rules.ROUND_TRANSITIONS); the judge's actions below call it. Access checks: ``lots.access``.
 
-Public interface (other apps and the pages call these; names are stable):
+Public interface (other apps and the pages call these; names are stable). The actor (the judge, or whoever
+acts; None for the clock) comes first and positionally; everything else is keyword-only:
 
 - ``create_case(judge, *, case_number, applicants, respondents, amount_owed) -> EnforcementCase``
 - ``create_lot(judge, *, case, priority_holders=(), **fields) -> Lot``
-- ``update_lot(judge, lot, *, priority_holders=None, **fields) -> Lot``   (only while no round is published)
-- ``set_reference_price(lot, *, amount, source, fixed_at, valid_until, actor=None) -> Lot``  (valuation calls it)
-- ``create_round(judge, lot, *, starting_price, deposit, increment, starts_at, ends_at, announcement="",
+- ``update_lot(judge, *, lot, priority_holders=None, **fields) -> Lot``   (only while no round is published)
+- ``set_reference_price(actor, *, lot, amount, source, fixed_at, valid_until) -> Lot``  (valuation calls it)
+- ``create_round(judge, *, lot, starting_price, deposit, increment, starts_at, ends_at, announcement="",
   balance_due_days=10, proxy_bidding_enabled=False) -> Round``  (a draft)
-- ``update_draft_round(judge, round_id, **fields) -> Round``  (drafts only; same checks as create_round)
-- ``publication_violations(round, now) -> list[Violation]``  (A10, A12/A26, A13–14, A16, A17, A20, B27)
-- ``notify_parties(judge, round_id) -> Round``     A16: records that the parties were notified (drafts only;
+- ``update_draft_round(judge, *, round_id, **fields) -> Round``  (drafts only; same checks as create_round)
+- ``publication_violations(round, now) -> list[Refusal]``  (A10, A12/A26, A13–14, A16, A17, A20, B27)
+- ``notify_parties(judge, *, round_id) -> Round``     A16: records that the parties were notified (drafts only;
   a repeated call changes nothing: the 3 days count from the first notice)
-- ``publish_round(judge, round_id) -> Round``     draft -> announced (A16: 3 days after the parties' notice)
-- ``suspend_round(judge, round_id, *, reason) -> Round``   announced/open -> suspended (A28)
-- ``record_suspension_cause_ended(judge, round_id) -> Round``  A28: the cause ended; resume due within 5 days
+- ``publish_round(judge, *, round_id) -> Round``     draft -> announced (A16: 3 days after the parties' notice)
+- ``suspend_round(judge, *, round_id, reason) -> Round``   announced/open -> suspended (A28)
+- ``record_suspension_cause_ended(judge, *, round_id) -> Round``  A28: the cause ended; resume due within 5 days
   (suspended rounds only; a repeated call changes nothing)
-- ``resume_round(judge, round_id, *, reason="") -> Round`` suspended -> announced/open (A28; a resume after the
+- ``resume_round(judge, *, round_id, reason="") -> Round`` suspended -> announced/open (A28; a resume after the
   5 days is allowed and audited with ``late: true``)
-- ``withdraw_round(judge, round_id, *, reason) -> Round``  draft/announced/open/suspended -> withdrawn (A28)
+- ``withdraw_round(judge, *, round_id, reason) -> Round``  draft/announced/open/suspended -> withdrawn (A28)
 - ``open_due_rounds(now) -> list[int]``  announced -> open at starts_at (clockwork)
-- ``mark_case_settled(case, *, actor=None)`` / ``record_settled_in_kind(lot, *, at, actor=None, data=None)``
+- ``mark_case_settled(actor, *, case)`` / ``record_settled_in_kind(actor, *, lot, at, data=None)``
   (settlement calls these)
-- ``request_media_upload(judge, lot, *, kind, filename, content_type, size, title="") -> (Media, upload dict)``
-- ``complete_media_upload(judge, media_id) -> Media``  (ready, or rejected and the object deleted)
+- ``request_media_upload(judge, *, lot, kind, filename, content_type, size, title="") -> (Media, upload dict)``
+- ``complete_media_upload(judge, *, media_id) -> Media``  (ready, or rejected and the object deleted)
 
 Services raise ``auction_site.errors.DomainError`` / ``NotFound`` / ``Forbidden`` / ``Conflict``; a refused
 publication raises ``RulesViolated`` carrying every violation (the API returns them in ``error.details``).
@@ -87,7 +88,7 @@ def normalise_case_number(value: str) -> str:
     return value.strip().replace("（", "(").replace("）", ")")
 
 
-def create_case(judge, *, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> EnforcementCase:
+def create_case(judge, /, *, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> EnforcementCase:
     """A judge mirrors an enforcement case of their court; the case gets its own account (一案一账号)."""
     ensure_judge(judge)
     parts = parse_case_number(case_number)
@@ -148,7 +149,7 @@ def _set_priority_holders(lot: Lot, holders: Iterable[dict]) -> None:
     PriorityHolder.objects.bulk_create(rows)
 
 
-def create_lot(judge, *, case: EnforcementCase, priority_holders: Iterable[dict] = (), **fields: Any) -> Lot:
+def create_lot(judge, /, *, case: EnforcementCase, priority_holders: Iterable[dict] = (), **fields: Any) -> Lot:
     ensure_judge_of(judge, case.court)
     unknown = set(fields) - LOT_FIELDS
     if unknown:
@@ -166,7 +167,7 @@ def create_lot(judge, *, case: EnforcementCase, priority_holders: Iterable[dict]
     return lot
 
 
-def update_lot(judge, lot: Lot, *, priority_holders: Iterable[dict] | None = None, **fields: Any) -> Lot:
+def update_lot(judge, /, *, lot: Lot, priority_holders: Iterable[dict] | None = None, **fields: Any) -> Lot:
     """Change a lot's particulars while none of its rounds is (or was) published."""
     ensure_judge_of(judge, lot.case.court)
     unknown = set(fields) - LOT_FIELDS
@@ -192,7 +193,7 @@ def update_lot(judge, lot: Lot, *, priority_holders: Iterable[dict] | None = Non
     return lot
 
 
-def set_reference_price(lot: Lot, *, amount: int, source: str, fixed_at: datetime, valid_until: datetime | None, actor=None) -> Lot:
+def set_reference_price(actor: Any, /, *, lot: Lot, amount: int, source: str, fixed_at: datetime, valid_until: datetime | None) -> Lot:
     """Record the reference price fixed by a valuation (B13, B27): amount in fen, its basis and validity.
 
     Called by the valuation app when a valuation concludes. It does not touch rounds already published.
@@ -214,7 +215,7 @@ def set_reference_price(lot: Lot, *, amount: int, source: str, fixed_at: datetim
     return lot
 
 
-def clear_reference_price(lot: Lot, *, source_suffix: str, actor=None, data: dict | None = None) -> bool:
+def clear_reference_price(actor: Any, /, *, lot: Lot, source_suffix: str, data: dict | None = None) -> bool:
     """The valuation behind the lot's reference price was set aside (B13, objections upheld): the lot has no
     usable price until a new one is fixed. Only if the price still comes from that source."""
     with transaction.atomic():
@@ -251,7 +252,7 @@ def _price_violations(lot: Lot, number: int, previous: Round | None, *, starting
     return [v for v in found if v]
 
 
-def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, increment: int, starts_at: datetime, ends_at: datetime,
+def create_round(judge, /, *, lot: Lot, starting_price: int, deposit: int, increment: int, starts_at: datetime, ends_at: datetime,
                  announcement: str = "", balance_due_days: int = rules.DEFAULT_BALANCE_DAYS, proxy_bidding_enabled: bool = False) -> Round:
     """A draft round of the lot. Round 1 first; a re-auction (round n+1) only after round n failed (A26)."""
     ensure_judge_of(judge, lot.case.court)
@@ -287,7 +288,7 @@ def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, incremen
 ROUND_FIELDS = {"starting_price", "deposit", "increment", "starts_at", "ends_at", "announcement", "balance_due_days", "proxy_bidding_enabled"}
 
 
-def update_draft_round(judge, round_id: int, **fields: Any) -> Round:
+def update_draft_round(judge, /, *, round_id: int, **fields: Any) -> Round:
     """Change a draft round (prices, times, announcement); the same rules as at creation are checked again."""
     unknown = set(fields) - ROUND_FIELDS
     if unknown:
@@ -368,7 +369,7 @@ def _record_once(judge, round_id: int, *, status: str, refusal: Conflict, field:
     return rnd
 
 
-def notify_parties(judge, round_id: int) -> Round:
+def notify_parties(judge, /, *, round_id: int) -> Round:
     """A16: record that the court notified the parties of this draft round (publication may follow 3 days
     later); the 3 days always count from the first notice."""
     return _record_once(judge, round_id, status=Status.DRAFT, field="parties_notified_at", action="round.parties_notified",
@@ -376,7 +377,7 @@ def notify_parties(judge, round_id: int) -> Round:
                         data=lambda now: {"parties_notified_at": now, "publishable_from": rules.publishable_from(now)})
 
 
-def publish_round(judge, round_id: int) -> Round:
+def publish_round(judge, /, *, round_id: int) -> Round:
     """Draft -> announced, if every publication rule holds now; otherwise RulesViolated with all of them."""
     with transaction.atomic():
         rnd = _locked_round(round_id)
@@ -401,7 +402,7 @@ def _require_reason(reason: str, what: str) -> str:
     return reason
 
 
-def suspend_round(judge, round_id: int, *, reason: str) -> Round:
+def suspend_round(judge, /, *, round_id: int, reason: str) -> Round:
     reason = _require_reason(reason, "中止拍卖")
     with transaction.atomic():
         rnd = _locked_round(round_id)
@@ -416,7 +417,7 @@ def suspend_round(judge, round_id: int, *, reason: str) -> Round:
     return rnd
 
 
-def record_suspension_cause_ended(judge, round_id: int) -> Round:
+def record_suspension_cause_ended(judge, /, *, round_id: int) -> Round:
     """A28: the judge records that the cause of the suspension ended; the round is to be resumed within
     5 days, a deadline that cannot be pushed back."""
     return _record_once(judge, round_id, status=Status.SUSPENDED, field="suspension_cause_ended_at",
@@ -425,7 +426,7 @@ def record_suspension_cause_ended(judge, round_id: int) -> Round:
                         data=lambda now: {"cause_ended_at": now, "resume_due_at": rules.resume_deadline(now)})
 
 
-def resume_round(judge, round_id: int, *, reason: str = "") -> Round:
+def resume_round(judge, /, *, round_id: int, reason: str = "") -> Round:
     """A28: resume a suspended round. Bidding time lost while suspended is given back."""
     with transaction.atomic():
         rnd = _locked_round(round_id)
@@ -462,7 +463,7 @@ def resume_round(judge, round_id: int, *, reason: str = "") -> Round:
     return rnd
 
 
-def withdraw_round(judge, round_id: int, *, reason: str) -> Round:
+def withdraw_round(judge, /, *, round_id: int, reason: str) -> Round:
     """A28: withdraw the round (deposits are then released by the escrow clock at once)."""
     reason = _require_reason(reason, "撤回拍卖")
     with transaction.atomic():
@@ -493,7 +494,7 @@ def open_due_rounds(now: datetime) -> list[int]:
 # ------------------------------------------------------------------------------------- after the sale
 
 
-def mark_case_settled(case: EnforcementCase, *, actor=None) -> None:
+def mark_case_settled(actor: Any, /, *, case: EnforcementCase) -> None:
     """The case's proceeds are settled (settlement calls this when its last round is done)."""
     with transaction.atomic():
         locked = EnforcementCase.objects.select_for_update(of=("self",), no_key=True).get(pk=case.pk)
@@ -505,7 +506,7 @@ def mark_case_settled(case: EnforcementCase, *, actor=None) -> None:
     case.status = locked.status
 
 
-def record_settled_in_kind(lot: Lot, *, at: datetime, actor=None, data: dict | None = None) -> None:
+def record_settled_in_kind(actor: Any, /, *, lot: Lot, at: datetime, data: dict | None = None) -> None:
     """[C] A16: the lot was handed to a creditor in kind; no round follows it (settlement calls this)."""
     with transaction.atomic():
         locked = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
@@ -520,7 +521,7 @@ def record_settled_in_kind(lot: Lot, *, at: datetime, actor=None, data: dict | N
 # ----------------------------------------------------------------------------------------------- media
 
 
-def request_media_upload(judge, lot: Lot, *, kind: str, filename: str, content_type: str, size: int, title: str = "") -> tuple[Media, dict]:
+def request_media_upload(judge, /, *, lot: Lot, kind: str, filename: str, content_type: str, size: int, title: str = "") -> tuple[Media, dict]:
     """Check type and size, create a pending Media row and return where to upload it (see lots.media)."""
     ensure_judge_of(judge, lot.case.court)
     storage.check_declared(kind, content_type, size)
@@ -533,7 +534,7 @@ def request_media_upload(judge, lot: Lot, *, kind: str, filename: str, content_t
     return item, storage.upload_target(item)
 
 
-def complete_media_upload(judge, media_id: int) -> Media:
+def complete_media_upload(judge, /, *, media_id: int) -> Media:
     """After the upload: check the stored object's size and type; mark ready, or rejected and delete the object."""
     try:
         item = Media.objects.select_related("lot__case__court").get(pk=media_id)

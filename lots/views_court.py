@@ -108,7 +108,7 @@ def lot_edit(request: HttpRequest, lot_id: int) -> HttpResponse:
     form = LotForm(request.POST or None, initial=LotForm.initial_for(lot))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_lot(request.user, lot, **form.service_kwargs())
+            services.update_lot(request.user, lot=lot, **form.service_kwargs())
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
@@ -165,7 +165,7 @@ def round_create(request: HttpRequest, lot_id: int) -> HttpResponse:
     violations = []
     if form.is_valid():
         try:
-            rnd = services.create_round(request.user, lot, **form.service_kwargs())
+            rnd = services.create_round(request.user, lot=lot, **form.service_kwargs())
         except DomainError as exc:
             violations = _refusal(request, exc)
         else:
@@ -184,17 +184,17 @@ def round_action(request: HttpRequest, round_id: int, action: str) -> HttpRespon
     reason = (request.POST.get("reason") or "").strip()
     try:
         if action == "notify-parties":
-            services.notify_parties(request.user, rnd.pk)
+            services.notify_parties(request.user, round_id=rnd.pk)
         elif action == "publish":
-            services.publish_round(request.user, rnd.pk)
+            services.publish_round(request.user, round_id=rnd.pk)
         elif action == "suspend":
-            services.suspend_round(request.user, rnd.pk, reason=reason)
+            services.suspend_round(request.user, round_id=rnd.pk, reason=reason)
         elif action == "cause-ended":
-            services.record_suspension_cause_ended(request.user, rnd.pk)
+            services.record_suspension_cause_ended(request.user, round_id=rnd.pk)
         elif action == "resume":
-            services.resume_round(request.user, rnd.pk, reason=reason)
+            services.resume_round(request.user, round_id=rnd.pk, reason=reason)
         else:
-            services.withdraw_round(request.user, rnd.pk, reason=reason)
+            services.withdraw_round(request.user, round_id=rnd.pk, reason=reason)
     except DomainError as exc:
         _refusal(request, exc)
     else:

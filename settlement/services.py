@@ -224,7 +224,7 @@ def _maybe_settle_case(case: EnforcementCase, actor) -> None:
     if Round.objects.filter(lot__case=case).exclude(status__in=rules.DONE_STATUSES).exists():
         return
     if Settlement.objects.filter(case=case).exists():
-        lot_services.mark_case_settled(case, actor=actor)
+        lot_services.mark_case_settled(actor, case=case)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def settle_in_kind(judge, round_id: int, *, creditor: str) -> InKindSettlement:
         now = clock.now()
         settlement = InKindSettlement.objects.create(lot_id=rnd.lot_id, round=rnd, creditor=creditor, price=price,
                                                      decided_by=judge, decided_at=now)
-        lot_services.record_settled_in_kind(rnd.lot, at=now, actor=judge, data={
+        lot_services.record_settled_in_kind(judge, lot=rnd.lot, at=now, data={
             "round": rnd.pk, "creditor": creditor, "price": price, "in_kind_settlement": settlement.pk})
     return settlement
 

@@ -45,9 +45,9 @@ def publish(rnd, judge=None):
         from lots.services import notify_parties, publish_round
 
         assert rnd.parties_notified_at is None  # the clock prepares the draft; notifying is the judge's act
-        notify_parties(judge, rnd.pk)
+        notify_parties(judge, round_id=rnd.pk)
         clock.advance(int(lot_rules.PARTY_NOTICE_BEFORE_ANNOUNCEMENT.total_seconds()))
-        return publish_round(judge, rnd.pk)
+        return publish_round(judge, round_id=rnd.pk)
     Round.objects.filter(pk=rnd.pk).update(status="announced", published_at=clock.now())
     return Round.objects.get(pk=rnd.pk)
 

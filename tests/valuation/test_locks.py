@@ -79,8 +79,8 @@ def other_writes(judge, lot, same_case) -> dict[str, float]:
         assert place_bid(same_case["other_round"].pk, same_case["bidder"], START).accepted
 
     writes = {
-        "the judge changes the lot's draft round": lambda: update_draft_round(judge, same_case["draft"].pk, announcement="拍卖公告（修订）"),
-        "the judge changes the lot": lambda: update_lot(judge, lot, occupancy="空置"),
+        "the judge changes the lot's draft round": lambda: update_draft_round(judge, round_id=same_case["draft"].pk, announcement="拍卖公告（修订）"),
+        "the judge changes the lot": lambda: update_lot(judge, lot=lot, occupancy="空置"),
         "a bid on another lot of the case": bid,
         "another valuation in the case": lambda: services.start_valuation(judge, same_case["third"], method="appraisal"),
         "a new case in the court": lambda: create_case(judge, case_number="(2024)苏05执456号", applicants=["苏州银行"],
