@@ -56,7 +56,7 @@ class RegisterView(APIView):
 
     @extend_schema(request=None, responses={201: RegisterResponse})
     def post(self, request: Request, round_id: int) -> Response:
-        reg, payment = services.register(request.user, round_id)
+        reg, payment = services.register(request.user, round_id=round_id)
         return Response({"registration": RegistrationSerializer(reg).data, "payment": payment}, status=201)
 
 
@@ -76,7 +76,7 @@ class RegistrationDetailView(APIView):
 
     @extend_schema(responses={200: RegistrationSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        reg = services.own_registration(request.user, pk, allow_court=False)
+        reg = services.own_registration(request.user, registration_id=pk, allow_court=False)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -102,7 +102,7 @@ class RegistrationPayView(APIView):
         ser.is_valid(raise_exception=True)
         card = dict(ser.validated_data["card"])
         card["number"] = card["number"].replace(" ", "")
-        reg = services.pay_with_test_card(request.user, pk, card)
+        reg = services.pay_with_test_card(request.user, registration_id=pk, card=card)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -111,7 +111,7 @@ class RegistrationRecheckView(APIView):
 
     @extend_schema(request=None, responses={200: RegistrationSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        reg = services.recheck_registration(request.user, pk)
+        reg = services.recheck_registration(request.user, registration_id=pk)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -130,7 +130,7 @@ class PayBalanceView(APIView):
         if card is not None:
             card = dict(card)
             card["number"] = card["number"].replace(" ", "")
-        bp, info = balances.start_balance_payment(request.user, round_id, card)
+        bp, info = balances.start_balance_payment(request.user, round_id=round_id, card=card)
         rnd = Round.objects.get(pk=round_id)
         return Response({"round": {"id": rnd.pk, "status": rnd.status, "sold_price": rnd.sold_price},
                          "balance_remaining": balances.balance_remaining(rnd), "payment": info})
@@ -148,7 +148,7 @@ class ConfirmTransferView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = TransferRequest(data=request.data)
         ser.is_valid(raise_exception=True)
-        bp = balances.confirm_transfer(request.user, round_id, ser.validated_data["amount"], ser.validated_data["reference"])
+        bp = balances.confirm_transfer(request.user, round_id=round_id, amount=ser.validated_data["amount"], reference=ser.validated_data["reference"])
         bp.round.refresh_from_db()
         return Response({"payment": {"id": bp.pk, "amount": bp.amount, "reference": bp.reference, "status": bp.status},
                          "round": {"id": bp.round_id, "status": bp.round.status},

@@ -9,6 +9,7 @@ status moves (sold → paid, sold → defaulted) go through lots.rounds.change_s
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -71,12 +72,12 @@ def _winner(rnd: Round) -> Registration:
     return Registration.objects.get(pk=rnd.leader_id)
 
 
-def start_balance_payment(user, round_id: int, card: dict | None = None) -> tuple[BalancePayment | None, dict]:
+def start_balance_payment(user, /, *, round_id: int, card: dict | None = None) -> tuple[BalancePayment | None, dict]:
     """A25: the buyer pays sold_price − deposit through the provider."""
     rnd = _winner_round(user, round_id)
     if rnd.balance_due_at and clock.now() > rnd.balance_due_at:
         raise Conflict(ErrorCode.BALANCE_OVERDUE, "已过尾款支付期限 (A24/A25) / the balance deadline has passed")
-    apply_winner_deposit(_winner(rnd), actor=user)
+    apply_winner_deposit(user, reg=_winner(rnd))
     with transaction.atomic():
         rnd = rounds.lock(rnd.pk)
         remaining = balance_remaining(rnd)
@@ -108,7 +109,7 @@ def start_balance_payment(user, round_id: int, card: dict | None = None) -> tupl
         gw = get_gateway(bp.provider)
         if gw.retrieve_payment(bp.payment_intent_id).status in {"requires_payment_method", "requires_confirmation"}:
             gw.confirm_with_card(bp.payment_intent_id, card)
-        sync_balance_payment(bp, actor=user)
+        sync_balance_payment(user, bp=bp)
         bp.refresh_from_db()
     return bp, balance_payment_info(bp)
 
@@ -122,23 +123,23 @@ def balance_payment_info(bp: BalancePayment) -> dict:
     return info
 
 
-def sandbox_pay_balance(user, payment_id: int) -> BalancePayment:
+def sandbox_pay_balance(user, /, *, payment_id: int) -> BalancePayment:
     bp = BalancePayment.objects.select_related("registration").filter(pk=payment_id, registration__bidder=user).first()
     if bp is None:
         raise NotFound()
     if bp.status == BalancePayment.Status.PENDING and bp.provider == "sandbox":
         get_gateway("sandbox").pay(bp.payment_intent_id)
-        sync_balance_payment(bp, actor=user)
+        sync_balance_payment(user, bp=bp)
         bp.refresh_from_db()
     return bp
 
 
-def sync_balance_payment(bp: BalancePayment, *, actor=None, event: dict | None = None) -> str:
+def sync_balance_payment(actor: Any, /, *, bp: BalancePayment, event: dict | None = None) -> str:
     payment = get_gateway(bp.provider).retrieve_payment(bp.payment_intent_id)
-    return apply_balance_state(bp.pk, payment, actor=actor, event=event)
+    return apply_balance_state(actor, bp_id=bp.pk, payment=payment, event=event)
 
 
-def apply_balance_state(bp_id: int, payment: Payment, *, actor=None, event: dict | None = None) -> str:
+def apply_balance_state(actor: Any, /, *, bp_id: int, payment: Payment, event: dict | None = None) -> str:
     with transaction.atomic():
         if not mark_event(event, payment.id):
             return "duplicate"
@@ -163,7 +164,7 @@ def apply_balance_state(bp_id: int, payment: Payment, *, actor=None, event: dict
         return "paid"
 
 
-def confirm_transfer(judge, round_id: int, amount: int, reference: str) -> BalancePayment:
+def confirm_transfer(judge, /, *, round_id: int, amount: int, reference: str) -> BalancePayment:
     """A judge of the court confirms a bank transfer of (part of) the balance, for sums too large for cards."""
     rnd = Round.objects.select_related("lot__case__court").filter(pk=round_id).first()
     if rnd is None:
@@ -171,7 +172,7 @@ def confirm_transfer(judge, round_id: int, amount: int, reference: str) -> Balan
     ensure_judge_of(judge, rnd)
     if rnd.status != Round.Status.SOLD or rnd.leader_id is None:
         raise Conflict(ErrorCode.NOT_SOLD, "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
-    apply_winner_deposit(_winner(rnd), actor=judge)
+    apply_winner_deposit(judge, reg=_winner(rnd))
     with transaction.atomic():
         rnd = rounds.lock(rnd.pk, related=("lot__case__court",))
         if rnd.status != Round.Status.SOLD:

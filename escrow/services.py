@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -55,7 +56,7 @@ def lock_deposit(registration_id: int) -> Deposit | None:
 
 # --- registration and the deposit payment ------------------------------------------------------
 
-def register(user, round_id: int) -> tuple[Registration, dict]:
+def register(user, /, *, round_id: int) -> tuple[Registration, dict]:
     """A bidder registers for a round: eligibility first (no money moves for a barred bidder), then a deposit payment."""
     rnd = Round.objects.select_related("lot__case").filter(pk=round_id).first()
     if rnd is None:
@@ -66,11 +67,11 @@ def register(user, round_id: int) -> tuple[Registration, dict]:
     v = rules.check_registration_open(rnd.status, rnd.ends_at, clock.now())
     if v:
         raise _violation_error(v, 409)
-    deposit = open_registration(user, rnd)
+    deposit = open_registration(user, rnd=rnd)
     return deposit.registration, payment_info(deposit)
 
 
-def open_registration(user, rnd: Round, provider: str | None = None) -> Deposit:
+def open_registration(user, /, *, rnd: Round, provider: str | None = None) -> Deposit:
     """The registration row and its deposit, then the provider payment (idempotent per bidder and round)."""
     with transaction.atomic():
         try:
@@ -90,7 +91,7 @@ def open_registration(user, rnd: Round, provider: str | None = None) -> Deposit:
             audit.record("registration.created", reg, actor=user, data={"round": rnd.pk, "deposit": deposit.amount, "provider": deposit.provider})
     deposit.registration = reg
     if reg.status == RegStatus.PENDING:
-        deposit = ensure_payment(deposit, actor=user)
+        deposit = ensure_payment(user, deposit=deposit)
     return deposit
 
 
@@ -98,7 +99,7 @@ def _payment_key(deposit: Deposit) -> str:
     return f"deposit:reg:{deposit.registration_id}:{int(deposit.created_at.timestamp())}"
 
 
-def ensure_payment(deposit: Deposit, actor=None) -> Deposit:
+def ensure_payment(actor: Any, /, *, deposit: Deposit) -> Deposit:
     """Start the provider payment once: asked for before any lock (idempotency key per registration),
     stored under the registration's lock; a second payment made meanwhile by a racing request is
     cancelled at the provider."""
@@ -148,7 +149,7 @@ def payment_info(deposit: Deposit) -> dict:
     return info
 
 
-def own_registration(user, registration_id: int, *, allow_court: bool = False) -> Registration:
+def own_registration(user, /, *, registration_id: int, allow_court: bool = False) -> Registration:
     reg = Registration.objects.select_related("round__lot__case__court", "bidder").filter(pk=registration_id).first()
     if reg is None:
         raise NotFound("报名记录不存在 / no such registration")
@@ -159,17 +160,17 @@ def own_registration(user, registration_id: int, *, allow_court: bool = False) -
     raise NotFound("报名记录不存在 / no such registration")
 
 
-def pay_with_test_card(user, registration_id: int, card: dict) -> Registration:
+def pay_with_test_card(user, /, *, registration_id: int, card: dict) -> Registration:
     """Test/demo mode only: confirm the deposit server-side with a test card, then act on the provider's answer.
 
     Idempotent: a second call (a double click) while or after the first one paid answers the same
     registration, never a second charge or an error."""
     if not settings.CLOCK_ADVANCE_ALLOWED:
         raise NotFound()
-    reg = own_registration(user, registration_id)
+    reg = own_registration(user, registration_id=registration_id)
     if reg.status != RegStatus.PENDING:
         return reg
-    deposit = ensure_payment(Deposit.objects.get(registration=reg), actor=user)
+    deposit = ensure_payment(user, deposit=Deposit.objects.get(registration=reg))
     gw = get_gateway(deposit.provider)
     current = gw.retrieve_payment(deposit.payment_intent_id)
     if current.status in {"requires_payment_method", "requires_confirmation"}:
@@ -180,30 +181,30 @@ def pay_with_test_card(user, registration_id: int, card: dict) -> Registration:
             # holds now decides, as for the click that won.
             if gw.retrieve_payment(deposit.payment_intent_id).status != "succeeded":
                 raise
-    sync_deposit(deposit, actor=user)
+    sync_deposit(user, deposit=deposit)
     reg.refresh_from_db()
     return reg
 
 
-def sandbox_pay(user, registration_id: int) -> Registration:
+def sandbox_pay(user, /, *, registration_id: int) -> Registration:
     """The 'pay' click on the sandbox page (embedded provider)."""
-    reg = own_registration(user, registration_id)
+    reg = own_registration(user, registration_id=registration_id)
     if reg.status != RegStatus.PENDING:
         return reg
-    deposit = ensure_payment(Deposit.objects.get(registration=reg), actor=user)
+    deposit = ensure_payment(user, deposit=Deposit.objects.get(registration=reg))
     if deposit.provider != "sandbox":
         raise DomainError(ErrorCode.WRONG_PROVIDER, "该保证金不是通过沙箱支付的 / this deposit is not paid through the sandbox")
     get_gateway("sandbox").pay(deposit.payment_intent_id)
-    sync_deposit(deposit, actor=user)
+    sync_deposit(user, deposit=deposit)
     reg.refresh_from_db()
     return reg
 
 
-def recheck_registration(user, registration_id: int) -> Registration:
-    reg = own_registration(user, registration_id, allow_court=True)
+def recheck_registration(user, /, *, registration_id: int) -> Registration:
+    reg = own_registration(user, registration_id=registration_id, allow_court=True)
     deposit = Deposit.objects.filter(registration=reg).first()
     if deposit and deposit.payment_intent_id:
-        sync_deposit(deposit, actor=user)
+        sync_deposit(user, deposit=deposit)
         reg.refresh_from_db()
     return reg
 
@@ -217,10 +218,10 @@ def _fetch(deposit: Deposit) -> tuple[Payment, list[Refund]]:
     return payment, refunds
 
 
-def sync_deposit(deposit: Deposit, *, actor=None, event: dict | None = None) -> str:
+def sync_deposit(actor: Any, /, *, deposit: Deposit, event: dict | None = None) -> str:
     """Ask the provider for the real state of the deposit's payment (no lock held), then act on it (idempotent)."""
     payment, refunds = _fetch(deposit)
-    return apply_deposit_state(deposit.pk, payment, refunds, actor=actor, event=event)
+    return apply_deposit_state(actor, deposit_id=deposit.pk, payment=payment, refunds=refunds, event=event)
 
 
 def mark_event(event: dict | None, object_id: str) -> bool:
@@ -235,7 +236,7 @@ def mark_event(event: dict | None, object_id: str) -> bool:
     return True
 
 
-def apply_deposit_state(deposit_id: int, payment: Payment, refunds: list[Refund], *, actor=None, event: dict | None = None) -> str:
+def apply_deposit_state(actor: Any, /, *, deposit_id: int, payment: Payment, refunds: list[Refund], event: dict | None = None) -> str:
     """Act on what the provider said of a deposit's payment: held, cancelled or released."""
     with transaction.atomic():
         if not mark_event(event, payment.id):
@@ -359,7 +360,7 @@ def _claim_refund(registration_id: int, now) -> Release | None:
     return None
 
 
-def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> Release:
+def release_deposit(actor: Any, /, *, deposit: Deposit, reason: str = "") -> Release:
     """Refund a held deposit through the provider and record it (A23, A28). Safe to retry at any point.
     Returns one of the `Release` outcomes."""
     if not deposit.payment_intent_id:
@@ -408,7 +409,7 @@ def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> Releas
         return Release.PENDING
 
 
-def release_round_deposits(round_id: int, *, reason: str = "", actor=None) -> int:
+def release_round_deposits(actor: Any, /, *, round_id: int, reason: str = "") -> int:
     """Release at once every held deposit the round no longer needs (A28: on withdrawal; also after the close).
 
     The clock does the same on each tick; the withdrawal hook below calls it on commit to act at once.
@@ -419,7 +420,7 @@ def release_round_deposits(round_id: int, *, reason: str = "", actor=None) -> in
     for d in Deposit.objects.filter(registration__round=rnd, registration__status=RegStatus.HELD).select_related("registration"):
         what = rules.deposit_disposition(rnd.status, rnd.leader_id == d.registration_id, rnd.suspended_at, now,
                                          has_leader=rnd.leader_id is not None)
-        if what == "release" and release_deposit(d, reason=reason or f"round {rnd.status}", actor=actor) == Release.RELEASED:
+        if what == "release" and release_deposit(actor, deposit=d, reason=reason or f"round {rnd.status}") == Release.RELEASED:
             done += 1
     return done
 
@@ -429,7 +430,7 @@ def on_round_status_changed(sender, *, round_id: int, status: str, actor=None, *
     Best effort: whatever fails here the escrow clock releases on its next tick."""
     if status == Round.Status.WITHDRAWN:
         reason = Round.objects.filter(pk=round_id).values_list("status_reason", flat=True).first() or ""
-        release_round_deposits(round_id, reason=f"撤回拍卖：{reason}", actor=actor if hasattr(actor, "pk") else None)
+        release_round_deposits(actor if hasattr(actor, "pk") else None, round_id=round_id, reason=f"撤回拍卖：{reason}")
 
 
 def on_case_opened(sender, *, case_id: int, **_: object) -> None:
@@ -437,7 +438,7 @@ def on_case_opened(sender, *, case_id: int, **_: object) -> None:
     ledger.case_account(EnforcementCase.objects.get(pk=case_id))
 
 
-def apply_winner_deposit(reg: Registration, actor=None) -> bool:
+def apply_winner_deposit(actor: Any, /, *, reg: Registration) -> bool:
     """A23/A25: the winner's deposit moves into the case account and counts toward the price."""
     with transaction.atomic():
         reg = lock_registration(reg.pk)
@@ -467,7 +468,7 @@ def cancel_unpaid(deposit: Deposit) -> str:
             payment = get_gateway(deposit.provider).cancel_payment(deposit.payment_intent_id)
         except DomainError:
             payment, refunds = _fetch(deposit)
-    return apply_deposit_state(deposit.pk, payment, refunds)
+    return apply_deposit_state(None, deposit_id=deposit.pk, payment=payment, refunds=refunds)
 
 
 def cancel_without_payment(registration_id: int, *, reason: str) -> bool:

@@ -47,7 +47,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 @require_POST
 def register(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        reg, _payment = services.register(request.user, round_id)
+        reg, _payment = services.register(request.user, round_id=round_id)
     except DomainError as e:
         _error(request, e)
         return redirect(_next_url(request, "/"))
@@ -70,10 +70,10 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
     if request.method == "POST" and reg.status == Registration.Status.PENDING:
         try:
             if deposit.provider == "sandbox":
-                reg = services.sandbox_pay(request.user, reg.pk)
+                reg = services.sandbox_pay(request.user, registration_id=reg.pk)
             elif settings.CLOCK_ADVANCE_ALLOWED:
                 card = dict(TEST_CARD, number=request.POST.get("number", TEST_CARD["number"]).replace(" ", ""))
-                reg = services.pay_with_test_card(request.user, reg.pk, card)
+                reg = services.pay_with_test_card(request.user, registration_id=reg.pk, card=card)
             else:
                 raise Http404
         except DomainError as e:
@@ -90,7 +90,7 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
 @require_POST
 def pay_balance(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        bp, _info = balances.start_balance_payment(request.user, round_id)
+        bp, _info = balances.start_balance_payment(request.user, round_id=round_id)
     except DomainError as e:
         _error(request, e)
         return redirect("/me/deposits/")
@@ -108,10 +108,10 @@ def pay_balance_page(request: HttpRequest, payment_id: int) -> HttpResponse:
     if request.method == "POST" and bp.status == BalancePayment.Status.PENDING:
         try:
             if bp.provider == "sandbox":
-                balances.sandbox_pay_balance(request.user, bp.pk)
+                balances.sandbox_pay_balance(request.user, payment_id=bp.pk)
             elif settings.CLOCK_ADVANCE_ALLOWED:
                 card = dict(TEST_CARD, number=request.POST.get("number", TEST_CARD["number"]).replace(" ", ""))
-                balances.start_balance_payment(request.user, bp.round_id, card)
+                balances.start_balance_payment(request.user, round_id=bp.round_id, card=card)
             else:
                 raise Http404
         except DomainError as e:

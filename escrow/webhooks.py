@@ -23,10 +23,10 @@ def handle_provider_event(event: dict) -> str:
             pi_id = pi_id.get("id")
     deposit = Deposit.objects.filter(payment_intent_id=pi_id).first() if pi_id else None
     if deposit is not None:
-        return services.sync_deposit(deposit, event=event)
+        return services.sync_deposit(None, deposit=deposit, event=event)
     bp = BalancePayment.objects.filter(payment_intent_id=pi_id).first() if pi_id else None
     if bp is not None:
-        return balances.sync_balance_payment(bp, event=event)
+        return balances.sync_balance_payment(None, bp=bp, event=event)
     with transaction.atomic():
         services.mark_event(event, pi_id or "")
     return "ignored"
