@@ -141,9 +141,7 @@ class LotValuationsView(APIView):
         ser = StartSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        v = services.start_valuation(request.user, lot, method=d["method"], deadline=d.get("deadline"), agency=d.get("agency"),
-                                     price_basis=d.get("price_basis", ""), institutions=d.get("institutions"),
-                                     fallback_agency=d.get("fallback_agency"), fallback_basis=d.get("fallback_basis", ""))
+        v = services.start_valuation(request.user, lot=lot, method=d["method"], deadline=d.get("deadline"), agency=d.get("agency"), price_basis=d.get("price_basis", ""), institutions=d.get("institutions"), fallback_agency=d.get("fallback_agency"), fallback_basis=d.get("fallback_basis", ""))
         return Response(selectors.valuation_dict(v), status=201)
 
 
@@ -169,7 +167,7 @@ class OfferView(APIView):
         v = _get(Valuation, pk, "估价")
         ser = OfferSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        services.submit_offer(request.user, v, price=ser.validated_data["price"])
+        services.submit_offer(request.user, valuation=v, price=ser.validated_data["price"])
         v.refresh_from_db()
         return Response(selectors.valuation_dict(v), status=201)
 
@@ -195,7 +193,7 @@ class ObjectionView(APIView):
             ser.is_valid(raise_exception=True)
         d = ser.validated_data
         inquiry = Inquiry.objects.filter(pk=d["inquiry"], valuation=v).first() if d.get("inquiry") else None
-        o = services.file_objection(request.user, v, ground=d["ground"], reason=d["reason"], inquiry=inquiry)
+        o = services.file_objection(request.user, valuation=v, ground=d["ground"], reason=d["reason"], inquiry=inquiry)
         return Response(selectors.objection_dict(o), status=201)
 
 
@@ -212,7 +210,7 @@ class ObjectionDecideView(APIView):
         o = _get(Objection, pk, "异议")
         ser = DecideSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        o = services.decide_objection(request.user, o, upheld=ser.validated_data["decision"] == "upheld", note=ser.validated_data.get("note", ""))
+        o = services.decide_objection(request.user, objection=o, upheld=ser.validated_data["decision"] == "upheld", note=ser.validated_data.get("note", ""))
         return Response(selectors.objection_dict(o))
 
 
@@ -228,7 +226,7 @@ class CorrectionView(APIView):
         inquiry = _get(Inquiry, pk, "询价")
         ser = CorrectionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        inquiry = services.request_correction(request.user, inquiry, reason=ser.validated_data["reason"])
+        inquiry = services.request_correction(request.user, inquiry=inquiry, reason=ser.validated_data["reason"])
         return Response(selectors.inquiry_dict(inquiry))
 
 
@@ -320,10 +318,10 @@ class QuoteView(APIView):
             raise DomainError(ErrorCode.REPORT_KEY_INVALID, "report_key 须为字符串 / report_key must be a string", field="report")
         stored = None
         if upload is not None:
-            stored, _ = services.store_report(None, inquiry, upload)
+            stored, _ = services.store_report(None, inquiry=inquiry, uploaded=upload)
             report_key = stored
         try:
-            quote = services.submit_quote(inquiry, price=price, valid_until=valid, report_key=report_key, actor=actor, via_token=via_token)
+            quote = services.submit_quote(actor, inquiry=inquiry, price=price, valid_until=valid, report_key=report_key, via_token=via_token)
         except Exception:
             if stored:  # nothing changed: drop the file we stored for a refused quote
                 transaction.on_commit(lambda: services.discard_report(stored))
@@ -342,7 +340,7 @@ class ReportUploadView(APIView):
         upload = request.FILES.get("report")
         if upload is None:
             raise DomainError(ErrorCode.REPORT_REQUIRED, "须上传 PDF 报告 / upload a PDF report", field="report")
-        key, size = services.store_report(request.user, inquiry, upload)
+        key, size = services.store_report(request.user, inquiry=inquiry, uploaded=upload)
         return Response({"report_key": key, "size": size}, status=201)
 
 
@@ -360,5 +358,5 @@ class ExtensionView(APIView):
         raw = _body(request).get("days")
         if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
             raise DomainError(ErrorCode.INVALID_DAYS, "days 须为整数 / days must be an integer", field="days")
-        inquiry = services.request_extension(inquiry, actor=actor, days=raw, via_token=via_token)
+        inquiry = services.request_extension(actor, inquiry=inquiry, days=raw, via_token=via_token)
         return Response(selectors.inquiry_dict(inquiry))

@@ -20,8 +20,7 @@ VStatus = Valuation.Status
 IStatus = Inquiry.Status
 
 
-def submit_quote(inquiry: Inquiry, *, price: int, valid_until: datetime, report_key: str = "", actor: Any = None,
-                 via_token: bool = False, basis: dict | None = None) -> Quote:
+def submit_quote(actor: Any, /, *, inquiry: Inquiry, price: int, valid_until: datetime, report_key: str = "", via_token: bool = False, basis: dict | None = None) -> Quote:
     """A valuer (or an HTTP provider with the inquiry's token) answers, or corrects its answer (B12)."""
     with transaction.atomic():
         valuation = locks.valuation(inquiry.valuation_id)
@@ -71,7 +70,7 @@ def submit_quote(inquiry: Inquiry, *, price: int, valid_until: datetime, report_
     return quote
 
 
-def request_extension(inquiry: Inquiry, *, actor: Any = None, days: int | None = None, via_token: bool = False) -> Inquiry:
+def request_extension(actor: Any, /, *, inquiry: Inquiry, days: int | None = None, via_token: bool = False) -> Inquiry:
     """Network (B11): ask before the deadline; decided at the deadline (granted only if ALL platforms missed).
     Appraisal (B19): granted now if asked ≥5 days before the deadline, ≤15 days, at most twice."""
     with transaction.atomic():

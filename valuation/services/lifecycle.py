@@ -50,9 +50,7 @@ def _one_open_per_lot() -> Iterator[None]:
         raise _open_refused() from exc
 
 
-def start_valuation(judge: Any, lot: Lot, *, method: str, deadline: datetime | None = None, agency: str | None = None,
-                    price_basis: str = "", institutions: list[str] | None = None, fallback_agency: str | None = None,
-                    fallback_basis: str = "") -> Valuation:
+def start_valuation(judge: Any, /, *, lot: Lot, method: str, deadline: datetime | None = None, agency: str | None = None, price_basis: str = "", institutions: list[str] | None = None, fallback_agency: str | None = None, fallback_basis: str = "") -> Valuation:
     """The judge orders a valuation of the lot by one method (B2)."""
     with transaction.atomic():
         lot = Lot.objects.select_related("case__court").get(pk=lot.pk)

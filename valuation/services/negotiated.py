@@ -19,7 +19,7 @@ from valuation.services.refusals import refuse
 VStatus = Valuation.Status
 
 
-def submit_offer(user: Any, valuation: Valuation, *, price: int) -> PartyOffer:
+def submit_offer(user: Any, /, *, valuation: Valuation, price: int) -> PartyOffer:
     """B4: a party's price; once every party has offered, the same price is the reference price, different ones fail."""
     with transaction.atomic():
         valuation = locks.valuation(valuation.pk)

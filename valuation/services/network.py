@@ -19,7 +19,7 @@ VStatus = Valuation.Status
 IStatus = Inquiry.Status
 
 
-def request_correction(judge: Any, inquiry: Inquiry, *, reason: str) -> Inquiry:
+def request_correction(judge: Any, /, *, inquiry: Inquiry, reason: str) -> Inquiry:
     """B12: the court asks a platform to correct its result within 3 days; uncorrected, the result is set aside."""
     with transaction.atomic():
         valuation = locks.valuation(inquiry.valuation_id)

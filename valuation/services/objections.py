@@ -21,7 +21,7 @@ VStatus = Valuation.Status
 IStatus = Inquiry.Status
 
 
-def file_objection(user: Any, valuation: Valuation, *, ground: str, reason: str, inquiry: Inquiry | None = None) -> Objection:
+def file_objection(user: Any, /, *, valuation: Valuation, ground: str, reason: str, inquiry: Inquiry | None = None) -> Objection:
     """B22: a party objects within 5 days of receipt on the listed grounds; B24: not to negotiated/directed prices."""
     with transaction.atomic():
         valuation = locks.valuation(valuation.pk)
@@ -44,7 +44,7 @@ def file_objection(user: Any, valuation: Valuation, *, ground: str, reason: str,
     return objection
 
 
-def decide_objection(judge: Any, objection: Objection, *, upheld: bool, note: str = "") -> Objection:
+def decide_objection(judge: Any, /, *, objection: Objection, upheld: bool, note: str = "") -> Objection:
     """The judge upholds (result excluded: B13 network average without it; appraisal: next institution) or dismisses."""
     with transaction.atomic():
         valuation = locks.valuation(objection.valuation_id)

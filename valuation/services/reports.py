@@ -20,7 +20,7 @@ def _key_for(inquiry: Inquiry, name: str) -> str:
     return f"{REPORT_PREFIX}/inquiry-{inquiry.pk}/{secrets.token_hex(8)}-{name}"
 
 
-def store_report(actor: Any, inquiry: Inquiry, uploaded: Any) -> tuple[str, int]:
+def store_report(actor: Any, /, *, inquiry: Inquiry, uploaded: Any) -> tuple[str, int]:
     """Check an uploaded report is a real PDF (magic bytes, size) and store it in object storage -> (key, size)."""
     if actor is not None:
         ensure_valuer_of(actor, inquiry)
