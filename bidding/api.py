@@ -61,8 +61,7 @@ class RoundBidsView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = BidIn(data=request.data)
         ser.is_valid(raise_exception=True)
-        result = services.place_bid(round_id, request.user, ser.validated_data["amount"],
-                                    request_id=ser.validated_data.get("request_id") or None, via="http")
+        result = services.place_bid(request.user, round_id=round_id, amount=ser.validated_data["amount"], request_id=ser.validated_data.get("request_id") or None, via="http")
         if not result.accepted:
             raise DomainError(result.code or ErrorCode.INVALID, result.message, status=REFUSAL_STATUS.get(result.code or "", 400))
         return Response(BidOut({
@@ -93,4 +92,4 @@ class ProxyView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = ProxyIn(data=request.data)
         ser.is_valid(raise_exception=True)
-        return Response(services.set_proxy(round_id, request.user, ser.validated_data["ceiling"]))
+        return Response(services.set_proxy(request.user, round_id=round_id, ceiling=ser.validated_data["ceiling"]))

@@ -242,7 +242,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
 
     def _proxy(self, ceiling: Any, request_id: Any) -> dict:
         try:
-            out = services.set_proxy(self.round_id, self.user, ceiling)
+            out = services.set_proxy(self.user, round_id=self.round_id, ceiling=ceiling)
         except DomainError as exc:
             return {"type": "rejected", "request_id": request_id, "code": exc.code, "message": exc.message}
         return {"type": "proxy_ack", "request_id": request_id, **out}

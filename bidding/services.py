@@ -118,7 +118,7 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cur.fetchall()
 
 
-def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: str = "ws") -> BidResult:
+def place_bid(user, /, *, round_id: int, amount: Any, request_id: Any = None, via: str = "ws") -> BidResult:
     """Place a bid of `amount` fen on the round for `user`; the result is accepted only once committed."""
     return place_bids(round_id, [BidAttempt(user, amount, request_id, via)])[0]
 
@@ -320,7 +320,7 @@ def _bidder(reg: Registration) -> store.Bidder:
     return store.Bidder(reg.pk, reg.bidder_id, reg.status, reg.code, reg.priority_rank)
 
 
-def set_proxy(round_id: int, user, ceiling: Any) -> dict:
+def set_proxy(user, /, *, round_id: int, ceiling: Any) -> dict:
     """Set (or change) the caller's proxy ceiling; if they are not leading, the engine may bid for them at once."""
     try:
         ceiling = parse_fen(ceiling)

@@ -76,7 +76,7 @@ def other_writes(judge, lot, same_case) -> dict[str, float]:
     from tests.bidding.conftest import START
 
     def bid():
-        assert place_bid(same_case["other_round"].pk, same_case["bidder"], START).accepted
+        assert place_bid(same_case["bidder"], round_id=same_case["other_round"].pk, amount=START).accepted
 
     writes = {
         "the judge changes the lot's draft round": lambda: update_draft_round(judge, round_id=same_case["draft"].pk, announcement="拍卖公告（修订）"),
