@@ -56,7 +56,7 @@ class RoundSettleView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         ser = SettleSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        result = services.settle_round(pk, request.user, ser.validated_data["payouts"])
+        result = services.settle_round(request.user, round_id=pk, raw_payouts=ser.validated_data["payouts"])
         result.settlement.refresh_from_db()
         return Response(settlement_json(result))
 
@@ -141,6 +141,6 @@ class InKindView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = InKindIn(data=request.data)
         ser.is_valid(raise_exception=True)
-        settlement = services.settle_in_kind(request.user, round_id, creditor=ser.validated_data["creditor"])
+        settlement = services.settle_in_kind(request.user, round_id=round_id, creditor=ser.validated_data["creditor"])
         return Response({"lot": settlement.lot_id, "round": settlement.round_id, "creditor": settlement.creditor,
                          "price": settlement.price, "decided_at": settlement.decided_at.isoformat()}, status=201)

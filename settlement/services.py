@@ -135,7 +135,7 @@ def _forfeit_to_apply(round: Round, case: EnforcementCase, costs: int) -> tuple[
     return applied, split
 
 
-def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
+def settle_round(judge, /, *, round_id: int, raw_payouts: list[dict]) -> SettleResult:
     """Distribute the case account to payees for a paid round; the remainder returns to the debtor.
 
     Nothing moves unless every check passes: status (paid, not settled), court, order of payment,
@@ -231,7 +231,7 @@ def _maybe_settle_case(case: EnforcementCase, actor) -> None:
 # In-kind settlement ([C] A16)
 
 
-def settle_in_kind(judge, round_id: int, *, creditor: str) -> InKindSettlement:
+def settle_in_kind(judge, /, *, round_id: int, creditor: str) -> InKindSettlement:
     """以物抵债 ([C] A16): after round 2 failed, hand the lot to a creditor at the round-2 starting price.
 
     `round_id` is the failed round 2 or the sell-off round that followed it (not yet sold); an open or

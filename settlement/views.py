@@ -116,7 +116,7 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
                 if claim is not None:
                     item["claim"] = claim
                 payouts.append(item)
-            services.settle_round(round.pk, request.user, payouts)
+            services.settle_round(request.user, round_id=round.pk, raw_payouts=payouts)
             messages.success(request, _("结算完成，结果已报送执行案件系统"))
         except DomainError as exc:
             messages.error(request, exc.message)
