@@ -41,7 +41,7 @@ def _recheck_pending(now: datetime, report: dict) -> None:
         rnd = d.registration.round
         finished = rnd.status in rules.FINISHED_STATUSES or rnd.status == Round.Status.WITHDRAWN or now >= rnd.ends_at
         try:
-            outcome = services.cancel_unpaid(d) if finished else services.sync_deposit(d)
+            outcome = services.cancel_unpaid(d) if finished else services.sync_deposit(None, deposit=d)
         except Exception:  # one provider hiccup must not stop the tick
             logger.warning("re-check of deposit %s failed", d.pk, exc_info=True)
             continue
@@ -65,13 +65,13 @@ def _dispose_held(now: datetime, report: dict) -> None:
                                          has_leader=rnd.leader_id is not None)
         try:
             if what == "apply":
-                if services.apply_winner_deposit(reg):
+                if services.apply_winner_deposit(None, reg=reg):
                     report["applied"] += 1
             elif what == "release":
-                outcome = services.release_deposit(d, reason=f"round {rnd.status}")
-                if outcome == "released":
+                outcome = services.release_deposit(None, deposit=d, reason=f"round {rnd.status}")
+                if outcome == services.Release.RELEASED:
                     report["released"] += 1
-                elif outcome in {"error", "refund_failed"}:
+                elif outcome in {services.Release.ERROR, services.Release.FAILED}:
                     report["release_errors"] += 1
         except Exception:
             logger.warning("disposal of deposit %s failed", d.pk, exc_info=True)
@@ -83,7 +83,7 @@ def _recheck_balances(report: dict) -> None:
                                             round__status=Round.Status.SOLD).order_by("pk")[:BATCH]
     for bp in pending:
         try:
-            if balances.sync_balance_payment(bp) == "paid":
+            if balances.sync_balance_payment(None, bp=bp) == "paid":
                 report["balances_paid"] += 1
         except Exception:
             logger.warning("re-check of balance payment %s failed", bp.pk, exc_info=True)
