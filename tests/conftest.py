@@ -145,12 +145,12 @@ def _test_env(channel_prefix: str) -> dict:
     return env
 
 
-def start_daphne(channel_prefix: str, port: int | None = None) -> DaphneServer:
+def start_daphne(channel_prefix: str, port: int | None = None, extra_env: dict | None = None) -> DaphneServer:
     port = port or free_port()
     log = open(ARTIFACTS / f"daphne-{port}.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "auction_site.asgi:application"],
-        cwd=ROOT, env=_test_env(channel_prefix), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env={**_test_env(channel_prefix), **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
