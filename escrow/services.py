@@ -17,6 +17,7 @@ Locks and providers (docs/architecture.md):
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -160,6 +161,24 @@ def own_registration(user, /, *, registration_id: int, allow_court: bool = False
     raise NotFound("报名记录不存在 / no such registration")
 
 
+CONFIRMABLE = {"requires_payment_method", "requires_confirmation"}
+# How long a click whose confirmation the provider refused waits for the other click's charge to finish.
+SETTLE_WAIT = timedelta(seconds=15)
+SETTLE_POLL = 0.25  # seconds between two looks at the provider
+
+
+def _settled_payment(gw, payment_id: str) -> Payment:
+    """The payment once the provider is done with a confirmation in flight (another click's): asked
+    again every SETTLE_POLL s while it still waits for that confirmation, for at most SETTLE_WAIT.
+    No lock is held meanwhile."""
+    deadline = time.monotonic() + SETTLE_WAIT.total_seconds()
+    while True:
+        payment = gw.retrieve_payment(payment_id)
+        if payment.status not in {"requires_confirmation", "processing"} or time.monotonic() >= deadline:
+            return payment
+        time.sleep(SETTLE_POLL)
+
+
 def pay_with_test_card(user, /, *, registration_id: int, card: dict) -> Registration:
     """Test/demo mode only: confirm the deposit server-side with a test card, then act on the provider's answer.
 
@@ -173,13 +192,13 @@ def pay_with_test_card(user, /, *, registration_id: int, card: dict) -> Registra
     deposit = ensure_payment(user, deposit=Deposit.objects.get(registration=reg))
     gw = get_gateway(deposit.provider)
     current = gw.retrieve_payment(deposit.payment_intent_id)
-    if current.status in {"requires_payment_method", "requires_confirmation"}:
+    if current.status in CONFIRMABLE:
         try:
             gw.confirm_with_card(deposit.payment_intent_id, card)
         except DomainError:
-            # The other click confirmed it first: the provider refuses a second confirmation. What it
-            # holds now decides, as for the click that won.
-            if gw.retrieve_payment(deposit.payment_intent_id).status != "succeeded":
+            # The other click is confirming the same payment: the provider refuses a second
+            # confirmation (already charged, or busy charging it). Its charge decides, as for that click.
+            if _settled_payment(gw, deposit.payment_intent_id).status != "succeeded":
                 raise
     sync_deposit(user, deposit=deposit)
     reg.refresh_from_db()
@@ -469,6 +488,14 @@ def cancel_unpaid(deposit: Deposit) -> str:
         except DomainError:
             payment, refunds = _fetch(deposit)
     return apply_deposit_state(None, deposit_id=deposit.pk, payment=payment, refunds=refunds)
+
+
+def retry_payment(deposit: Deposit, now) -> bool:
+    """A pending registration whose deposit got no provider payment (the provider failed while the
+    bidder registered): the payment is asked for again, with the same idempotency key, so a payment
+    the provider did make but never told us about is the one found. True once it has one."""
+    Deposit.objects.filter(pk=deposit.pk).update(checked_at=now)  # the next try comes after RECHECK_EVERY
+    return bool(ensure_payment(None, deposit=deposit).payment_intent_id)
 
 
 def cancel_without_payment(registration_id: int, *, reason: str) -> bool:
