@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, Forbidden, NotFound, error_body
-from auction_site.fields import FenField
+from auction_site.fields import FenField, StrictCharField, StrictIntegerField, StrictRegexField
 from escrow import balances, selectors, services, webhooks
 from escrow.models import Deposit, Registration
 from lots.models import EnforcementCase, Round
@@ -60,10 +60,12 @@ class RegisterView(APIView):
 
 
 class CardSerializer(serializers.Serializer):
-    number = serializers.RegexField(r"^[0-9 ]{12,23}$")
-    exp_month = serializers.IntegerField(min_value=1, max_value=12)
-    exp_year = serializers.IntegerField(min_value=2000, max_value=2100)
-    cvc = serializers.RegexField(r"^[0-9]{3,4}$")
+    """Card data as text (a number would lose leading zeros): digits, single spaces between groups allowed."""
+
+    number = StrictRegexField(r"^[0-9](?:[0-9]| (?=[0-9])){11,22}$")
+    exp_month = StrictIntegerField(min_value=1, max_value=12)
+    exp_year = StrictIntegerField(min_value=2000, max_value=2100)
+    cvc = StrictRegexField(r"^[0-9]{3,4}$")
 
 
 class PayRequest(serializers.Serializer):
@@ -137,7 +139,7 @@ class PayBalanceView(APIView):
 
 class TransferRequest(serializers.Serializer):
     amount = FenField()
-    reference = serializers.CharField(max_length=200, min_length=1)
+    reference = StrictCharField(max_length=200, min_length=1)
 
 
 class ConfirmTransferView(APIView):
