@@ -85,7 +85,11 @@ class ApiErrorShapeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/api/") or not 400 <= response.status_code < 500 or _in_shape(response):
+        if not request.path.startswith("/api/") or not 400 <= response.status_code < 500:
+            return response
+        if response.status_code == 401 and not response.has_header("WWW-Authenticate"):
+            response["WWW-Authenticate"] = 'Token realm="api"'  # RFC 9110: a 401 names the scheme to use
+        if _in_shape(response):
             return response
         status = response.status_code
         code = refusal_codes.CODE_FOR_STATUS.get(status, refusal_codes.BAD_REQUEST)

@@ -221,6 +221,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every call documents its 4xx answers, all in the one error shape (auction_site/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "auction_site.schema.document_errors"],
 }
 
 LOGGING = {

@@ -45,7 +45,12 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 PaymentSerializer = inline_serializer("DepositPayment", {
     "provider": serializers.CharField(), "payment_intent": serializers.CharField(), "amount": serializers.IntegerField(),
-    "client_secret": serializers.CharField(required=False), "confirm_url": serializers.CharField(required=False),
+    "client_secret": serializers.CharField(required=False, help_text="stripe: for Stripe.js"),
+    "publishable_key": serializers.CharField(required=False),
+    "confirm_url": serializers.CharField(required=False, help_text="sandbox: POST here with your token to pay "
+                                         "(/api/v1/registrations/{id}/confirm/); answers the registration"),
+    "pay_page_url": serializers.CharField(required=False, help_text="the browser page with the pay button (session login)"),
+    "test_pay_url": serializers.CharField(required=False, help_text="test/demo mode: POST a test card here"),
 })
 RegisterResponse = inline_serializer("RegisterResponse", {"registration": RegistrationSerializer(), "payment": PaymentSerializer})
 
@@ -105,6 +110,35 @@ class RegistrationPayView(APIView):
         card["number"] = card["number"].replace(" ", "")
         reg = services.pay_with_test_card(request.user, pk, card)
         return Response(RegistrationSerializer(reg).data)
+
+
+class RegistrationConfirmView(APIView):
+    """The sandbox provider's confirmation for API clients: what the pay page's button does, with a token."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RegistrationSerializer},
+                   summary="Sandbox provider: pay the deposit (the payment's confirm_url; token auth, no browser session)",
+                   description="POST with `Authorization: Token <token>` and no body. The sandbox payment moves to succeeded, "
+                               "the deposit is held and the bidder code issued; a repeated call answers the same registration. "
+                               "400 wrong_provider for a Stripe payment (use client_secret, or test_pay_url in test/demo mode).")
+    def post(self, request: Request, pk: int) -> Response:
+        reg = services.sandbox_pay(request.user, pk)
+        return Response(RegistrationSerializer(reg).data)
+
+
+class BalanceConfirmView(APIView):
+    """The sandbox provider's confirmation of a balance payment for API clients."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: inline_serializer("BalancePaymentState", {
+        "id": serializers.IntegerField(), "round": serializers.IntegerField(), "amount": serializers.IntegerField(),
+        "status": serializers.CharField()})},
+        summary="Sandbox provider: pay the balance (the balance payment's confirm_url; token auth)")
+    def post(self, request: Request, pk: int) -> Response:
+        bp = balances.sandbox_pay_balance(request.user, pk)
+        return Response({"id": bp.pk, "round": bp.round_id, "amount": bp.amount, "status": bp.status})
 
 
 class RegistrationRecheckView(APIView):

@@ -47,3 +47,14 @@ def test_extension_days_must_be_an_integer(network, platforms, as_user, days):
     org, user = platforms[0]
     r = as_user(user).post(f"/api/v1/valuer/inquiries/{inquiry_of(network, org.code)}/extension/", {"days": days}, format="json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_days"
+
+
+@pytest.mark.parametrize("tail", ["quote/", "extension/", "report/"])
+def test_anonymous_valuer_calls_get_401(network, platforms, tail):
+    from django.test import Client
+
+    inquiry_id = inquiry_of(network, platforms[0][0].code)
+    r = Client().post(f"/api/v1/valuer/inquiries/{inquiry_id}/{tail}", {"days": 3}, content_type="application/json")
+    assert r.status_code == 401, r.content
+    assert r.json()["error"]["code"] == "not_authenticated"
+    assert r.has_header("WWW-Authenticate")
