@@ -18,10 +18,11 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Court, IdentityKind, Role, User
-from accounts.rules import identity_kind
-from auction_site import audit
+from accounts.rules import ADULT_AGE, identity_kind, is_adult_on
+from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -55,12 +56,26 @@ def _check_password(password: str, user: User | None = None) -> None:
 def check_identity(id_number: str) -> tuple[str, str]:
     """(normalised number, kind) or DomainError: GB 11643 resident ID or GB 32100 credit code."""
     value = (id_number or "").strip().upper()
-    kind = identity_kind(value)
+    kind = identity_kind(value, today_on_the_clock())
     if kind is None:
         raise DomainError(ErrorCode.INVALID_ID_NUMBER,
-                          "证件号码校验失败：须为有效的居民身份证号码(GB 11643)或统一社会信用代码(GB 32100) / "
-                          "not a valid resident ID (GB 11643) or unified social credit code (GB 32100)", field="id_number")
+                          "证件号码校验失败：须为有效的居民身份证号码(GB 11643，出生日期须为已过去的真实日期)或统一社会信用代码(GB 32100) / "
+                          "not a valid resident ID (GB 11643, with a real birth date in the past) or unified social credit code (GB 32100)",
+                          field="id_number")
     return value, kind
+
+
+def today_on_the_clock():
+    """The site clock's calendar day in Asia/Shanghai (the day a registration is made)."""
+    return timezone.localdate(clock.now())
+
+
+def check_adult(kind: str, number: str) -> None:
+    """Civil Code art. 17–18 (accounts.rules.is_adult_on): a natural person registers as a bidder only as an adult."""
+    if not is_adult_on(kind, number, today_on_the_clock()):
+        raise DomainError(ErrorCode.NOT_ADULT, f"竞买人须为年满{ADULT_AGE}周岁的完全民事行为能力人（民法典第十七、十八条） / "
+                                       f"a bidder must be an adult of {ADULT_AGE} or more with full civil capacity (Civil Code art. 17–18)",
+                          field="id_number")
 
 
 def register_bidder(*, username: str, password: str, real_name: str, id_number: str, phone: str) -> User:
@@ -68,10 +83,11 @@ def register_bidder(*, username: str, password: str, real_name: str, id_number: 
     real_name = (real_name or "").strip()
     if not real_name:
         raise DomainError(ErrorCode.REAL_NAME_REQUIRED, "须填写真实姓名或单位名称 / the real name is required", field="real_name")
-    phone = (phone or "").strip()
-    if not PHONE_RE.match(phone):
+    phone = phone or ""
+    if not PHONE_RE.fullmatch(phone):  # as typed: no spaces or newline around the digits
         raise DomainError(ErrorCode.INVALID_PHONE, "手机号码格式不正确 / phone must be an 11-digit mainland mobile number", field="phone")
     number, kind = check_identity(id_number)
+    check_adult(kind, number)
     with transaction.atomic():
         username = _check_username(username)
         if User.objects.filter(id_number=number).exists():

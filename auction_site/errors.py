@@ -137,6 +137,7 @@ class ErrorCode(StrEnum):
     NO_REFERENCE_PRICE = "no_reference_price"
     NO_RESULT = "no_result"
     NOT_A_BIDDER = "not_a_bidder"
+    NOT_ADULT = "not_adult"  # Civil Code art. 17-18: a bidder is 18 or older on the day they register
     NOT_A_CREDITOR = "not_a_creditor"
     NOT_CORRECTABLE = "not_correctable"
     NOT_DELIVERED = "not_delivered"

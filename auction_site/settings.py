@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "auction_site.middleware.ApiErrorShapeMiddleware",
+    "auction_site.middleware.BodyGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "auction_site.middleware.ChineseFirstMiddleware",
@@ -266,7 +268,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "auction_site.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -276,6 +278,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every call documents its 4xx answers, all in the one error shape (auction_site/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "auction_site.schema.document_errors"],
     # /api/docs/ (Swagger UI) loads its JavaScript and CSS from the site itself, so it works offline.
     # (ReDoc is not offered: its bundle fetches a logo and web fonts from outside.)
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -113,7 +113,7 @@ class Facts:
 
 
 def check_facts(*, category, city, size, year_built, at: datetime | None, kind: str = "", size_unit: str | None = None) -> Facts:
-    """Validate the facts of a property to price; raise DomainError(code="invalid") with a clear message."""
+    """Validate the facts of a property to price; raise DomainError(code=ErrorCode.INVALID) with a clear message."""
     if category not in Category.values:
         raise DomainError(ErrorCode.INVALID, f"未知类别 / unknown category {category!r} (one of {', '.join(Category.values)})", field="category")
     if not isinstance(city, str) or not city.strip() or len(city) > 50:
@@ -383,7 +383,7 @@ def quote_facts(*, category: str, city: str, size, year_built: int | None, at: d
                 kind: str = "", size_unit: str | None = None) -> AvmQuote | None:
     """Price a property from its facts; None when the model abstains (too few comparables, avm/rules.py).
 
-    Raises DomainError(code="invalid") on bad input (unknown category, size not positive, bad year).
+    Raises DomainError(code=ErrorCode.INVALID) on bad input (unknown category, size not positive, bad year).
     """
     facts = check_facts(category=category, city=city, size=size, year_built=year_built, at=at, kind=kind, size_unit=size_unit)
     quote, reason = price_from(_candidates(facts), facts)

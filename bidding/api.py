@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, ErrorCode, NotFound
-from auction_site.fields import FenField
+from auction_site.fields import FenField, StrictCharField, parse_digits
 from bidding import selectors, services
 
 # HTTP status of each refusal code of the contract.
@@ -22,7 +22,7 @@ REFUSAL_STATUS: dict[ErrorCode, int] = {
 
 class BidIn(serializers.Serializer):
     amount = FenField()
-    request_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    request_id = StrictCharField(max_length=64, required=False, allow_blank=True)
 
 
 class ProxyIn(serializers.Serializer):
@@ -52,7 +52,7 @@ class RoundBidsView(APIView):
         if snap is None:
             raise NotFound("拍卖轮次不存在 / no such round")
         try:
-            after = max(int(request.query_params.get("after_seq", 0)), 0)
+            after = parse_digits(request.query_params.get("after_seq", "0"))
         except ValueError:
             raise DomainError(ErrorCode.INVALID, "after_seq 须为整数 / after_seq must be an integer")
         return Response({"round": snap["round"], "bids": selectors.bid_history(round_id, after_seq=after)})

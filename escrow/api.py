@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
-from auction_site.fields import FenField
+from auction_site.fields import FenField, StrictCharField, StrictIntegerField, StrictRegexField
 from escrow import balances, selectors, services, webhooks
 from escrow.models import Deposit, Registration
 from lots.access import ensure_judge_of
@@ -46,7 +46,12 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 PaymentSerializer = inline_serializer("DepositPayment", {
     "provider": serializers.CharField(), "payment_intent": serializers.CharField(), "amount": serializers.IntegerField(),
-    "client_secret": serializers.CharField(required=False), "confirm_url": serializers.CharField(required=False),
+    "client_secret": serializers.CharField(required=False, help_text="stripe: for Stripe.js"),
+    "publishable_key": serializers.CharField(required=False),
+    "confirm_url": serializers.CharField(required=False, help_text="sandbox: POST here with your token to pay "
+                                         "(/api/v1/registrations/{id}/confirm/); answers the registration"),
+    "pay_page_url": serializers.CharField(required=False, help_text="the browser page with the pay button (session login)"),
+    "test_pay_url": serializers.CharField(required=False, help_text="test/demo mode: POST a test card here"),
 })
 RegisterResponse = inline_serializer("RegisterResponse", {"registration": RegistrationSerializer(), "payment": PaymentSerializer})
 
@@ -61,10 +66,12 @@ class RegisterView(APIView):
 
 
 class CardSerializer(serializers.Serializer):
-    number = serializers.RegexField(r"^[0-9 ]{12,23}$")
-    exp_month = serializers.IntegerField(min_value=1, max_value=12)
-    exp_year = serializers.IntegerField(min_value=2000, max_value=2100)
-    cvc = serializers.RegexField(r"^[0-9]{3,4}$")
+    """Card data as text (a number would lose leading zeros): digits, single spaces between groups allowed."""
+
+    number = StrictRegexField(r"^[0-9](?:[0-9]| (?=[0-9])){11,22}$")
+    exp_month = StrictIntegerField(min_value=1, max_value=12)
+    exp_year = StrictIntegerField(min_value=2000, max_value=2100)
+    cvc = StrictRegexField(r"^[0-9]{3,4}$")
 
 
 class PayRequest(serializers.Serializer):
@@ -106,6 +113,35 @@ class RegistrationPayView(APIView):
         return Response(RegistrationSerializer(reg).data)
 
 
+class RegistrationConfirmView(APIView):
+    """The sandbox provider's confirmation for API clients: what the pay page's button does, with a token."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RegistrationSerializer},
+                   summary="Sandbox provider: pay the deposit (the payment's confirm_url; token auth, no browser session)",
+                   description="POST with `Authorization: Token <token>` and no body. The sandbox payment moves to succeeded, "
+                               "the deposit is held and the bidder code issued; a repeated call answers the same registration. "
+                               "400 wrong_provider for a Stripe payment (use client_secret, or test_pay_url in test/demo mode).")
+    def post(self, request: Request, pk: int) -> Response:
+        reg = services.sandbox_pay(request.user, pk)
+        return Response(RegistrationSerializer(reg).data)
+
+
+class BalanceConfirmView(APIView):
+    """The sandbox provider's confirmation of a balance payment for API clients."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: inline_serializer("BalancePaymentState", {
+        "id": serializers.IntegerField(), "round": serializers.IntegerField(), "amount": serializers.IntegerField(),
+        "status": serializers.CharField()})},
+        summary="Sandbox provider: pay the balance (the balance payment's confirm_url; token auth)")
+    def post(self, request: Request, pk: int) -> Response:
+        bp = balances.sandbox_pay_balance(request.user, pk)
+        return Response({"id": bp.pk, "round": bp.round_id, "amount": bp.amount, "status": bp.status})
+
+
 class RegistrationRecheckView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -138,7 +174,7 @@ class PayBalanceView(APIView):
 
 class TransferRequest(serializers.Serializer):
     amount = FenField()
-    reference = serializers.CharField(max_length=200, min_length=1)
+    reference = StrictCharField(max_length=200, min_length=1)
 
 
 class ConfirmTransferView(APIView):

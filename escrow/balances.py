@@ -119,7 +119,8 @@ def balance_payment_info(bp: BalancePayment) -> dict:
     if bp.provider == "stripe":
         info["client_secret"] = bp.client_secret
     else:
-        info["confirm_url"] = f"/escrow/sandbox/pay-balance/{bp.pk}/"
+        info["confirm_url"] = f"/api/v1/balance-payments/{bp.pk}/confirm/"  # POST with the token (API clients)
+        info["pay_page_url"] = f"/escrow/sandbox/pay-balance/{bp.pk}/"  # the browser page
     return info
 
 

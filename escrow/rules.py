@@ -6,9 +6,13 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
 
 from accounts.models import BarredIdentity
+from accounts.rules import ADULT_AGE, is_adult_on
+from auction_site import clock
 from auction_site.errors import ErrorCode, Refusal
 from escrow.models import Registration
 from lots.models import CaseParty
@@ -33,6 +37,7 @@ class BidderFacts:
     barred_identity: bool  # close relative of staff on the A34 list
     is_debtor: bool  # the debtor of the case (platform policy: pays the debt instead)
     defaulted_on_lot: bool  # defaulted (悔拍) on an earlier round of this lot (A24)
+    adult: bool = True  # Civil Code art. 17–18, from the ID number, on the day of the registration
 
 
 def eligibility_violation(facts: BidderFacts) -> Refusal | None:
@@ -41,6 +46,11 @@ def eligibility_violation(facts: BidderFacts) -> Refusal | None:
         return Refusal(ErrorCode.BARRED, "法院及平台工作人员不得竞买 / court and platform staff may not bid", "A34")
     if facts.role != "bidder":
         return Refusal(ErrorCode.NOT_A_BIDDER, "仅竞买人账户可以报名 / only bidder accounts may register", "A17")
+    if not facts.adult:
+        # Civil Code art. 17–18 (accounts.rules.is_adult_on): only an adult of full civil capacity bids.
+        return Refusal(ErrorCode.NOT_ADULT, f"竞买人须为年满{ADULT_AGE}周岁的完全民事行为能力人 / "
+                                            f"a bidder must be an adult of {ADULT_AGE} or more with full civil capacity",
+                       "民法典17-18")
     if facts.barred_identity:
         # A34: staff's close relatives may not bid.
         return Refusal(ErrorCode.BARRED, "工作人员近亲属不得竞买 / close relatives of court or platform staff may not bid", "A34")
@@ -52,8 +62,10 @@ def eligibility_violation(facts: BidderFacts) -> Refusal | None:
     return None
 
 
-def check_bidder_eligible(user, round) -> Refusal | None:
-    """Barred bidders are refused before any money moves (A24, A34)."""
+def check_bidder_eligible(user, round, on: date | None = None) -> Refusal | None:
+    """Barred bidders and minors are refused before any money moves (A24, A34; Civil Code art. 17–18 on
+    the day `on`, by default today on the site clock)."""
+    on = on or timezone.localdate(clock.now())
     case = round.lot.case
     id_number = (user.id_number or "").strip().upper()
     debtor_parties = CaseParty.objects.filter(case=case, side=CaseParty.Side.RESPONDENT)
@@ -72,6 +84,9 @@ def check_bidder_eligible(user, round) -> Refusal | None:
         barred_identity=bool(id_number and BarredIdentity.objects.filter(id_number__iexact=id_number).exists()),
         is_debtor=is_debtor,
         defaulted_on_lot=defaulted,
+        # Self-registered bidders always carry a checked ID number; an account made without one (by staff)
+        # has no birth date to read, and is judged by the identity check it was created with.
+        adult=not id_number or is_adult_on(user.id_kind or ("resident_id" if id_number[:17].isdigit() else ""), id_number, on),
     )
     return eligibility_violation(facts)
 

@@ -142,7 +142,10 @@ def payment_info(deposit: Deposit) -> dict:
         info["client_secret"] = deposit.client_secret
         info["publishable_key"] = settings.STRIPE_PUBLISHABLE_KEY
     else:
-        info["confirm_url"] = f"/escrow/sandbox/pay/{reg_id}/"
+        # The sandbox's "confirm url" is an API call (POST, the token authenticates it, no CSRF token
+        # needed); the browser page with its pay button is pay_page_url.
+        info["confirm_url"] = f"/api/v1/registrations/{reg_id}/confirm/"
+        info["pay_page_url"] = f"/escrow/sandbox/pay/{reg_id}/"
     if settings.CLOCK_ADVANCE_ALLOWED:
         # Test/demo mode: API clients may confirm server-side with a test card; browsers use the pay page.
         info["test_pay_url"] = f"/api/v1/registrations/{reg_id}/pay/"

@@ -12,7 +12,7 @@
     court      a Court, its id, or its code ("苏05").
     min_price / max_price   fen, on the round's "price" = current price if bid on, else the starting price.
     sort       one of CATALOGUE_SORTS ("ends_at", "-ends_at", "starts_at", "-starts_at", "price", "-price",
-               "-published_at", "-bid_count"). Unknown values raise DomainError("invalid_sort").
+               "-published_at", "-bid_count"). Unknown values raise DomainError(ErrorCode.INVALID_SORT).
   Each row is annotated with ``price`` and has lot, lot.case and lot.case.court selected.
 - ``round_for_public(round_id) -> Round``  any non-draft round (NotFound for drafts and unknown ids).
 - ``is_published(lot) -> bool``  the lot has (or had) a round whose announcement is public.

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, ErrorCode, Forbidden, NotAuthenticated, NotFound
-from auction_site.fields import FenField
+from auction_site.fields import FenField, StrictCharField
 from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 from settlement import documents, selectors, services, signing
@@ -19,7 +19,7 @@ from settlement import documents, selectors, services, signing
 
 class PayoutSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["cost", "tax", "creditor"])
-    payee = serializers.CharField(max_length=200)
+    payee = StrictCharField(max_length=200)
     amount = FenField()
     borne_by = serializers.ChoiceField(choices=["buyer", "seller"], required=False)
     claim = FenField(required=False)
@@ -129,7 +129,7 @@ class CaseOutcomeView(APIView):
 
 
 class InKindIn(serializers.Serializer):
-    creditor = serializers.CharField(max_length=200)
+    creditor = StrictCharField(max_length=200)
 
 
 class InKindView(APIView):

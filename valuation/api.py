@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import re
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, ErrorCode, Forbidden, NotAuthenticated, NotFound
-from auction_site.fields import FenField
+from auction_site.fields import FenField, StrictCharField, StrictIntegerField, parse_digits
 from lots.access import ensure_judge_of
 from lots.models import Lot
 from valuation import access, selectors, services
@@ -113,11 +112,11 @@ def _get(model, pk: int, what: str):
 class StartSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=["negotiated", "directed", "network", "appraisal"])
     deadline = serializers.DateTimeField(required=False, help_text="negotiated/directed: the judge's deadline")
-    agency = serializers.CharField(required=False, max_length=40, help_text="directed: the agency's organisation code")
+    agency = StrictCharField(required=False, max_length=40, help_text="directed: the agency's organisation code")
     price_basis = serializers.ChoiceField(choices=["tax_base", "government"], required=False)
-    institutions = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=3,
+    institutions = serializers.ListField(child=StrictCharField(max_length=40), required=False, max_length=3,
                                          help_text="appraisal: three institution codes agreed by the parties, in order; omit for a lottery")
-    fallback_agency = serializers.CharField(required=False, max_length=40)
+    fallback_agency = StrictCharField(required=False, max_length=40)
     fallback_basis = serializers.ChoiceField(choices=["tax_base", "government"], required=False)
 
 
@@ -174,8 +173,8 @@ class OfferView(APIView):
 
 class ObjectionSerializer(serializers.Serializer):
     ground = serializers.ChoiceField(choices=Objection.Ground.values)
-    reason = serializers.CharField(max_length=4000)
-    inquiry = serializers.IntegerField(required=False, min_value=1, help_text="network: the platform result objected to")
+    reason = StrictCharField(max_length=4000)
+    inquiry = StrictIntegerField(required=False, min_value=1, help_text="network: the platform result objected to")
 
 
 class ObjectionView(APIView):
@@ -199,7 +198,7 @@ class ObjectionView(APIView):
 
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["upheld", "dismissed"])
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    note = StrictCharField(required=False, allow_blank=True, max_length=4000)
 
 
 class ObjectionDecideView(APIView):
@@ -215,7 +214,7 @@ class ObjectionDecideView(APIView):
 
 
 class CorrectionSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
+    reason = StrictCharField(max_length=500)
 
 
 class CorrectionView(APIView):
@@ -264,9 +263,6 @@ class ValuerInquiryView(APIView):
         return Response(selectors.valuer_inquiry_dict(inquiry))
 
 
-PRICE_TEXT = re.compile(r"^[1-9][0-9]{0,17}$")
-
-
 def _price_from(request: Request) -> int:
     """JSON: an integer only (FenField). Multipart forms carry text: digits only, no sign, no decimal point."""
     raw = request.data.get("price")
@@ -275,9 +271,13 @@ def _price_from(request: Request) -> int:
             return FenField().to_internal_value(raw)
         except serializers.ValidationError as exc:
             raise DomainError(ErrorCode.INVALID_PRICE, f"price: {exc.detail[0]}", field="price")
-    if not isinstance(raw, str) or not PRICE_TEXT.match(raw):
+    try:
+        value = parse_digits(raw, positive=True) if isinstance(raw, str) else None  # the whole text: no "\n", no spaces
+    except ValueError:
+        value = None
+    if value is None:
         raise DomainError(ErrorCode.INVALID_PRICE, "price 须为以分为单位的正整数 / price must be a positive integer of fen", field="price")
-    return int(raw)
+    return value
 
 
 def _body(request: Request):
@@ -345,7 +345,7 @@ class ReportUploadView(APIView):
 
 
 class ExtensionSerializer(serializers.Serializer):
-    days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+    days = StrictIntegerField(required=False, min_value=1, max_value=365)
 
 
 class ExtensionView(APIView):
