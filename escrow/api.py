@@ -124,7 +124,7 @@ class RegistrationConfirmView(APIView):
                                "the deposit is held and the bidder code issued; a repeated call answers the same registration. "
                                "400 wrong_provider for a Stripe payment (use client_secret, or test_pay_url in test/demo mode).")
     def post(self, request: Request, pk: int) -> Response:
-        reg = services.sandbox_pay(request.user, pk)
+        reg = services.sandbox_pay(request.user, registration_id=pk)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -138,7 +138,7 @@ class BalanceConfirmView(APIView):
         "status": serializers.CharField()})},
         summary="Sandbox provider: pay the balance (the balance payment's confirm_url; token auth)")
     def post(self, request: Request, pk: int) -> Response:
-        bp = balances.sandbox_pay_balance(request.user, pk)
+        bp = balances.sandbox_pay_balance(request.user, payment_id=pk)
         return Response({"id": bp.pk, "round": bp.round_id, "amount": bp.amount, "status": bp.status})
 
 
