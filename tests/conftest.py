@@ -145,12 +145,14 @@ def _test_env(channel_prefix: str) -> dict:
     return env
 
 
-def start_daphne(channel_prefix: str, port: int | None = None) -> DaphneServer:
+def start_daphne(channel_prefix: str, port: int | None = None, env: dict | None = None) -> DaphneServer:
+    """A Daphne process on the test database; `env` adds or overrides environment variables (e.g. a
+    private REDIS_URL)."""
     port = port or free_port()
     log = open(ARTIFACTS / f"daphne-{port}.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "auction_site.asgi:application"],
-        cwd=ROOT, env=_test_env(channel_prefix), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env={**_test_env(channel_prefix), **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -184,8 +186,8 @@ def daphne_servers(transactional_db, channel_prefix):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     started: list[DaphneServer] = []
 
-    def start(n: int = 1) -> list[DaphneServer]:
-        servers = [start_daphne(channel_prefix) for _ in range(n)]
+    def start(n: int = 1, env: dict | None = None) -> list[DaphneServer]:
+        servers = [start_daphne(channel_prefix, env=env) for _ in range(n)]
         started.extend(servers)
         return servers
 
