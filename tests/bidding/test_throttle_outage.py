@@ -15,6 +15,7 @@ def limit_on(settings, private_redis, monkeypatch):  # noqa: F811
     settings.REDIS_URL = private_redis.url
     settings.BIDDING_MAX_BIDS_PER_SECOND = 5
     monkeypatch.setattr(throttle, "_client", None)
+    monkeypatch.setattr(throttle, "_script", None)
     monkeypatch.setattr(throttle, "_local", {})
     monkeypatch.setattr(throttle, "PROBE_INTERVAL", 0.1)
     throttle._redis_down.clear()
