@@ -14,7 +14,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from bidding import services
 
 logger = logging.getLogger("bidding.batcher")
@@ -104,9 +104,9 @@ class BidBatcher:
             results = await in_worker(services.place_bids, DB_EXECUTOR)(self.round_id, attempts, on_locked=on_locked)
             return [result.as_ack() for result in results]
         except DomainError as exc:  # an unknown round
-            code = "invalid" if exc.code == "not_found" else exc.code
+            code = ErrorCode.INVALID if exc.code == ErrorCode.NOT_FOUND else exc.code
             return [{"type": "rejected", "request_id": a.request_id, "code": code, "message": exc.message} for a in attempts]
         except Exception:  # nothing was committed: every bid of the batch is refused, none accepted
             logger.exception("bid batch on round %s failed", self.round_id)
-            return [{"type": "rejected", "request_id": a.request_id, "code": "invalid",
+            return [{"type": "rejected", "request_id": a.request_id, "code": ErrorCode.INVALID,
                      "message": "出价未能处理，请重试 / the bid could not be processed, try again"} for a in attempts]

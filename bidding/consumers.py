@@ -19,7 +19,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from bidding import events, selectors, services, transport
 from bidding.batcher import DB_EXECUTOR, BidBatcher, in_worker
 from bidding.relay import RoundRelay
@@ -177,7 +177,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
                 logger.info("closing flooding socket on round %s", self.round_id)
                 await self.close(code=1008)
                 return
-            await self.reject(None, "rate_limited", "消息过于频繁 / too many messages")
+            await self.reject(None, ErrorCode.RATE_LIMITED, "消息过于频繁 / too many messages")
             return
         self.flood = 0
         request_id = None
@@ -186,10 +186,10 @@ class RoundConsumer(AsyncWebsocketConsumer):
             request_id = clean_request_id(msg.get("request_id"))
             await self.answer(msg, request_id)
         except Invalid as exc:
-            await self.reject(request_id, "invalid", str(exc))
+            await self.reject(request_id, ErrorCode.INVALID, str(exc))
         except Exception:  # never a 1011 for one frame: this sender is refused, the socket stays
             logger.exception("websocket frame on round %s failed", self.round_id)
-            await self.reject(request_id, "invalid", "消息未能处理 / the message could not be processed")
+            await self.reject(request_id, ErrorCode.INVALID, "消息未能处理 / the message could not be processed")
 
     async def answer(self, msg: dict[str, Any], request_id: Any) -> None:
         kind = msg.get("type")
@@ -207,7 +207,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
 
     def _proxy(self, ceiling: Any, request_id: Any) -> dict:
         try:
-            out = services.set_proxy(self.round_id, self.user, ceiling)
+            out = services.set_proxy(self.user, round_id=self.round_id, ceiling=ceiling)
         except DomainError as exc:
             return {"type": "rejected", "request_id": request_id, "code": exc.code, "message": exc.message}
         return {"type": "proxy_ack", "request_id": request_id, **out}

@@ -172,9 +172,9 @@ def test_the_clock_killed_as_a_rounds_end_passes_then_two_clocks_at_once_close_i
         enforcement_case, bidder_factory, channel_prefix, settings):
     settings.BIDDING_MAX_BIDS_PER_SECOND = 0
     rnd, users, regs, _ = setup_round(enforcement_case, bidder_factory, 2, lasts=timedelta(hours=2))
-    assert place_bid(rnd.pk, users[0], START).accepted
-    assert place_bid(rnd.pk, users[1], START + 3 * INCREMENT).accepted  # the winner
-    assert place_bid(rnd.pk, users[0], START + 2 * INCREMENT).code == "too_low"
+    assert place_bid(users[0], round_id=rnd.pk, amount=START).accepted
+    assert place_bid(users[1], round_id=rnd.pk, amount=START + 3 * INCREMENT).accepted  # the winner
+    assert place_bid(users[0], round_id=rnd.pk, amount=START + 2 * INCREMENT).code == "too_low"
     # a round the clock opens: once it is open, the clock process is ticking
     beacon = make_round(make_lot(enforcement_case, title="信标"), status="announced", starts_in=timedelta(seconds=-1))
     clocks = []
@@ -189,7 +189,7 @@ def test_the_clock_killed_as_a_rounds_end_passes_then_two_clocks_at_once_close_i
         first.wait(10)
         status = Round.objects.get(pk=rnd.pk).status
         assert status in ("open", "sold")  # never half closed: the close is one transaction
-        assert place_bid(rnd.pk, users[0], START + 5 * INCREMENT).code == "closed"  # no clock: still no late bid
+        assert place_bid(users[0], round_id=rnd.pk, amount=START + 5 * INCREMENT).code == "closed"  # no clock: still no late bid
         clocks += [_start_clock(channel_prefix, "second"), _start_clock(channel_prefix, "third")]  # two at once
         _wait(lambda: Round.objects.get(pk=rnd.pk).status == "sold", 60, "the round to be closed")
         time.sleep(2)  # both keep ticking over the closed round
