@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from auction_site.errors import DomainError, ErrorCode
+from auction_site.parsers import json_depth, too_deep_message
 from bidding import events, selectors, services, transport
 from bidding.batcher import DB_EXECUTOR, BidBatcher, in_worker
 from bidding.relay import RoundRelay
@@ -41,37 +42,12 @@ class Invalid(Exception):
     """A frame the protocol refuses with `invalid`; the message is the one the sender reads."""
 
 
-def nesting_exceeds(text: str, limit: int) -> bool:
-    """Whether the JSON text nests arrays/objects deeper than `limit`, without parsing it (the
-    parser recurses: 2,000 brackets overflow it). Brackets inside strings do not count."""
-    if text.count("[") + text.count("{") <= limit:  # every real message: no scan at all
-        return False
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
-
-
 def parse_frame(text_data: str | None) -> dict[str, Any]:
     """A client frame as a JSON object, or Invalid."""
     if text_data is None or len(text_data) > MAX_FRAME_CHARS:
         raise Invalid("消息格式错误或过大 / malformed or oversized message")
-    if nesting_exceeds(text_data, MAX_DEPTH):
-        raise Invalid("消息嵌套过深 / the message is nested too deeply")
+    if json_depth(text_data, MAX_DEPTH) > MAX_DEPTH:  # before the parser, which recurses (2,000 brackets overflow it)
+        raise Invalid(too_deep_message(MAX_DEPTH))
     try:
         msg = json.loads(text_data)
     except (ValueError, RecursionError):
