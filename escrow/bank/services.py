@@ -119,6 +119,15 @@ def pay_balance(user, /, *, round_id: int) -> tuple[BalancePayment | None, dict]
     return bp, accounts.payment_info(pr)
 
 
+def ensure_card_fits(round_id: int) -> None:
+    """Refuse a card payment of a balance over the card provider's limit (409), before anything is sent to it."""
+    rnd = Round.objects.filter(pk=round_id).first()
+    if rnd is not None and rnd.sold_price is not None:
+        remaining = balances.balance_remaining(rnd)
+        if remaining > 0 and rules.payment_route(remaining) == "bank":
+            raise Conflict("amount_over_card_limit", rules.ROUTE_REASONS["bank"])
+
+
 def settle_if_paid(round_id: int, actor=None) -> bool:
     """Sold → paid once the price is covered: the deposit applied (a sell-off's full price, A26/A37) and every balance payment."""
     with transaction.atomic():
