@@ -48,7 +48,7 @@ def account_for(case) -> CaseBankAccount:
         with transaction.atomic():
             return CaseBankAccount.objects.create(
                 case=case, bank_name=settings.BANK_NAME, account_number=f"{settings.BANK_ACCOUNT_PREFIX}{case.pk:012d}",
-                account_name=f"{court.name}（{case.case_number}）案款", virtual_accounts=settings.BANK_VIRTUAL_ACCOUNTS,
+                account_name=f"{court.name}{case.case_number}案款", virtual_accounts=settings.BANK_VIRTUAL_ACCOUNTS,
                 created_at=clock.now())
     except IntegrityError:
         return CaseBankAccount.objects.get(case=case)
