@@ -16,6 +16,7 @@ TICKS = [
     "valuation.clockwork.tick",
     "escrow.clockwork.tick",
     "escrow.bank.clockwork.tick",
+    "transparency.clockwork.tick",
     "settlement.clockwork.tick",
     "avm.clockwork.tick",
 ]

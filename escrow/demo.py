@@ -35,19 +35,19 @@ def hold_deposit(user, rnd: Round) -> Registration:
     and sends its camt.053, which is imported and matched like any statement."""
     amount = rules.amount_to_hold(rnd.kind, rnd.deposit, rnd.starting_price)
     if rules.payment_route(amount) == "bank":
-        reg, pr = bank_services.open_bank_registration(user, rnd, amount)
+        reg, pr = bank_services.open_bank_registration(user, rnd=rnd, amount=amount)
         if reg.status == Registration.Status.PENDING and pr.missing:
-            bank_sandbox.transfer(pr.reference, pr.missing, payer_name=user.display_name(),
+            bank_sandbox.transfer(user, reference=pr.reference, amount=pr.missing, payer_name=user.display_name(),
                                   payer_account=f"62220202{user.pk:011d}", at=min(clock.now(), rnd.ends_at - timedelta(minutes=1)))
             reg.refresh_from_db()
         return reg
-    deposit = services.open_registration(user, rnd, provider="sandbox")
+    deposit = services.open_registration(user, rnd=rnd, provider="sandbox")
     reg = deposit.registration
     if reg.status == Registration.Status.PENDING:
         from escrow.gateway import get_gateway
 
         get_gateway("sandbox").pay(deposit.payment_intent_id)
-        services.sync_deposit(Deposit.objects.get(pk=deposit.pk))
+        services.sync_deposit(None, deposit=Deposit.objects.get(pk=deposit.pk))
         reg.refresh_from_db()
     return reg
 
@@ -67,11 +67,11 @@ def load(stdout=None) -> None:
             if rnd.status in RELEASE_NOW and reg.status == Registration.Status.HELD:
                 d = Deposit.objects.get(registration=reg)
                 if d.provider == bank_services.BANK:
-                    bank_services.instruct_release(reg.pk, reason=f"demo: round {rnd.status}")
+                    bank_services.instruct_release(None, registration_id=reg.pk, reason=f"demo: round {rnd.status}")
                 else:
-                    services.release_deposit(d, reason=f"demo: round {rnd.status}")
+                    services.release_deposit(None, deposit=d, reason=f"demo: round {rnd.status}")
                 released += 1
-    executed = bank_sandbox.execute_instructions()  # the sandbox bank carries out the release transfers
+    executed = bank_sandbox.execute_instructions(None)  # the sandbox bank carries out the release transfers
     if stdout:
         bank = Deposit.objects.filter(provider=bank_services.BANK).count()
         stdout.write(f"  escrow: {held} deposits paid through the sandbox ({bank} by bank transfer, camt.053), {released} released,"

@@ -129,6 +129,7 @@ class SandboxTransferView(APIView):
         ser = SandboxTransfer(data=request.data)
         ser.is_valid(raise_exception=True)
         v = ser.validated_data
-        result = sandbox.transfer(v["reference"], v["amount"], payer_name=v.get("payer_name") or request.user.display_name(),
-                                  payer_account=v.get("payer_account") or sandbox.DEMO_PAYER_ACCOUNT, actor=request.user)
+        result = sandbox.transfer(request.user, reference=v["reference"], amount=v["amount"],
+                                  payer_name=v.get("payer_name") or request.user.display_name(),
+                                  payer_account=v.get("payer_account") or sandbox.DEMO_PAYER_ACCOUNT)
         return Response(result.as_dict())

@@ -40,14 +40,14 @@ def tick(now: datetime) -> dict:
         if what != "release":
             continue
         try:
-            report["release_instructed"] += services.instruct_release(reg.pk, reason=f"round {rnd.status}")
+            report["release_instructed"] += services.instruct_release("clock", registration_id=reg.pk, reason=f"round {rnd.status}")
         except Exception:
             logger.warning("release instruction for registration %s failed", reg.pk, exc_info=True)
     sold = (Round.objects.filter(status=Round.Status.SOLD, registrations__deposit__provider=services.BANK)
             .values_list("pk", flat=True).distinct()[:BATCH])
     for pk in sold:
-        if services.settle_if_paid(pk, actor="clock"):
+        if services.settle_if_paid("clock", round_id=pk):
             report["paid"] += 1
     if settings.BANK_SANDBOX:
-        report["sandbox_executed"] = sandbox.execute_instructions()
+        report["sandbox_executed"] = sandbox.execute_instructions(None)
     return {k: v for k, v in report.items() if v}

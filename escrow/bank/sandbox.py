@@ -29,8 +29,8 @@ def statement(account: CaseBankAccount, entries: list[Entry], *, at: datetime | 
                       opening=_opening(account), message_id=msg, created_at=at)
 
 
-def transfer(reference: str, amount: int, *, payer_name: str, payer_account: str = DEMO_PAYER_ACCOUNT, at: datetime | None = None,
-             actor=None) -> matching.ImportResult:
+def transfer(actor, /, *, reference: str, amount: int, payer_name: str, payer_account: str = DEMO_PAYER_ACCOUNT,
+             at: datetime | None = None) -> matching.ImportResult:
     """A payer's transfer quoting `reference`: the sandbox bank books it and sends its camt.053."""
     if not settings.BANK_SANDBOX:
         raise NotFound()
@@ -44,7 +44,7 @@ def transfer(reference: str, amount: int, *, payer_name: str, payer_account: str
     return matching.import_statement(actor, content=statement(pr.account, [entry], at=at), source=BankStatement.Source.SANDBOX)
 
 
-def execute_instructions() -> int:
+def execute_instructions(actor, /) -> int:
     """The sandbox bank carries out every payment instruction not yet confirmed and sends its statement."""
     done = 0
     for account in CaseBankAccount.objects.filter(instructions__status=BankInstruction.Status.INSTRUCTED).distinct():
@@ -52,6 +52,6 @@ def execute_instructions() -> int:
         entries = [Entry(entry_ref=f"SBX{secrets.token_hex(8).upper()}", direction="DBIT", amount=i.amount, booked_at=clock.now(),
                          remittance=f"{i.end_to_end_id}", end_to_end_id=i.end_to_end_id, payer_name=i.creditor_name,
                          payer_account=i.creditor_account) for i in pending]
-        result = matching.import_statement(None, content=statement(account, entries), source=BankStatement.Source.SANDBOX)
+        result = matching.import_statement(actor, content=statement(account, entries), source=BankStatement.Source.SANDBOX)
         done += result.new
     return done

@@ -41,18 +41,18 @@ def register(user, /, *, round_id: int) -> tuple[Registration, dict]:
     amount = rules.amount_to_hold(rnd.kind, rnd.deposit, rnd.starting_price)
     existing = Deposit.objects.filter(registration__round=rnd, registration__bidder=user).first()
     if rules.payment_route(amount) == "card" and (existing is None or existing.provider != BANK):
-        return escrow_services.register(user, round_id)
+        return escrow_services.register(user, round_id=round_id)
     v = rules.check_bidder_eligible(user, rnd)
     if v:
         raise DomainError(v.code, str(v), status=403)
     v = rules.check_registration_open(rnd.status, rnd.ends_at, clock.now())
     if v:
         raise DomainError(v.code, str(v), status=409)
-    reg, pr = open_bank_registration(user, rnd, amount)
+    reg, pr = open_bank_registration(user, rnd=rnd, amount=amount)
     return reg, accounts.payment_info(pr)
 
 
-def open_bank_registration(user, rnd: Round, amount: int) -> tuple[Registration, PaymentReference]:
+def open_bank_registration(user, /, *, rnd: Round, amount: int) -> tuple[Registration, PaymentReference]:
     """The registration, its deposit (provider 'bank') and its payment reference; idempotent per bidder and round."""
     account = accounts.account_for(rnd.lot.case)
     with transaction.atomic():
@@ -94,12 +94,12 @@ def pay_balance(user, /, *, round_id: int) -> tuple[BalancePayment | None, dict]
         raise Forbidden("只有买受人可以支付尾款 / only the buyer pays the balance", code="not_winner")
     if rnd.status != Round.Status.SOLD:
         raise Conflict("not_sold", f"该拍卖状态为 {rnd.status}，不能支付尾款 / the round is not awaiting the balance")
-    escrow_services.apply_winner_deposit(winner, actor=user)
+    escrow_services.apply_winner_deposit(user, reg=winner)
     remaining = balances.balance_remaining(rnd)
     if remaining > 0 and rules.payment_route(remaining) == "card":
-        return balances.start_balance_payment(user, round_id)
+        return balances.start_balance_payment(user, round_id=round_id)
     if remaining <= 0:
-        settle_if_paid(rnd.pk, actor=user)
+        settle_if_paid(user, round_id=rnd.pk)
         return None, {"provider": None, "amount": 0}
     account = accounts.account_for(rnd.lot.case)
     with transaction.atomic():
@@ -128,7 +128,7 @@ def ensure_card_fits(round_id: int) -> None:
             raise Conflict("amount_over_card_limit", rules.ROUTE_REASONS["bank"])
 
 
-def settle_if_paid(round_id: int, actor=None) -> bool:
+def settle_if_paid(actor, /, *, round_id: int) -> bool:
     """Sold → paid once the price is covered: the deposit applied (a sell-off's full price, A26/A37) and every balance payment."""
     with transaction.atomic():
         rnd = rounds.lock(round_id)
@@ -170,7 +170,7 @@ def new_instruction(account: CaseBankAccount, *, kind: str, entry: BankEntry, am
     return ins
 
 
-def instruct_release(registration_id: int, *, reason: str = "", actor=None) -> int:
+def instruct_release(actor, /, *, registration_id: int, reason: str = "") -> int:
     """A23/A28: a bank deposit the round no longer needs goes back, each credit to its own source
     account. The deposit stays held until the bank's statement confirms the transfer."""
     now = clock.now()

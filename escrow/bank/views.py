@@ -44,7 +44,7 @@ def sandbox_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     if pr is None or not settings.BANK_SANDBOX:
         raise Http404
     try:
-        sandbox.transfer(reference, pr.missing or pr.amount, payer_name=request.user.display_name(), actor=request.user)
+        sandbox.transfer(request.user, reference=reference, amount=pr.missing or pr.amount, payer_name=request.user.display_name())
     except DomainError as e:
         messages.error(request, e.message)
     else:
