@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escrow', '0006_registration'),
+        ('escrow', '0007_ledger_no_truncate'),
         ('lots', '0006_round_bidding_notice'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
