@@ -141,3 +141,23 @@ def test_winner_pays_17_million_balance_by_transfer(as_user, bidder, operator, r
     assert ledger.balance(ledger.case_account(case)) == price  # the deposit counts toward the price (A25)
     assert ledger.balance(accounts.bank_cash(case)) == price
     assert reconcile_bank() == []
+
+
+def test_selloff_full_price_up_front_by_transfer(as_user, bidder, operator, round_factory):
+    """A26/A37: a sell-off's buyer pays the full price up front; held, it counts as the price: paid, no balance."""
+    price = 4_844_000_00
+    rnd = round_factory("open", kind="selloff", deposit=484_400_00, starting_price=price, increment=20_000_00)
+    pay = register(as_user, bidder, rnd)["payment"]
+    assert pay["provider"] == "bank" and pay["amount"] == price
+    account = PaymentReference.objects.get(reference=pay["reference"]).account
+    assert upload(as_user, operator, statement(account, [credit(pay["reference"], price)])).json()["verdicts"] == {"exact": 1}
+    reg = Registration.objects.get(round=rnd, bidder=bidder)
+    close_round(rnd, reg, price=price)
+    from auction_site import ticks
+
+    ticks.run_all(clock.now())
+    rnd.refresh_from_db()
+    reg.refresh_from_db()
+    assert reg.status == "applied" and rnd.status == Round.Status.PAID
+    assert ledger.balance(ledger.case_account(rnd.lot.case)) == price
+    assert reconcile_bank() == []
