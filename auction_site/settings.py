@@ -241,6 +241,14 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "pk_test_embedded")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 STRIPE_WEBHOOK_SECRET = env_set("STRIPE_WEBHOOK_SECRET") or "whsec_embedded_default"
 PAYMENT_CURRENCY = "cny"
+# The bank path (escrow/bank): the bank holding the case accounts, how their numbers are made, whether
+# it offers virtual sub-accounts, and the shared secret of its signed host-to-host statement pushes.
+BANK_NAME = env("BANK_NAME", "中国工商银行苏州分行（沙箱）")
+BANK_ACCOUNT_PREFIX = env("BANK_ACCOUNT_PREFIX", "110201")
+BANK_VIRTUAL_ACCOUNTS = env_bool("BANK_VIRTUAL_ACCOUNTS", True)
+BANK_PUSH_SECRET = env("BANK_PUSH_SECRET", "bank_push_embedded_default")
+# The embedded sandbox bank (test/demo mode only): simulated transfers and executed payment files as camt.053.
+BANK_SANDBOX = CLOCK_ADVANCE_ALLOWED and env_bool("BANK_SANDBOX", True)
 
 # Report-back to the enforcement case system (signed webhook through an outbox).
 CASE_SYSTEM_WEBHOOK_URL = env("CASE_SYSTEM_WEBHOOK_URL")

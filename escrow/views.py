@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from auction_site.errors import DomainError
 from escrow import balances, selectors, services
+from escrow.bank import services as bank_services
+from escrow.bank import views as bank_views
 from escrow.models import BalancePayment, Deposit, Registration
 from lots.access import is_judge_of
 from lots.models import EnforcementCase
@@ -47,7 +49,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 @require_POST
 def register(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        reg, _payment = services.register(request.user, round_id=round_id)
+        reg, _payment = bank_services.register(request.user, round_id=round_id)  # routed by size
     except DomainError as e:
         _error(request, e)
         return redirect(_next_url(request, "/"))
@@ -67,6 +69,8 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
     deposit = Deposit.objects.filter(registration=reg).first()
     if deposit is None:
         raise Http404
+    if deposit.provider == bank_services.BANK:  # a transfer into the case account: its details, no card
+        return bank_views.transfer_page(request, reg, bank_services.reference_for(reg), reg.get_status_display())
     if request.method == "POST" and reg.status == Registration.Status.PENDING:
         try:
             if deposit.provider == "sandbox":
@@ -90,12 +94,14 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
 @require_POST
 def pay_balance(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        bp, _info = balances.start_balance_payment(request.user, round_id=round_id)
+        bp, _info = bank_services.pay_balance(request.user, round_id=round_id)  # routed by size
     except DomainError as e:
         _error(request, e)
         return redirect("/me/deposits/")
     if bp is None:
         return redirect("/me/deposits/")
+    if bp.provider == bank_services.BANK:
+        return redirect("escrow-bank-balance", payment_id=bp.pk)
     return redirect("escrow-pay-balance", payment_id=bp.pk)
 
 
