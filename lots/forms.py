@@ -106,13 +106,9 @@ class CatalogueFilterForm(forms.Form):
             "court": data.get("court") or None,
             "min_price": data.get("min_price") if "min_price" not in self.errors else None,
             "max_price": data.get("max_price") if "max_price" not in self.errors else None,
-            "sort": data.get("sort") or "ends_at",
+            # No sort chosen: open rounds first, then announced ones (lots.selectors_catalogue).
+            "sort": data.get("sort") or "recommended",
         }
-
-    @property
-    def recommended_order(self) -> bool:
-        """No sort chosen: the page puts open rounds first, then announced ones (see lots.views.catalogue)."""
-        return not (self.is_bound and self.cleaned_data.get("sort"))
 
 
 # ------------------------------------------------------------------------------------- judge workbench
