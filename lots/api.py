@@ -20,6 +20,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from auction_site.errors import NotFound, error_body
+from auction_site.replica import reads_may_lag
 from lots import media as media_storage
 from lots import selectors, services
 from lots.access import ensure_judge_of
@@ -62,7 +63,8 @@ class CataloguePagination(PageNumberPagination):
 
     def page_of(self, rounds, request: Request) -> selectors.CataloguePage:
         self.request = request
-        self.catalogue = selectors.catalogue_page(rounds, request.query_params.get(self.page_query_param), self.get_page_size(request))
+        self.catalogue = selectors.catalogue_page(rounds, request.query_params.get(self.page_query_param), self.get_page_size(request),
+                                                  prefetch=("lot__media",))
         return self.catalogue
 
     def get_next_link(self):
@@ -220,10 +222,11 @@ class RoundCatalogueView(LotsAPIView):
         responses={200: RoundSerializer(many=True), 400: ERROR},
         summary="Public catalogue: the latest published round of each lot",
     )
+    @reads_may_lag  # may be a moment behind the primary (auction_site.replica)
     def get(self, request: Request) -> Response:
         query = CatalogueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        qs = selectors.catalogue_rounds(**query.validated_data).prefetch_related("lot__media")
+        qs = selectors.catalogue_rounds(**query.validated_data)
         paginator = self.pagination_class()
         page = paginator.page_of(qs, request)
         return paginator.get_paginated_response(RoundSerializer(page.rows, many=True).data)

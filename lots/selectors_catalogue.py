@@ -24,12 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
 
 from accounts.models import Court
 from auction_site.errors import DomainError, NotFound
-from lots.models import EnforcementCase, Round, catalogue_active_end, catalogue_price, catalogue_rank
+from lots.models import EnforcementCase, Lot, Round, catalogue_active_end, catalogue_price, catalogue_rank
 
 Status = Round.Status
 
@@ -44,6 +44,11 @@ CATALOGUE_SORTS = {
     "-bid_count": ("-bid_count", "ends_at", "id"),
 }
 COUNT_EXACT_UP_TO = 1000
+ESTIMATE_TRUSTED_ABOVE = 20_000
+# The plan of a page of common words: the sort's index, then each round's lot by its key (no sort, no
+# bitmap, no scan of every lot; no JIT compilation nor parallel workers, which cost more than such a query).
+WALK_SETTINGS = {**{name: "off" for name in ("enable_sort", "enable_bitmapscan", "enable_seqscan", "enable_material", "enable_hashjoin",
+                                              "enable_mergejoin", "jit")}, "max_parallel_workers_per_gather": "0"}
 MAX_OFFSET = 50_000
 # A word matching more cases than this is matched against case numbers without the index (a scan).
 CASE_MATCHES_LOOKED_UP = 1000
@@ -68,22 +73,63 @@ def _grams_contain(fields: tuple[str, ...], word: str) -> Func:
     return Func(_grams(*fields), word_grams, template="(%(expressions)s)", arg_joiner=" @> ", output_field=BooleanField())
 
 
-def _exact(word: str) -> Q:
-    return (Q(lot__title__icontains=word) | Q(lot__case__case_number__icontains=word)
-            | Q(lot__location__icontains=word) | Q(lot__city__icontains=word))
+def _lot_text(word: str, prefix: str) -> Q:
+    return Q(**{f"{prefix}{f}__icontains": word for f in LOT_SEARCH_FIELDS}, _connector=Q.OR)
 
 
-def _word_filter(word: str, db: str) -> Q:
-    exact = _exact(word)
-    if connections[db].vendor != "postgresql" or len(word) < 2:
-        return exact
+def _matching_cases(word: str, db: str) -> list[int] | None:
+    """Ids of the cases whose number contains the word (by the index), or None when there are too many."""
     cases = list(EnforcementCase.objects.using(db).filter(_grams_contain(("case_number",), word), case_number__icontains=word)
                  .values_list("pk", flat=True)[:CASE_MATCHES_LOOKED_UP + 1])
-    if len(cases) > CASE_MATCHES_LOOKED_UP:
-        return exact
-    lot_side = _grams_contain(tuple(f"lot__{f}" for f in LOT_SEARCH_FIELDS), word)
-    by_index = Q(lot_side) | Q(lot__case_id__in=cases) if cases else Q(lot_side)
-    return by_index & exact
+    return None if len(cases) > CASE_MATCHES_LOOKED_UP else cases
+
+
+class CatalogueQuerySet(QuerySet):
+    """Rounds of the catalogue, with what catalogue_page needs to know about a search by common words:
+    `walk_sort_index` (page by walking the sort's index, checking each lot) and `estimate_from` (the
+    query whose planner estimate stands for the count)."""
+
+    walk_sort_index = False
+    estimate_from: QuerySet | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.walk_sort_index, clone.estimate_from = self.walk_sort_index, self.estimate_from
+        return clone
+
+
+def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
+    """Every word matched (icontains) in the lot's title, location, city or case number."""
+    db = qs.db
+    indexed = connections[db].vendor == "postgresql"
+    exact, by_index = Q(), Q()
+    for word in words:
+        cases = _matching_cases(word, db) if indexed and len(word) >= 2 else None
+        if cases is None:
+            case_side = Q(lot__case__case_number__icontains=word)
+        else:
+            case_side = Q(lot__case_id__in=cases) if cases else Q(pk__in=[])
+        exact &= _lot_text(word, "lot__") | case_side
+        lot_side = _lot_text(word, "")
+        if len(word) >= 2 and indexed:
+            lot_side &= Q(_grams_contain(LOT_SEARCH_FIELDS, word))
+        by_index &= lot_side | (Q(case__case_number__icontains=word) if cases is None else Q(case_id__in=cases))
+    if not indexed or all(len(w) < 2 for w in words):
+        return qs.filter(exact)
+    # The candidate lots by the GIN index: when they are few, the page is those lots' rounds, sorted;
+    # when they are many, the page walks the sort's index and checks each lot (the words are common, so
+    # a page fills quickly), and the count is estimated.
+    candidates = list(Lot.objects.using(db).filter(by_index).values_list("pk", flat=True)[:COUNT_EXACT_UP_TO + 1])
+    if len(candidates) <= COUNT_EXACT_UP_TO:
+        return qs.filter(lot_id__in=candidates)
+    grams_only = Q()
+    for word in words:
+        if len(word) >= 2:
+            grams_only &= Q(_grams_contain(tuple(f"lot__{f}" for f in LOT_SEARCH_FIELDS), word))
+    found = qs.filter(exact & grams_only)  # the exact test first (cheaper), the pieces let the count use the index
+    found.walk_sort_index = True
+    found.estimate_from = qs.filter(grams_only)
+    return found
 
 
 def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | None = None, status: str | Iterable[str] | None = None,
@@ -91,11 +137,13 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
                      sort: str = "ends_at", db: str | None = None) -> QuerySet[Round]:
     if sort not in CATALOGUE_SORTS and sort != "recommended":
         raise DomainError("invalid_sort", f"排序方式无效，可选 / sort must be one of: {', '.join(CATALOGUE_SORTS)}", field="sort")
-    qs = Round.objects.all() if db is None else Round.objects.using(db)
+    qs = CatalogueQuerySet(model=Round)
+    qs = qs if db is None else qs.using(db)
     qs = (qs.filter(listed=True).exclude(status=Status.DRAFT)
           .select_related("lot", "lot__case", "lot__case__court").annotate(price=catalogue_price()))
-    for word in (q or "").split():
-        qs = qs.filter(_word_filter(word, qs.db))
+    words = (q or "").split()
+    if words:
+        qs = _search(qs, words)
     categories = _as_list(category)
     if categories:
         qs = qs.filter(lot__category__in=categories)
@@ -160,14 +208,31 @@ def _estimate(rounds: QuerySet[Round]) -> int | None:
 
 
 def count(rounds: QuerySet[Round]) -> tuple[int, bool]:
-    """(count, is_estimate): exact up to COUNT_EXACT_UP_TO, else the planner's estimate (never below that)."""
+    """(count, is_estimate): exact up to COUNT_EXACT_UP_TO, else the planner's estimate (never below that).
+    An estimate above ESTIMATE_TRUSTED_ABOVE is taken without counting at all."""
     narrow = rounds.order_by().values("pk")
     if connections[rounds.db].vendor != "postgresql":
         return narrow.count(), False
+    source = getattr(rounds, "estimate_from", None)
+    estimate = _estimate(rounds if source is None else source) or 0
+    if estimate > ESTIMATE_TRUSTED_ABOVE:
+        return estimate, True
     n = narrow[:COUNT_EXACT_UP_TO + 1].count()
     if n <= COUNT_EXACT_UP_TO:
         return n, False
-    return max(_estimate(rounds) or 0, COUNT_EXACT_UP_TO + 1), True
+    return max(estimate, COUNT_EXACT_UP_TO + 1), True
+
+
+def _page_ids(rounds: QuerySet[Round], offset: int, size: int) -> list[int]:
+    narrow = rounds.values_list("pk", flat=True)[offset:offset + size]
+    if not getattr(rounds, "walk_sort_index", False):
+        return list(narrow)
+    # Common words: walk the sort's index and check each lot; no sort of every match (the planner,
+    # which cannot know how often the words occur, would otherwise sort them all).
+    with transaction.atomic(using=rounds.db), connections[rounds.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in WALK_SETTINGS),
+                       [x for pair in WALK_SETTINGS.items() for x in pair])
+        return list(narrow)
 
 
 def parse_page(value: str | int | None) -> int:
@@ -182,18 +247,23 @@ def parse_page(value: str | int | None) -> int:
     return number
 
 
-def catalogue_page(rounds: QuerySet[Round], page: str | int | None, size: int) -> CataloguePage:
+def catalogue_page(rounds: QuerySet[Round], page: str | int | None, size: int, *, prefetch: tuple[str, ...] = ()) -> CataloguePage:
     number = parse_page(page)
     offset = (number - 1) * size
     if offset > MAX_OFFSET:
         raise DomainError("page_too_deep", f"页码过深，请缩小搜索范围 / pages start at most {MAX_OFFSET} rows deep: narrow the search",
                           field="page")
-    ids = list(rounds.values_list("pk", flat=True)[offset:offset + size + 1])
+    ids = _page_ids(rounds, offset, size + 1)
     if not ids and number > 1:
         raise NotFound("页码超出范围 / no such page")
     has_next = len(ids) > size
     ids = ids[:size]
-    by_id = {r.pk: r for r in rounds.order_by().filter(pk__in=ids)} if ids else {}
+    # The page's rows by primary key alone (the filters were the narrow query's work).
+    by_id = {}
+    if ids:
+        fetched = (Round.objects.using(rounds.db).filter(pk__in=ids).select_related("lot", "lot__case", "lot__case__court")
+                   .annotate(price=catalogue_price()).prefetch_related(*prefetch))
+        by_id = {r.pk: r for r in fetched}
     rows = [by_id[i] for i in ids if i in by_id]
     if number == 1 and not has_next:
         total, estimated = len(rows), False

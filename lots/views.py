@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from auction_site import clock
 from auction_site.errors import DomainError, NotFound
+from auction_site.replica import reads_may_lag
 from lots import media as media_store
 from lots import selectors, selectors_catalogue
 from lots.forms import CatalogueFilterForm
@@ -26,6 +27,7 @@ def thumbnails(lot_ids: list[int]) -> dict[int, str]:
     return {lot_id: media_store.url_for(m) for lot_id, m in first.items()}
 
 
+@reads_may_lag  # the catalogue may be a moment behind the primary (auction_site.replica)
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound:

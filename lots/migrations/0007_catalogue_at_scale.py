@@ -22,21 +22,23 @@ WHERE status <> 'draft' AND NOT EXISTS (
   WHERE later.lot_id = lots_round.lot_id AND later.number > lots_round.number AND later.status <> 'draft')
 """
 
-GRAMS = """
-CREATE OR REPLACE FUNCTION lots_search_grams(VARIADIC parts text[]) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT substr(u.t, i, 2)), '{}')
-  FROM unnest(parts) AS p(raw)
-  CROSS JOIN LATERAL (SELECT upper(coalesce(p.raw, ''))) AS u(t)
-  CROSS JOIN LATERAL generate_series(1, length(u.t) - 1) AS i
-$$;
+# The pieces: the text upper-cased, cut into pairs from its first character and again from its second;
+# a piece with a space in it falls apart into single characters, which no search word asks for.
+GRAMS = r"""
+CREATE OR REPLACE FUNCTION lots_search_grams(a text, b text DEFAULT '', c text DEFAULT '') RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE COST 1000 AS $$
+DECLARE u text := upper(concat_ws(' ', nullif(a, ''), nullif(b, ''), nullif(c, '')));
+BEGIN
+  RETURN array_remove(string_to_array(regexp_replace(u, '(..)|.', '\1 ', 'g') || ' '
+                                      || regexp_replace(substr(u, 2), '(..)|.', '\1 ', 'g'), ' '), '');
+END $$;
 CREATE INDEX lots_lot_search_grams ON lots_lot USING gin (lots_search_grams(title, location, city));
 CREATE INDEX lots_case_search_grams ON lots_enforcementcase USING gin (lots_search_grams(case_number));
 """
 GRAMS_DROP = """
 DROP INDEX IF EXISTS lots_lot_search_grams;
 DROP INDEX IF EXISTS lots_case_search_grams;
-DROP FUNCTION IF EXISTS lots_search_grams(VARIADIC text[]);
+DROP FUNCTION IF EXISTS lots_search_grams(text, text, text);
 """
 
 
