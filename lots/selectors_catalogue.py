@@ -44,6 +44,9 @@ CATALOGUE_SORTS = {
     "-bid_count": ("-bid_count", "ends_at", "id"),
 }
 COUNT_EXACT_UP_TO = 1000
+# Up to this many candidate lots of a search, the page is their rounds sorted; above, the sort's index is
+# walked (the words are then common enough for a page to fill after a few thousand rounds).
+SORTED_CANDIDATES_UP_TO = 5000
 ESTIMATE_TRUSTED_ABOVE = 20_000
 # The plan of a page of common words: the sort's index, then each round's lot by its key (no sort, no
 # bitmap, no scan of every lot; no JIT compilation nor parallel workers, which cost more than such a query).
@@ -116,11 +119,11 @@ def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
         by_index &= lot_side | (Q(case__case_number__icontains=word) if cases is None else Q(case_id__in=cases))
     if not indexed or all(len(w) < 2 for w in words):
         return qs.filter(exact)
-    # The candidate lots by the GIN index: when they are few, the page is those lots' rounds, sorted;
+    # The candidate lots by the GIN index: when they are few (SORTED_CANDIDATES_UP_TO), the page is those lots' rounds, sorted;
     # when they are many, the page walks the sort's index and checks each lot (the words are common, so
     # a page fills quickly), and the count is estimated.
-    candidates = list(Lot.objects.using(db).filter(by_index).values_list("pk", flat=True)[:COUNT_EXACT_UP_TO + 1])
-    if len(candidates) <= COUNT_EXACT_UP_TO:
+    candidates = list(Lot.objects.using(db).filter(by_index).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
+    if len(candidates) <= SORTED_CANDIDATES_UP_TO:
         return qs.filter(lot_id__in=candidates)
     grams_only = Q()
     for word in words:

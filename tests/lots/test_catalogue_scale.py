@@ -122,6 +122,7 @@ def test_search_finds_what_a_plain_icontains_finds(shelf, q):
 
 def test_search_by_common_words_walks_the_sort_and_counts_by_estimate(shelf, monkeypatch):
     monkeypatch.setattr(selectors_catalogue, "COUNT_EXACT_UP_TO", 1)  # 2 matches are "many" here
+    monkeypatch.setattr(selectors_catalogue, "SORTED_CANDIDATES_UP_TO", 1)
     found = catalogue_rounds(q="苏州", sort="ends_at")
     assert found.walk_sort_index
     page = catalogue_page(found, 1, 1)
