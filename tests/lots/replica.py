@@ -85,6 +85,9 @@ def start_replica(host: str, port: int) -> Replica:
         if primary.execute("SHOW wal_level").fetchone()[0] == "minimal":
             raise ReplicaUnavailable("the primary runs with wal_level = minimal (no streaming replication)")
         _allow_replication(primary)
+        # A standby refuses to run with less of these than its primary.
+        at_least = {name: primary.execute(f"SHOW {name}").fetchone()[0] for name in (
+            "max_connections", "max_worker_processes", "max_wal_senders", "max_prepared_transactions", "max_locks_per_transaction")}
     as_user: list[str] = []
     top = Path(tempfile.mkdtemp(prefix="auction-replica-"))
     data_dir = top / "data"
@@ -102,7 +105,7 @@ def start_replica(host: str, port: int) -> Replica:
     replica_port = _free_port()
     # Debian keeps the configuration outside the data directory: the replica gets its own, minimal.
     conf = (f"port = {replica_port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{top}'\nhot_standby = on\n"
-            "shared_buffers = 32MB\nmax_connections = 40\nfsync = off\nlogging_collector = off\n")
+            "shared_buffers = 32MB\nfsync = off\nlogging_collector = off\n" + "".join(f"{k} = {v}\n" for k, v in at_least.items()))
     hba = "local all all trust\nhost all all 127.0.0.1/32 trust\n"
     for name, text in (("postgresql.conf", conf), ("pg_hba.conf", hba), ("pg_ident.conf", "")):
         path = data_dir / name

@@ -35,10 +35,16 @@ def replica():
 
 
 def publish_lot(case, title: str):
+    from django.db import transaction
+
     from lots import rounds
     from tests.lots.conftest import make_lot
 
-    lot = make_lot(case, title=title)
+    with transaction.atomic():
+        return _publish(make_lot(case, title=title), rounds)
+
+
+def _publish(lot, rounds):
     starts = clock.now() + timedelta(days=20)
     return rounds.create(actor=None, action="round.test_loaded", data={}, lot=lot, number=1, status="announced", starting_price=100_000_00,
                          deposit=10_000_00, increment=1_000_00, starts_at=starts, ends_at=starts + timedelta(days=1),
