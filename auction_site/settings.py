@@ -150,6 +150,12 @@ DATABASES = {
         pool_timeout=float(env_set("DB_POOL_TIMEOUT") or 10),
     )
 }
+# Reads that may lag (catalogue, statistics, public results) go to a streaming replica when one is set
+# (auction_site.replica). Its test database is the default one: tests see one database.
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=int(env("DB_CONN_MAX_AGE", "0")))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["auction_site.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"

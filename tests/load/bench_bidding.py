@@ -17,6 +17,9 @@ Run with scripts/benchmark.sh (not collected by pytest). Phases, one after the o
    -> accepted bids/s of the database side of the engine (group commit).
 4. PostgreSQL ceiling: psycopg threads running the same locked-row bid transaction on scratch
    tables (BEGIN; SELECT .. FOR UPDATE one round row; INSERT a bid; UPDATE the price; COMMIT).
+5. catalogue (tests/load/bench_catalogue.py): 1.5 M lots generated in SQL in a fresh database, then
+   p50/p95 of each visitor query through the API and the HTML page against the floor of the same
+   server and database (`--catalogue-lots 0` skips it; `--only catalogue` runs it alone).
 """
 
 from __future__ import annotations
@@ -584,6 +587,9 @@ def main() -> None:
     ap.add_argument("--engine-seconds", type=float, default=10)
     ap.add_argument("--pg-threads", type=int, default=16)
     ap.add_argument("--pg-seconds", type=float, default=5, help="length of each of the 3 ceiling samples per client")
+    ap.add_argument("--catalogue-lots", type=int, default=1_500_000, help="lots of the catalogue phase (0: skip it)")
+    ap.add_argument("--catalogue-samples", type=int, default=40, help="requests per visitor query and surface")
+    ap.add_argument("--only", choices=["all", "catalogue"], default="all")
     ap.add_argument("--watchers-child", action="store_true")
     ap.add_argument("--round", type=int)
     ap.add_argument("--ports")
@@ -596,6 +602,9 @@ def main() -> None:
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.only == "catalogue":
+        print(json.dumps({"catalogue": catalogue_phase(args)}, ensure_ascii=False))
+        return
     fresh_database(args.db)
     django_setup(args.db)
     from django.core.management import call_command
@@ -692,7 +701,19 @@ def main() -> None:
                                              and engine["out_of_order"] == 0,
         "engine_ge_50pct_ceiling": bool(engine["vs_ceiling"] and engine["vs_ceiling"] >= 0.5),
     }
+    if args.catalogue_lots:
+        result["catalogue"] = catalogue_phase(args)
+        result["targets_met"].update({f"catalogue_{k}": v for k, v in result["catalogue"]["targets_met"].items()})
     print(json.dumps(result, ensure_ascii=False))
+
+
+def catalogue_phase(args) -> dict:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_catalogue
+
+    env = dict(os.environ, REDIS_URL=args.redis, CHANNEL_PREFIX=f"benchcat{uuid.uuid4().hex[:6]}", AUCTION_MODE="production",
+               DJANGO_DEBUG="0", DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    return bench_catalogue.run(f"{args.db}_catalogue", args.catalogue_lots, args.catalogue_samples, env, fresh_database, start_daphne, pct)
 
 
 if __name__ == "__main__":
