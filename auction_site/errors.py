@@ -114,6 +114,7 @@ class ErrorCode(StrEnum):
     INVALID_SIGNATURE = "invalid_signature"
     INVALID_SIZE = "invalid_size"
     INVALID_SORT = "invalid_sort"
+    PAGE_TOO_DEEP = "page_too_deep"  # the catalogue pages at most 50,000 rows deep: narrow the search
     INVALID_USERNAME = "invalid_username"
     LOT_FINISHED = "lot_finished"
     LOT_IN_AUCTION = "lot_in_auction"

@@ -29,7 +29,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QueryS
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Court
-from auction_site.errors import DomainError, NotFound
+from auction_site.errors import DomainError, ErrorCode, NotFound
 from lots.models import EnforcementCase, Lot, Round, catalogue_active_end, catalogue_price, catalogue_rank
 
 Status = Round.Status
@@ -144,7 +144,7 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
                      court: Court | int | str | None = None, min_price: int | None = None, max_price: int | None = None,
                      sort: str = "ends_at", db: str | None = None) -> QuerySet[Round]:
     if sort not in CATALOGUE_SORTS and sort != "recommended":
-        raise DomainError("invalid_sort", f"排序方式无效，可选 / sort must be one of: {', '.join(CATALOGUE_SORTS)}", field="sort")
+        raise DomainError(ErrorCode.INVALID_SORT, f"排序方式无效，可选 / sort must be one of: {', '.join(CATALOGUE_SORTS)}", field="sort")
     qs = CatalogueQuerySet(model=Round)
     qs = qs if db is None else qs.using(db)
     # `listed` implies "not a draft" (lots.rounds): no test of the status, so that a page's ids come from
@@ -261,7 +261,7 @@ def catalogue_page(rounds: QuerySet[Round], page: str | int | None, size: int, *
     number = parse_page(page)
     offset = (number - 1) * size
     if offset > MAX_OFFSET:
-        raise DomainError("page_too_deep", f"页码过深，请缩小搜索范围 / pages start at most {MAX_OFFSET} rows deep: narrow the search",
+        raise DomainError(ErrorCode.PAGE_TOO_DEEP, f"页码过深，请缩小搜索范围 / pages start at most {MAX_OFFSET} rows deep: narrow the search",
                           field="page")
     ids = _page_ids(rounds, offset, size + 1)
     if not ids and number > 1:
