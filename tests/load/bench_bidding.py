@@ -597,6 +597,7 @@ def main() -> None:
     ap.add_argument("--many-threads", type=int, default=8, help="bid threads per engine process")
     ap.add_argument("--many-seconds", type=float, default=10)
     ap.add_argument("--http-clients", type=int, default=16)
+    ap.add_argument("--http-servers", type=int, default=2, help="Daphne processes of the many-rounds HTTP phase (0: no HTTP phase)")
     args = ap.parse_args()
     if args.watchers_child:
         watchers_child(args)
@@ -631,7 +632,7 @@ def main() -> None:
     env = dict(os.environ, DATABASE_URL=args.db, REDIS_URL=args.redis, CHANNEL_PREFIX=f"bench{uuid.uuid4().hex[:6]}",
                AUCTION_MODE="production", DJANGO_DEBUG="0", DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
                BIDDING_MAX_BIDS_PER_SECOND=str(args.bid_limit), BIDDING_MAX_MESSAGES_PER_SECOND=str(max(20, 2 * args.bid_limit)))
-    servers = [start_daphne(env) for _ in range(args.servers)] if phases & {"hot", "fanout", "watchers", "many"} else []
+    servers = [start_daphne(env) for _ in range(args.servers)] if phases & {"hot", "fanout", "watchers"} else []
     ports = [p for _, p in servers]
     # With round routing the hot round lives on the first process and the fan-out round on the last.
     hot_ports, fan_ports = (ports[:1], ports[-1:]) if args.routing == "round" else (ports, ports)
@@ -685,7 +686,7 @@ def main() -> None:
             errors += result["big_fanout"]["errors"]
 
         if "many" in phases:
-            result["many_rounds"] = bench_many.many_rounds(args, env, ports)
+            result["many_rounds"] = bench_many.many_rounds(args, env, start_daphne)
             errors += sum(p[k]["errors"] for p in result["many_rounds"].values() for k in ("engine_1p", "engine_2p", "http") if k in p)
     finally:
         for proc, _ in servers:

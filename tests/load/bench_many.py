@@ -299,7 +299,7 @@ def pgbench_spread(db_url: str, rows: int, clients: int, seconds: float) -> floa
     return None
 
 
-def many_rounds(args, env: dict, ports: list[int], server_pids: list[int] | None = None) -> dict:
+def many_rounds(args, env: dict, start_daphne) -> dict:
     """Every many-rounds phase, for each R of --many-rounds: the engine with 1 and 2 processes, HTTP
     against the Daphne processes, pgbench over R rows before and after; the ratios to the ceiling."""
     from django.db import connection
@@ -313,8 +313,18 @@ def many_rounds(args, env: dict, ports: list[int], server_pids: list[int] | None
         for processes, key in ((1, "p1"), (2, "p2")):
             phase[f"engine_{processes}p"] = engine_phase(args.db, env, rounds[key], processes, args.many_threads, args.many_seconds)
             connection.close()
-        if ports:
-            phase["http"] = run_http_phase(ports, rounds["http"], args.http_clients, args.many_seconds)
+        if args.http_servers:
+            # Own Daphne processes: Django serves each HTTP request in a thread of its own, so with
+            # DB_CONN_MAX_AGE > 0 every request would leave a connection behind (STACK-NOTES.md) and
+            # exhaust PostgreSQL's connections; here each request opens and closes one, as the default does.
+            servers = [start_daphne(dict(env, DB_CONN_MAX_AGE="0")) for _ in range(args.http_servers)]
+            try:
+                phase["http"] = run_http_phase([port for _, port in servers], rounds["http"], args.http_clients, args.many_seconds)
+            finally:
+                for proc, _ in servers:
+                    proc.terminate()
+                for proc, _ in servers:
+                    proc.wait(timeout=15)
             connection.close()
         ceiling.append(pgbench_spread(args.db, count, args.pg_threads, args.pg_seconds))
         samples = [c for c in ceiling if c]
