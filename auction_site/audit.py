@@ -26,7 +26,7 @@ import psycopg
 from django.db import connection, transaction
 
 from auction_site import clock
-from auction_site.db import columns_of, draw_ids_sql, insert_rows_sql
+from auction_site.db import columns_of, draw_ids_sql, insert_row_sql, insert_rows_sql
 from auction_site.models import AuditRecord
 
 GENESIS = "0" * 64
@@ -160,6 +160,8 @@ class ChainStep:
         with its own writes; the chain's head moves past them."""
         values = self._chain(entries)
         ids = self._draw(len(values))
+        if len(values) == 1:
+            return insert_row_sql(AuditRecord, _FIELDS), [ids[0], *values[0]]
         return insert_rows_sql(AuditRecord, _FIELDS), columns_of([(pk, *v) for pk, v in zip(ids, values)])
 
     def append(self, entries: Sequence[Entry]) -> list[AuditRecord]:

@@ -154,6 +154,15 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
         pending = [p for p, ok in zip(pending, allowed) if ok]
     if not pending:
         return results  # type: ignore[return-value]
+    if len(pending) == 1 and store.reads_bidder_with_lock():
+        # A lone bid (HTTP, a quiet round's socket): its registration and eligibility are read with the
+        # round's lock, in the same round trip, instead of by a query before it.
+        i, attempt, uid, amount = pending[0]
+        with transaction.atomic():
+            rnd, _, sold = _place_locked(round_id, [(i, attempt, None, amount)], results, on_locked, lone=uid)  # type: ignore[list-item]
+            if sold:
+                _record_selloff_sale(rnd, rnd.closed_at)
+        return results  # type: ignore[return-value]
 
     # The round as last committed and the bidders' registrations, in one query without a lock; on
     # PostgreSQL with the eligibility facts (A24/A34) of the bidders not checked lately (store.seen_sql).
@@ -193,13 +202,25 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
 
 
 def _place_locked(round_id: int, candidates: list[tuple[int, BidAttempt, store.Bidder, int]], results: list[BidResult | None],
-                  on_locked: Callable[[], None] | None) -> tuple[store.LiveRound, list[PlacedBid], bool]:
+                  on_locked: Callable[[], None] | None, *, lone: int | None = None) -> tuple[store.LiveRound, list[PlacedBid], bool]:
     """The part of `place_bids` under the round's lock: validate each candidate against the live state,
-    append the accepted bids, write them with their records and the live state (one pipeline)."""
-    with store.locked_round(round_id, expected=len(candidates)) as batch:
+    append the accepted bids, write them with their records and the live state (one pipeline).
+    `lone`: the bidder of a single candidate whose registration and eligibility are read with the lock."""
+    with_facts = lone is not None and not _recently_eligible(lone, round_id)
+    with store.locked_round(round_id, expected=len(candidates), bidder_id=lone, with_facts=with_facts) as batch:
         rnd = batch.round
         if on_locked is not None:
             on_locked()  # the socket batcher may now cut its next batch (it queues behind this lock)
+        if lone is not None:
+            (i, attempt, _, amount), = candidates
+            registration = batch.bidder
+            refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
+            if refusal is None and batch.facts is not None:
+                refusal = _barred_by(eligibility_violation(batch.facts), lone, round_id)
+            if refusal:
+                results[i] = _refused(attempt.request_id, refusal)
+                return rnd, [], False
+            candidates = [(i, attempt, registration, amount)]  # type: ignore[list-item]
         now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
         placed_all: list[PlacedBid] = []
         sold = False

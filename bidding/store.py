@@ -30,7 +30,7 @@ from django.db import connection, transaction
 
 from accounts.models import BarredIdentity, User
 from auction_site import audit
-from auction_site.db import columns_of, draw_ids_sql, insert_rows_sql
+from auction_site.db import columns_of, draw_ids_sql, insert_row_sql, insert_rows_sql
 from auction_site.errors import NotFound
 from bidding.models import Bid
 from escrow.models import Registration
@@ -153,10 +153,9 @@ def seen(round_id: int, bidder_ids: list[int], unchecked: list[int]) -> Seen | N
         if row[4] is None:
             continue
         registrations[row[5]] = Bidder(*row[4:9])
-        if len(row) > 9 and row[9] is not None:
-            role, is_staff, is_superuser, barred, debtor, defaulted = row[9:15]
-            facts[row[5]] = BidderFacts(role=role, is_staff=role in {"judge", "operator"} or bool(is_staff or is_superuser),
-                                        barred_identity=bool(barred), is_debtor=bool(debtor), defaulted_on_lot=bool(defaulted))
+        found = _facts(row[9:15]) if len(row) > 9 else None
+        if found is not None:
+            facts[row[5]] = found
     return Seen(*rows[0][:4], registrations, facts)
 
 
@@ -175,6 +174,8 @@ class LockedRound:
     _bids: list[_NewBid] = field(default_factory=list)
     _notes: list[audit.Entry] = field(default_factory=list)
     committed: bool = False  # the COMMIT went out with the writes (flush(commit=True))
+    bidder: Bidder | None = None  # locked_round(bidder_id=...): that bidder's registration
+    facts: BidderFacts | None = None  # ... and its eligibility facts, when asked for
 
     def add_bid(self, registration: Bidder, amount: int, at: datetime, *, priority: bool, proxy: bool, entry: audit.Entry) -> None:
         rnd = self.round
@@ -215,7 +216,10 @@ class LockedRound:
         for pk, b in zip(ids, self._bids):
             b.entry.object_id = str(pk)
         parts, params = [], []
-        if self._bids:
+        if len(self._bids) == 1:  # a lone bid: scalar parameters
+            parts.append(f"b AS ({insert_row_sql(Bid, _BID_FIELDS)})")
+            params.extend([ids[0], *self._bids[0].values])
+        elif self._bids:
             parts.append(f"b AS ({insert_rows_sql(Bid, _BID_FIELDS)})")
             params.extend(columns_of([(pk, *b.values) for pk, b in zip(ids, self._bids)]))
         audit_sql, audit_params = self._step.insert_sql([b.entry for b in self._bids] + self._notes)
@@ -240,11 +244,39 @@ _CONTEXT_SQL = (
     f" LEFT JOIN LATERAL (SELECT position, hash FROM {audit.TABLE} WHERE chain = %s ORDER BY position DESC LIMIT 1) h ON true")
 
 
+# The same, for a lone bid: also its bidder's registration and (when asked) eligibility facts, so a
+# single bid needs no read before the lock.
+_CONTEXT_BIDDER_SQL = (
+    f"SELECT g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash,"
+    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{Bid._meta.db_table}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
+    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{audit.TABLE}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
+    f" b.id, b.bidder_id, b.status, b.code, b.priority_rank{_FACTS_SQL}"
+    f" FROM (SELECT id, lot_id, leader_id FROM {rounds.TABLE} WHERE id = %s) r JOIN {Lot._meta.db_table} l ON l.id = r.lot_id"
+    f" LEFT JOIN {_REGISTRATION} g ON g.id = r.leader_id"
+    f" LEFT JOIN LATERAL (SELECT position, hash FROM {audit.TABLE} WHERE chain = %s ORDER BY position DESC LIMIT 1) h ON true"
+    f" LEFT JOIN {_REGISTRATION} b ON b.round_id = r.id AND b.bidder_id = %s"
+    f" LEFT JOIN {_USER} u ON u.id = b.bidder_id AND %s"
+    f" LEFT JOIN LATERAL (SELECT upper(btrim(u.id_number, {_WHITESPACE})) AS idn) n ON true")
+
+
+def _facts(row: tuple) -> BidderFacts | None:
+    """BidderFacts from the columns of _FACTS_SQL (role, is_staff, is_superuser, barred, debtor, defaulted)."""
+    role, is_staff, is_superuser, barred, debtor, defaulted = row
+    if role is None:
+        return None
+    return BidderFacts(role=role, is_staff=role in {"judge", "operator"} or bool(is_staff or is_superuser),
+                       barred_identity=bool(barred), is_debtor=bool(debtor), defaulted_on_lot=bool(defaulted))
+
+
 @contextmanager
-def locked_round(round_id: int, *, expected: int, pipelined: bool = True) -> Iterator[LockedRound]:
+def locked_round(round_id: int, *, expected: int, pipelined: bool = True, bidder_id: int | None = None,
+                 with_facts: bool = False) -> Iterator[LockedRound]:
     """Lock the round and open its writes (see the module docstring); `expected`: bids the batch may
     write (their ids, and those of their audit records, are drawn with the lock). Runs inside the
     caller's transaction.atomic(); raises NotFound when the round does not exist.
+
+    `bidder_id` (PostgreSQL, pipelined; see `reads_bidder_with_lock`): also read that bidder's
+    registration (`LockedRound.bidder`) and, `with_facts`, eligibility facts (`LockedRound.facts`).
 
     Inside a pipelined block only reads may go through the ORM (a write's row count is not known
     until the pipeline syncs): callers that write other rows under the lock (a proxy ceiling) pass
@@ -270,7 +302,10 @@ def locked_round(round_id: int, *, expected: int, pipelined: bool = True) -> Ite
     with connection.wrap_database_errors, pg.pipeline():
         lock_cur, context_cur = psycopg.Cursor(pg), psycopg.Cursor(pg)
         lock_cur.execute(*rounds.lock_sql(round_id), prepare=True)
-        context_cur.execute(_CONTEXT_SQL, [max(expected, 0), expected + 1, round_id, key], prepare=True)
+        if bidder_id is None:
+            context_cur.execute(_CONTEXT_SQL, [max(expected, 0), expected + 1, round_id, key], prepare=True)
+        else:
+            context_cur.execute(_CONTEXT_BIDDER_SQL, [max(expected, 0), expected + 1, round_id, key, bidder_id, with_facts], prepare=True)
         row = lock_cur.fetchone()  # one round trip for both
         if row is None:
             raise NotFound("拍卖轮次不存在 / no such round")
@@ -278,7 +313,16 @@ def locked_round(round_id: int, *, expected: int, pipelined: bool = True) -> Ite
         leader = context[:5] if context[0] is not None else None
         head = (context[5], context[6]) if context[5] is not None else (0, audit.GENESIS)
         with audit.chain_step(key, pg, head=head, ids=list(context[8])) as step:
-            yield _open(row, leader, pg, step, list(context[7]))
+            batch = _open(row, leader, pg, step, list(context[7]))
+            if bidder_id is not None:
+                batch.bidder = Bidder(*context[9:14]) if context[9] is not None else None
+                batch.facts = _facts(context[14:20])
+            yield batch
+
+
+def reads_bidder_with_lock() -> bool:
+    """Whether `locked_round(bidder_id=...)` reads the bidder with the lock (PostgreSQL only)."""
+    return connection.vendor == "postgresql"
 
 
 def _open(row: tuple, leader: tuple | None, pg: Any, step: audit.ChainStep, bid_ids: list[int]) -> LockedRound:
