@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from accounts.demo import PASSWORD
 from accounts.models import Court, User
 from accounts.rules import resident_id_check_char, uscc_check_char
 from auction_site import audit, clock
@@ -26,7 +27,6 @@ from lots import demo_images as pics
 from lots import services
 from lots.models import CaseParty, EnforcementCase, Lot, Media, Round
 
-PASSWORD = "demo-pass-2024"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -488,8 +488,7 @@ def load(stdout=None) -> None:
             priority_holders=[{"name": n, "id_number": idn, "rank": rank, "basis": basis} for n, idn, rank, basis in spec.priority_holders],
         )
         Lot.objects.filter(pk=lot.pk).update(created_at=now - timedelta(days=90))
-        services.set_reference_price(lot, amount=spec.reference, source=spec.reference_source, fixed_at=now - timedelta(days=60),
-                                     valid_until=now + timedelta(days=305), actor=judge)
+        services.set_reference_price(judge, lot=lot, amount=spec.reference, source=spec.reference_source, fixed_at=now - timedelta(days=60), valid_until=now + timedelta(days=305))
         # media: two photos, the panoramas of real estate, one document
         fn_name, kwargs = spec.picture
         draw = getattr(pics, fn_name)

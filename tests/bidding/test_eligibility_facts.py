@@ -77,7 +77,7 @@ def test_the_engines_query_reaches_escrows_verdict(kind, lot, bidder_factory):
     hold(rnd, user, "A0001")
     ours, engine = _verdicts(rnd, user)
     assert ours == engine == KINDS[kind]
-    result = place_bid(rnd.pk, user, START)
+    result = place_bid(user, round_id=rnd.pk, amount=START)
     if KINDS[kind]:
         assert result.code == "barred" and Bid.objects.filter(round=rnd).count() == 0
     else:
@@ -93,7 +93,7 @@ def test_the_same_person_under_another_account_is_still_the_defaulter(lot, bidde
     hold(rnd, second, "A0002")
     ours, engine = _verdicts(rnd, second)
     assert ours == engine == "barred"
-    assert place_bid(rnd.pk, second, START).code == "barred"
+    assert place_bid(second, round_id=rnd.pk, amount=START).code == "barred"
 
 
 @pytest.mark.parametrize("role", ["judge", "operator", "is_staff", "is_superuser"])
@@ -109,14 +109,14 @@ def test_staff_may_not_bid(role, lot, bidder_factory, court):
     hold(rnd, user, "A0003")
     ours, engine = _verdicts(rnd, user)
     assert ours == engine == "barred"
-    assert place_bid(rnd.pk, user, START).code == "barred"
+    assert place_bid(user, round_id=rnd.pk, amount=START).code == "barred"
 
 
 def test_a_bidder_barred_after_a_positive_answer_is_barred_once_it_is_forgotten(lot, bidder_factory):
     rnd = make_round(lot, number=2)
     user = bidder_factory()
     hold(rnd, user, "A0004")
-    assert place_bid(rnd.pk, user, START).accepted
+    assert place_bid(user, round_id=rnd.pk, amount=START).accepted
     CaseParty.objects.create(case=lot.case, side="respondent", name="张三", user=user)
     services._ELIGIBLE_CACHE.clear()  # what ELIGIBLE_CACHE_SECONDS later does
-    assert place_bid(rnd.pk, user, START + rnd.increment * 2).code == "barred"
+    assert place_bid(user, round_id=rnd.pk, amount=START + rnd.increment * 2).code == "barred"

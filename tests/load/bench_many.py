@@ -133,7 +133,7 @@ def engine_worker(args) -> None:
 
     def bid(rid: int, user, amount: int):
         close_old_connections()
-        return place_bid(rid, user, amount, via="bench")
+        return place_bid(user, round_id=rid, amount=amount, via="bench")
 
     async def client(k: int, stop_at: float) -> None:
         nonlocal errors
