@@ -27,9 +27,11 @@ from typing import Any
 
 import psycopg
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import BarredIdentity, User
-from auction_site import audit
+from accounts.rules import is_adult_on
+from auction_site import audit, clock
 from auction_site.db import columns_of, draw_ids_sql, insert_row_sql, insert_rows_sql
 from auction_site.errors import NotFound
 from bidding.models import Bid
@@ -103,7 +105,7 @@ _WHITESPACE = "E' \\t\\n\\r\\f\\v'"
 # escrow.rules.check_bidder_eligible's facts (A24, A34) in SQL, per bidder; the verdict stays with
 # escrow.rules.eligibility_violation. NULL for a bidder whose answer is still remembered (not in %s).
 _FACTS_SQL = (
-    f", u.role, u.is_staff, u.is_superuser,"
+    f", u.role, u.is_staff, u.is_superuser, u.id_kind, n.idn,"
     f" CASE WHEN u.id IS NOT NULL THEN n.idn <> ''"
     f" AND EXISTS (SELECT 1 FROM {BarredIdentity._meta.db_table} x WHERE upper(x.id_number) = n.idn) END,"
     f" CASE WHEN u.id IS NOT NULL THEN EXISTS (SELECT 1 FROM {CaseParty._meta.db_table} p"
@@ -153,7 +155,7 @@ def seen(round_id: int, bidder_ids: list[int], unchecked: list[int]) -> Seen | N
         if row[4] is None:
             continue
         registrations[row[5]] = Bidder(*row[4:9])
-        found = _facts(row[9:15]) if len(row) > 9 else None
+        found = _facts(row[9:9 + _FACT_COLUMNS]) if len(row) > 9 else None
         if found is not None:
             facts[row[5]] = found
     return Seen(*rows[0][:4], registrations, facts)
@@ -259,13 +261,19 @@ _CONTEXT_BIDDER_SQL = (
     f" LEFT JOIN LATERAL (SELECT upper(btrim(u.id_number, {_WHITESPACE})) AS idn) n ON true")
 
 
+_FACT_COLUMNS = 8
+
+
 def _facts(row: tuple) -> BidderFacts | None:
-    """BidderFacts from the columns of _FACTS_SQL (role, is_staff, is_superuser, barred, debtor, defaulted)."""
-    role, is_staff, is_superuser, barred, debtor, defaulted = row
+    """BidderFacts from the columns of _FACTS_SQL, as escrow.rules.check_bidder_eligible builds them
+    (the adult fact from the ID number on today's date of the site clock)."""
+    role, is_staff, is_superuser, id_kind, id_number, barred, debtor, defaulted = row
     if role is None:
         return None
+    adult = not id_number or is_adult_on(id_kind or ("resident_id" if id_number[:17].isdigit() else ""), id_number,
+                                         timezone.localdate(clock.now()))
     return BidderFacts(role=role, is_staff=role in {"judge", "operator"} or bool(is_staff or is_superuser),
-                       barred_identity=bool(barred), is_debtor=bool(debtor), defaulted_on_lot=bool(defaulted))
+                       barred_identity=bool(barred), is_debtor=bool(debtor), defaulted_on_lot=bool(defaulted), adult=adult)
 
 
 @contextmanager
@@ -316,7 +324,7 @@ def locked_round(round_id: int, *, expected: int, pipelined: bool = True, bidder
             batch = _open(row, leader, pg, step, list(context[7]))
             if bidder_id is not None:
                 batch.bidder = Bidder(*context[9:14]) if context[9] is not None else None
-                batch.facts = _facts(context[14:20])
+                batch.facts = _facts(context[14:14 + _FACT_COLUMNS])
             yield batch
 
 

@@ -39,7 +39,9 @@ def _barred_case(kind, lot, rnd, bidder_factory):
         return bidder_factory()
     if kind == "relative_of_staff":  # A34; the number in another case, with spaces around it
         BarredIdentity.objects.create(id_number="E12345678", name="近亲属", reason="法官近亲属")
-        return bidder_factory(id_number=" e12345678 ")
+        return bidder_factory(id_number=" e12345678 ", id_kind="passport")
+    if kind == "minor":  # Civil Code art. 17-18: born 10 years ago (a resident ID with a valid checksum)
+        return bidder_factory(id_number=_resident_id(clock.now().year - 10))
     if kind == "debtor_by_account":
         user = bidder_factory()
         CaseParty.objects.create(case=lot.case, side="respondent", name="张三", user=user)
@@ -64,9 +66,16 @@ def _barred_case(kind, lot, rnd, bidder_factory):
     raise AssertionError(kind)
 
 
+def _resident_id(year: int) -> str:
+    from accounts.rules import resident_id_check_char
+
+    first17 = f"320501{year}0101123"
+    return first17 + resident_id_check_char(first17)
+
+
 KINDS = {
     "eligible": None, "relative_of_staff": "barred", "debtor_by_account": "barred", "debtor_by_id_number": "barred",
-    "applicant_is_not_barred": None, "defaulter_by_account": "barred", "released_on_an_earlier_round_is_not_barred": None,
+    "applicant_is_not_barred": None, "minor": "not_adult", "defaulter_by_account": "barred", "released_on_an_earlier_round_is_not_barred": None,
 }
 
 
