@@ -317,9 +317,12 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
             # Own Daphne processes: Django serves each HTTP request in a thread of its own, so with
             # DB_CONN_MAX_AGE > 0 every request would leave a connection behind (STACK-NOTES.md) and
             # exhaust PostgreSQL's connections; here each request opens and closes one, as the default does.
-            servers = [start_daphne(dict(env, DB_CONN_MAX_AGE="0")) for _ in range(args.http_servers)]
+            servers = []
             try:
+                servers = [start_daphne(dict(env, DB_CONN_MAX_AGE="0")) for _ in range(args.http_servers)]
                 phase["http"] = run_http_phase([port for _, port in servers], rounds["http"], args.http_clients, args.many_seconds)
+            except RuntimeError as exc:  # a server that did not start (a machine busy with other work): say so
+                phase["http_error"] = str(exc)
             finally:
                 for proc, _ in servers:
                     proc.terminate()
@@ -340,6 +343,7 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
         if "http" in phase:
             phase["http_vs_ceiling"] = round(phase["http"]["accepted_bids_per_s"] / top, 3) if top else None
         out[str(count)] = phase
+        print(json.dumps({"many_rounds": {str(count): phase}}), file=sys.stderr, flush=True)  # kept if a later phase fails
     return out
 
 
