@@ -21,8 +21,8 @@ from auction_site.errors import DomainError, NotFound
 from auction_site.fields import parse_fen
 from bidding import events, rules, store, throttle
 from bidding.models import ProxyBid
-from escrow.models import Registration
-from escrow.rules import check_bidder_eligible
+from escrow.models import Deposit, Registration
+from escrow.rules import check_bidder_eligible, full_price_violation
 from lots import rounds
 from lots.models import Round
 
@@ -53,6 +53,7 @@ class BidResult:
     ends_at: datetime | None = None
     extended: bool = False
     bidder_code: str | None = None
+    reason: str = ""  # the refusal's finer reason (bidding.rules.Refusal.reason), for the page's message
     placed: list[PlacedBid] = field(default_factory=list)  # this bid and the proxy bids it triggered
     status: str | None = None  # the round's status after the bid (sold: a sell-off buy)
 
@@ -60,11 +61,21 @@ class BidResult:
         if self.accepted:
             return {"type": "ack", "request_id": self.request_id, "seq": self.seq, "amount": self.amount,
                     "current_price": self.current_price, "ends_at": self.ends_at.isoformat() if self.ends_at else None}
-        return {"type": "rejected", "request_id": self.request_id, "code": self.code, "message": self.message}
+        rejected = {"type": "rejected", "request_id": self.request_id, "code": self.code, "message": self.message}
+        if self.reason:
+            rejected["reason"] = self.reason
+        return rejected
 
 
 def _refused(request_id: Any, refusal: rules.Refusal) -> BidResult:
-    return BidResult(accepted=False, request_id=request_id, code=refusal.code, message=refusal.message)
+    return BidResult(accepted=False, request_id=request_id, code=refusal.code, message=refusal.message, reason=refusal.reason)
+
+
+def _selloff_unpaid(registration: store.Bidder, price: int) -> rules.Refusal | None:
+    """A26/A37 (escrow.rules, the one place): a sell-off is bought only with the full price held."""
+    held = Deposit.objects.filter(registration_id=registration.id, held_at__isnull=False).values_list("amount", flat=True).first()
+    v = full_price_violation(Round.Kind.SELLOFF, held, price)
+    return rules.Refusal("not_registered", v.message, v.article, reason=v.code) if v else None
 
 
 _ELIGIBLE_CACHE: dict[tuple[int, int], float] = {}
@@ -175,6 +186,10 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
     for i, attempt, uid, amount in pending:
         registration = registrations.get(uid)
         refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
+        if refusal is None and seen_kind == Round.Kind.SELLOFF:
+            if full_round is None:
+                full_round = Round.objects.select_related("lot__case").get(pk=round_id)
+            refusal = _selloff_unpaid(registration, full_round.starting_price)
         if refusal is None and seen_status == Status.OPEN and seen_kind == Round.Kind.AUCTION:
             # read without the lock: prices only rise while a round is open
             refusal = rules.surely_too_low(amount, seen_price, seen_increment, registration.priority_rank)

@@ -21,3 +21,15 @@ def round_registration(context, rnd):
     if user is None or rnd is None:
         return None
     return selectors.registration_for(user, rnd)
+
+
+@register.simple_tag(takes_context=True)
+def round_standing(context, rnd):
+    """The signed-in bidder's outcome and next steps on a finished round, or None."""
+    from escrow import selectors
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is None or rnd is None:
+        return None
+    return selectors.standing(user, rnd)
