@@ -2,12 +2,21 @@
 PY := .venv/bin/python
 SYSTEM_PACKAGES := chromium fonts-wqy-zenhei gettext
 
-.PHONY: run test setup venv npm system lint demo-reset benchmark
+.PHONY: run test setup setup-dev venv venv-dev npm system lint demo-reset benchmark
 
-venv: .venv/.installed
-.venv/.installed: requirements.txt requirements-dev.txt
+# When `make` started: `make run` prints how long the set-up and the start took.
+export RUN_STARTED := $(shell date +%s)
+
+# The site's own dependencies (requirements.txt) for `make run`; the test tools on top for `make test`.
+venv: .venv/.runtime
+.venv/.runtime: requirements.txt
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+venv-dev: .venv/.installed
+.venv/.installed: .venv/.runtime requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -25,15 +34,20 @@ system:
 	fi
 
 setup: venv npm
+setup-dev: venv-dev npm
 
 run: setup
 	scripts/run.sh
 
-test: setup system
+test: setup-dev system
 	scripts/test.sh
 
-lint:
+lint: setup-dev
 	.venv/bin/ruff check .
 
-benchmark: setup
+# The demo as on the first `make run`: database, clock, local media and mail.
+demo-reset: setup
+	AUCTION_MODE=$${AUCTION_MODE:-demo} $(PY) manage.py demo_reset
+
+benchmark: setup-dev
 	scripts/benchmark.sh

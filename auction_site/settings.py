@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc from our own static files (no CDN)
     "django_filters",
     "channels",
     "storages",
@@ -151,7 +152,7 @@ AWS_QUERYSTRING_AUTH = True  # private bucket, signed GET URLs
 AWS_QUERYSTRING_EXPIRE = 3600
 MEDIA_USES_S3 = bool(AWS_S3_ENDPOINT_URL) or env_bool("MEDIA_USES_S3")
 MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": (
         {
@@ -219,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # /api/docs/ (Swagger UI) loads its JavaScript and CSS from the site itself, so it works offline.
+    # (ReDoc is not offered: its bundle fetches a logo and web fonts from outside.)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 LOGGING = {

@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from accounts.demo import PASSWORD
 from accounts.models import Court, User
 from accounts.rules import resident_id_check_char, uscc_check_char
 from auction_site import audit, clock
@@ -26,7 +27,6 @@ from lots import demo_images as pics
 from lots import services
 from lots.models import CaseParty, EnforcementCase, Lot, Media, Round
 
-PASSWORD = "demo-pass-2024"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

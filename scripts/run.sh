@@ -11,17 +11,27 @@ $PY manage.py migrate --noinput >/dev/null
 $PY manage.py load_demo
 $PY manage.py run_clock --interval 1 > var/run_clock.log 2>&1 &
 clock_pid=$!
-# The trap stops the clock process when the server stops (Ctrl-C) or this script fails.
-trap 'kill $clock_pid 2>/dev/null || true' EXIT INT TERM
+# The trap stops the clock and the server when this script is stopped (Ctrl-C) or fails.
+$PY -m daphne -b 127.0.0.1 -p "$PORT" auction_site.asgi:application &
+server_pid=$!
+trap 'kill $clock_pid $server_pid 2>/dev/null || true' EXIT INT TERM
+accounts=$($PY manage.py demo_accounts)
+# The banner comes once the site answers, so the time it prints is the time to a working site.
+for _ in $(seq 1 120); do
+  if $PY -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${PORT}/healthz', timeout=1)" 2>/dev/null; then break; fi
+  sleep 0.5
+done
+took=""
+if [ -n "${RUN_STARTED:-}" ]; then took="  (set-up and start: $(( $(date +%s) - RUN_STARTED )) s)"; fi
 cat <<MSG
 
-  司法拍卖平台 / Judicial auction platform:  http://127.0.0.1:${PORT}/
-  API schema: http://127.0.0.1:${PORT}/api/schema/    admin: http://127.0.0.1:${PORT}/admin/
+  司法拍卖平台 / Judicial auction platform:  http://127.0.0.1:${PORT}/${took}
+  API docs: http://127.0.0.1:${PORT}/api/docs/    admin: http://127.0.0.1:${PORT}/admin/
 
   Demo accounts (password for all: demo-pass-2024):
-$($PY manage.py demo_accounts)
+${accounts}
 
   Move the demo clock: .venv/bin/python manage.py clock advance 1d
 
 MSG
-$PY -m daphne -b 127.0.0.1 -p "$PORT" auction_site.asgi:application
+wait $server_pid

@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from accounts.demo import PASSWORD
 from accounts.models import User
 from auction_site import audit, clock
 from lots.demo import report_pdf
@@ -23,8 +24,6 @@ from lots.media import ensure_bucket
 from lots.models import Lot, Round
 from valuation import rules, services
 from valuation.models import Inquiry, Organisation, Quote, Valuation, Valuer
-
-PASSWORD = "demo-pass-2024"
 
 ORGANISATIONS = [
     # (code, kind, name, provider, valuer username)

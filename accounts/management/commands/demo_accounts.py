@@ -1,12 +1,20 @@
+from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 
+from accounts.demo import PASSWORD
 from accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Print the demo accounts (username, role, court or organisation)."
+    help = "Print the demo accounts (role, username, name, court): only those with the demo password."
 
     def handle(self, *args, **opts):
-        for user in User.objects.order_by("role", "username"):
-            where = user.court.name if user.court_id else ""
-            self.stdout.write(f"    {user.get_role_display():<8} {user.username:<20} {user.display_name()} {where}")
+        # The demo hashes its password once per module, so a few distinct hashes cover every demo
+        # account; accounts people created on the site (their own passwords) are not listed.
+        demo_hash: dict[str, bool] = {}
+        for user in User.objects.select_related("court").order_by("role", "username"):
+            if user.password not in demo_hash:
+                demo_hash[user.password] = check_password(PASSWORD, user.password)
+            if demo_hash[user.password]:
+                where = user.court.name if user.court_id else ""
+                self.stdout.write(f"    {user.get_role_display():<8} {user.username:<20} {user.display_name()} {where}")

@@ -1,0 +1,64 @@
+"""`make demo-reset` puts the demo back as the first `make run` left it: the database (and the clock,
+whose offset lives in it), the local media and the mail; the start banner lists only demo accounts."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHANGE_THE_DEMO = """
+import django
+django.setup()
+from accounts.models import User
+from auction_site import clock
+clock.advance(3 * 86400)
+User.objects.create_user(username="someone_new", password="their-own-pass-99", role="bidder", real_name="路人")
+print(clock.now().isoformat())
+"""
+
+READ_THE_DEMO = """
+import django
+django.setup()
+from django.utils import timezone
+from accounts.models import User
+from auction_site import clock
+print(abs((clock.now() - timezone.now()).total_seconds()) < 60, User.objects.filter(username="someone_new").exists())
+"""
+
+
+def run(env, *args, **kw):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+                          timeout=300, **kw)
+
+
+def test_demo_reset_restores_database_clock_media_and_mail(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "PAYMENT_PROVIDER"} and not k.startswith(("AWS_", "STRIPE_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", AUCTION_MODE="demo",
+               MEDIA_ROOT=str(tmp_path / "media"), EMAIL_FILE_PATH=str(tmp_path / "mail"),
+               DJANGO_SETTINGS_MODULE="auction_site.settings")
+    run(env, "manage.py", "migrate", "-v0")
+    run(env, "manage.py", "load_demo")
+    run(env, "-c", CHANGE_THE_DEMO)
+    (tmp_path / "mail").mkdir(exist_ok=True)
+    (tmp_path / "mail" / "old.log").write_text("a mail of the old demo")
+    stray = tmp_path / "media" / "uploads" / "stray.jpg"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"not part of the demo")
+
+    banner = run(env, "manage.py", "demo_accounts").stdout
+    assert "someone_new" not in banner and "judge_suzhou" in banner and "bidder_zhang" in banner
+
+    run(env, "manage.py", "demo_reset")
+    clock_is_real_time, stranger_still_there = run(env, "-c", READ_THE_DEMO).stdout.split()
+    assert clock_is_real_time == "True" and stranger_still_there == "False"
+    assert not stray.exists() and not (tmp_path / "mail" / "old.log").exists()
+    assert "judge_suzhou" in run(env, "manage.py", "demo_accounts").stdout
+
+
+def test_demo_reset_refuses_production(tmp_path):
+    env = dict(os.environ, AUCTION_MODE="production", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="court.example")
+    done = subprocess.run([sys.executable, "manage.py", "demo_reset"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "production" in (done.stderr + done.stdout)
