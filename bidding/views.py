@@ -26,8 +26,8 @@ def reason_messages() -> dict[str, str]:
     """Plainer messages for the finer reasons some refusals carry (bidding.rules.Refusal.reason)."""
     return {
         "already_leading": _("您已是当前最高出价人，无需再次出价；被他人超越后可继续加价。"),
-        "below_start": _("首次出价不能低于起拍价。"),
-        "below_next": _("出价须不低于当前价加一个加价幅度。"),
+        "below_start": _("出价过低：首次出价不能低于起拍价。"),
+        "below_next": _("出价过低：须不低于当前价加一个加价幅度。"),
         "priority_tie": _("同价应价时，优先购买权顺位在先者优先；顺位相同的，在先出价者优先。"),
         "selloff_fixed_price": _("变卖按变卖价成交，请按变卖价购买。"),
         "full_price_not_held": _("变卖须一次性付清全款后方可购买，仅缴纳保证金不能成交。请先支付全款。"),

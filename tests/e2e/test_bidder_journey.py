@@ -97,7 +97,7 @@ def test_a_new_bidder_registers_is_outbid_wins_and_sees_the_next_steps(size, liv
     assert Bid.objects.filter(round=rnd).count() == 0
     page.click("#bid-submit")
     confirm(page)
-    page.wait_for_function("document.getElementById('leader-code').textContent === %r" % code)
+    page.wait_for_function(f"document.getElementById('leader-code').textContent === '{code}'")
     page.wait_for_selector("#bid-message.ok")
     assert "出价成功" in page.locator("#bid-message").inner_text()
     assert "我" in page.locator("#bid-rows tr").first.inner_text() and "领先" in page.locator("#bid-rows tr").first.inner_text()
@@ -127,7 +127,7 @@ def test_a_new_bidder_registers_is_outbid_wins_and_sees_the_next_steps(size, liv
     page.fill("#bid-amount", yuan_text(current + INCREMENT))
     page.click("#bid-submit")
     confirm(page)
-    page.wait_for_function("document.getElementById('leader-code').textContent === %r" % code)
+    page.wait_for_function(f"document.getElementById('leader-code').textContent === '{code}'")
     page.fill("#bid-amount", yuan_text(current + 2 * INCREMENT))
     page.click("#bid-submit")
     confirm(page)
