@@ -75,7 +75,9 @@
     $("extended").hidden = !(r.scheduled_ends_at && r.ends_at && new Date(r.ends_at) > new Date(r.scheduled_ends_at));
     var mine = me();
     if (mine && r.status === "open") {
-      if (r.leader_code === mine) say(T.youLead, "ok");
+      var msg = $("bid-message");
+      // leading: keep the ack's "出价成功 · 您目前领先" when it is there
+      if (r.leader_code === mine) { if (!msg || !/\bok\b/.test(msg.className)) say(T.youLead, "ok"); }
       else if (state.bids.some(function (b) { return b.code === mine; })) say(T.outbid, "warn");
     } else if (mine && FINAL[r.status]) {
       var won = r.leader_code === mine && (r.status === "sold" || r.status === "paid" || r.status === "settled");

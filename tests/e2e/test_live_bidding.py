@@ -28,7 +28,7 @@ def confirm(page) -> None:
     """Every bid is confirmed in a dialog first (bidding safely, live.js)."""
     page.wait_for_selector("#bid-confirm[open]")
     page.click("#bid-confirm-ok")
-    page.wait_for_selector("#bid-confirm:not([open])")
+    page.wait_for_function("!document.getElementById('bid-confirm').open")
 
 
 def yuan_text(fen: int) -> str:
