@@ -85,6 +85,8 @@
     }
     var submit = $("bid-submit");
     if (submit) submit.disabled = r.status !== "open";
+    var form = $("bid-form");
+    if (form) form.hidden = !!FINAL[r.status]; // nothing to bid on any more: the outcome says what is next
   }
 
   function loadOutcome() {
