@@ -177,3 +177,16 @@ def test_rules():
     assert rules.licence_content_type(b"GIF89a", 10) is None
     text = rules.commitment_text(name="张三", id_number="X", court="C", case="K", lot="L", round_label="变卖", kind="selloff", amount=12345)
     assert "全部价款¥123.45" in text and rules.text_hash(text) == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_api_clients_may_sign_the_commitment_too(bidder, announced_round, as_user):
+    api = as_user(bidder)
+    r = api.post(f"/api/v1/rounds/{announced_round.pk}/register/", {"accept_notice": False, "signed_name": bidder.real_name}, format="json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "notice_not_accepted"
+    r = api.post(f"/api/v1/rounds/{announced_round.pk}/register/", {"accept_notice": True, "signed_name": bidder.real_name, "priority": True},
+                 format="json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "priority_not_confirmed"
+    assert not Registration.objects.exists()
+    r = api.post(f"/api/v1/rounds/{announced_round.pk}/register/", {"accept_notice": True, "signed_name": bidder.real_name}, format="json")
+    assert r.status_code == 201
+    assert Registration.objects.get(pk=r.json()["registration"]["id"]).commitment.signed_name == bidder.real_name
