@@ -4,15 +4,15 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.services import mask_id_number
-from auction_site.fields import StrictCharField
+from auction_site.fields import StrictCharField, StrictRegexField
 
 
 class RegisterSerializer(serializers.Serializer):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
     real_name = StrictCharField(max_length=200)
-    id_number = StrictCharField(max_length=18, min_length=18)
-    phone = StrictCharField(max_length=20)
+    id_number = StrictRegexField(r"^[0-9A-Za-z]{18}$", max_length=18)
+    phone = StrictCharField(max_length=20, trim_whitespace=False)  # the exact form is the service's rule (invalid_phone)
 
 
 class TokenRequestSerializer(serializers.Serializer):

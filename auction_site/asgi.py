@@ -10,8 +10,11 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from auction_site.server import disable_server_form_parsing  # noqa: E402
 from auction_site.ws_auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from bidding.routing import websocket_urlpatterns  # noqa: E402
+
+disable_server_form_parsing()
 
 application = ProtocolTypeRouter(
     {

@@ -1,4 +1,7 @@
-"""Serializer fields for money: integer fen only (ARCHITECTURE.md, Money). No floats, no strings."""
+"""Serializer fields for money (integer fen only: ARCHITECTURE.md, Money) and strict input fields for ids,
+numbers, flags and text: each accepts exactly its type and form, nothing coerced."""
+
+import re
 
 from rest_framework import serializers
 
@@ -54,3 +57,104 @@ def parse_fen(value, *, allow_zero: bool = False) -> int:
     if value > MAX_FEN:
         raise ValueError("too_large")
     return value
+
+
+# ------------------------------------------------------------------------------------------------------
+# Strict input fields (issue 13): every field accepts exactly its type and form. DRF's own fields
+# coerce ("12" -> 12, 1.5 -> 1, 123 -> "123", " 12 " -> 12); these refuse instead.
+
+
+def _is_int(data) -> bool:
+    return isinstance(data, int) and not isinstance(data, bool)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: no "12", no 12.0 or 1.5, no true."""
+
+    def to_internal_value(self, data):
+        if not _is_int(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false only: no 1, no "yes"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictRegexField(serializers.RegexField):
+    """A string matching the whole pattern, as sent: no number, no whitespace trimmed, no trailing newline
+    (a Python `$` would allow one)."""
+
+    default_error_messages = {"not_str": "须为字符串 / must be a string"}
+
+    def __init__(self, regex, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(regex, **kwargs)
+        self._pattern = re.compile(regex) if isinstance(regex, str) else regex
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_str")
+        if not self._pattern.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id is a JSON integer: 1.5 is refused, not truncated to 1 (and "1", true likewise)."""
+
+    def to_internal_value(self, data):
+        if not _is_int(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+DIGITS = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
+def parse_digits(text, *, positive: bool = False) -> int:
+    """A whole number written as text (a form field, a query parameter): digits only, the whole
+    string, no sign, no spaces, no newline, no decimal point. Raises ValueError."""
+    if _is_int(text) and text >= 0:
+        value = text
+    elif isinstance(text, str) and DIGITS.fullmatch(text):
+        value = int(text)
+    else:
+        raise ValueError("not_digits")
+    if positive and value == 0:
+        raise ValueError("not_positive")
+    return value
+
+
+class DigitsField(serializers.IntegerField):
+    """For query strings and forms: a non-negative whole number written in digits only ("12", not " 12", "12.0", "+12")."""
+
+    def to_internal_value(self, data):
+        try:
+            value = parse_digits(data)
+        except ValueError:
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class WholeItemsField(serializers.ListField):
+    """A list of nested objects, each validated whole by its own serializer, as at creation, even when
+    the outer serializer is partial (a PATCH): DRF's partial mode would skip the items' missing
+    required fields and defaults ("name" alone stored a holder with no ID number)."""
+
+    def run_child_validation(self, data):
+        result, errors = [], {}
+        for index, item in enumerate(data):
+            item_serializer = type(self.child)(*self.child._args, data=item, context=self.context, **self.child._kwargs)
+            if item_serializer.is_valid():
+                result.append(item_serializer.validated_data)
+            else:
+                errors[index] = item_serializer.errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        return result

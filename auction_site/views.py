@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auction_site import clock
+from auction_site.fields import StrictIntegerField
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -15,7 +16,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 class ClockAdvanceSerializer(serializers.Serializer):
-    advance_seconds = serializers.IntegerField(min_value=0, max_value=10 * 365 * 86400)
+    advance_seconds = StrictIntegerField(min_value=0, max_value=10 * 365 * 86400)
 
 
 class TestingClockView(APIView):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from auction_site.fields import DigitsField
 from avm import service
 from lots.models import Category
 
@@ -28,7 +29,7 @@ class EstimateQuerySerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     city = serializers.CharField(max_length=50)
     size = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    year_built = serializers.IntegerField(required=False, allow_null=True, min_value=1800, max_value=2200)
+    year_built = DigitsField(required=False, allow_null=True, min_value=1800, max_value=2200)
     kind = serializers.ChoiceField(choices=["apartment", "shop", "land", "car", "gold", "equity"], required=False, allow_blank=True)
     size_unit = serializers.CharField(max_length=16, required=False, allow_blank=True)
 

@@ -25,7 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections
 from twisted.internet.tcp import Connection as TCPConnection
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from bidding import events, selectors, services
 from bidding.throttle import TokenBucket
 
@@ -204,23 +204,23 @@ class RoundConsumer(AsyncWebsocketConsumer):
                 logger.info("closing flooding socket on round %s", self.round_id)
                 await self.close(code=1008)
                 return
-            await self.reject(None, "rate_limited", "消息过于频繁 / too many messages")
+            await self.reject(None, ErrorCode.RATE_LIMITED, "消息过于频繁 / too many messages")
             return
         self.flood = 0
         if text_data is None or len(text_data) > MAX_FRAME_CHARS:
-            await self.reject(None, "invalid", "消息格式错误或过大 / malformed or oversized message")
+            await self.reject(None, ErrorCode.INVALID, "消息格式错误或过大 / malformed or oversized message")
             return
         try:
             msg = json.loads(text_data)
         except ValueError:
-            await self.reject(None, "invalid", "消息不是合法的JSON / the message is not valid JSON")
+            await self.reject(None, ErrorCode.INVALID, "消息不是合法的JSON / the message is not valid JSON")
             return
         if not isinstance(msg, dict):
-            await self.reject(None, "invalid", "消息须为JSON对象 / the message must be a JSON object")
+            await self.reject(None, ErrorCode.INVALID, "消息须为JSON对象 / the message must be a JSON object")
             return
         request_id = _clean_request_id(msg.get("request_id"))
         if request_id is None and msg.get("request_id") is not None:
-            await self.reject(None, "invalid", "request_id 须为不超过64个字符的字符串 / request_id must be a short string")
+            await self.reject(None, ErrorCode.INVALID, "request_id 须为不超过64个字符的字符串 / request_id must be a short string")
             return
         kind = msg.get("type")
         if kind == "bid":
@@ -229,7 +229,7 @@ class RoundConsumer(AsyncWebsocketConsumer):
         elif kind == "sync":
             snap = await _in_worker(selectors.snapshot)(self.round_id, self.user)
             if snap is None:
-                await self.reject(request_id, "invalid", "no such round")
+                await self.reject(request_id, ErrorCode.INVALID, "no such round")
                 return
             self.last_seq = max(self.last_seq, snap["round"]["seq"])
             await self.send_json(snap)
@@ -238,11 +238,11 @@ class RoundConsumer(AsyncWebsocketConsumer):
         elif kind == "ping":
             await self.send_json({"type": "pong", "request_id": request_id})
         else:
-            await self.reject(request_id, "invalid", "未知的消息类型 / unknown message type")
+            await self.reject(request_id, ErrorCode.INVALID, "未知的消息类型 / unknown message type")
 
     def _proxy(self, ceiling: Any, request_id: Any) -> dict:
         try:
-            out = services.set_proxy(self.round_id, self.user, ceiling)
+            out = services.set_proxy(self.user, round_id=self.round_id, ceiling=ceiling)
         except DomainError as exc:
             return {"type": "rejected", "request_id": request_id, "code": exc.code, "message": exc.message}
         return {"type": "proxy_ack", "request_id": request_id, **out}
@@ -313,11 +313,11 @@ class BidBatcher:
             results = await _in_worker(services.place_bids, _DB_EXECUTOR)(self.round_id, attempts, on_locked=on_locked)
             return [result.as_ack() for result in results]
         except DomainError as exc:  # an unknown round
-            code = "invalid" if exc.code == "not_found" else exc.code
+            code = ErrorCode.INVALID if exc.code == ErrorCode.NOT_FOUND else exc.code
             return [{"type": "rejected", "request_id": a.request_id, "code": code, "message": exc.message} for a in attempts]
         except Exception:  # nothing was committed: every bid of the batch is refused, none accepted
             logger.exception("bid batch on round %s failed", self.round_id)
-            return [{"type": "rejected", "request_id": a.request_id, "code": "invalid",
+            return [{"type": "rejected", "request_id": a.request_id, "code": ErrorCode.INVALID,
                      "message": "出价未能处理，请重试 / the bid could not be processed, try again"} for a in attempts]
 
 

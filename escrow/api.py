@@ -18,10 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotFound, error_body
-from auction_site.fields import FenField
+from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
+from auction_site.fields import FenField, StrictCharField, StrictIntegerField, StrictRegexField
 from escrow import balances, commitments, selectors, services, webhooks
 from escrow.models import Deposit, Registration
+from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 
 logger = logging.getLogger("escrow.api")
@@ -47,7 +48,12 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 PaymentSerializer = inline_serializer("DepositPayment", {
     "provider": serializers.CharField(), "payment_intent": serializers.CharField(), "amount": serializers.IntegerField(),
-    "client_secret": serializers.CharField(required=False), "confirm_url": serializers.CharField(required=False),
+    "client_secret": serializers.CharField(required=False, help_text="stripe: for Stripe.js"),
+    "publishable_key": serializers.CharField(required=False),
+    "confirm_url": serializers.CharField(required=False, help_text="sandbox: POST here with your token to pay "
+                                         "(/api/v1/registrations/{id}/confirm/); answers the registration"),
+    "pay_page_url": serializers.CharField(required=False, help_text="the browser page with the pay button (session login)"),
+    "test_pay_url": serializers.CharField(required=False, help_text="test/demo mode: POST a test card here"),
 })
 RegisterResponse = inline_serializer("RegisterResponse", {"registration": RegistrationSerializer(), "payment": PaymentSerializer})
 
@@ -73,7 +79,7 @@ def _declaration(request: Request) -> commitments.Declaration | None:
     try:
         licence = base64.b64decode(v["licence"], validate=True) if v.get("licence") else None
     except (binascii.Error, ValueError):
-        raise DomainError("invalid_licence", "营业执照须为 base64 编码 / the licence must be base64") from None
+        raise DomainError(ErrorCode.INVALID_LICENCE, "营业执照须为 base64 编码 / the licence must be base64") from None
     return commitments.Declaration(
         accept_notice=bool(v.get("accept_notice")), signed_name=v.get("signed_name", ""), priority=v.get("priority", False),
         ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -86,15 +92,17 @@ class RegisterView(APIView):
 
     @extend_schema(request=RegisterRequest, responses={201: RegisterResponse})
     def post(self, request: Request, round_id: int) -> Response:
-        reg, payment = services.register(request.user, round_id, _declaration(request))
+        reg, payment = services.register(request.user, round_id=round_id, declaration=_declaration(request))
         return Response({"registration": RegistrationSerializer(reg).data, "payment": payment}, status=201)
 
 
 class CardSerializer(serializers.Serializer):
-    number = serializers.RegexField(r"^[0-9 ]{12,23}$")
-    exp_month = serializers.IntegerField(min_value=1, max_value=12)
-    exp_year = serializers.IntegerField(min_value=2000, max_value=2100)
-    cvc = serializers.RegexField(r"^[0-9]{3,4}$")
+    """Card data as text (a number would lose leading zeros): digits, single spaces between groups allowed."""
+
+    number = StrictRegexField(r"^[0-9](?:[0-9]| (?=[0-9])){11,22}$")
+    exp_month = StrictIntegerField(min_value=1, max_value=12)
+    exp_year = StrictIntegerField(min_value=2000, max_value=2100)
+    cvc = StrictRegexField(r"^[0-9]{3,4}$")
 
 
 class PayRequest(serializers.Serializer):
@@ -106,7 +114,7 @@ class RegistrationDetailView(APIView):
 
     @extend_schema(responses={200: RegistrationSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        reg = services.own_registration(request.user, pk, allow_court=False)
+        reg = services.own_registration(request.user, registration_id=pk, allow_court=False)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -132,8 +140,37 @@ class RegistrationPayView(APIView):
         ser.is_valid(raise_exception=True)
         card = dict(ser.validated_data["card"])
         card["number"] = card["number"].replace(" ", "")
-        reg = services.pay_with_test_card(request.user, pk, card)
+        reg = services.pay_with_test_card(request.user, registration_id=pk, card=card)
         return Response(RegistrationSerializer(reg).data)
+
+
+class RegistrationConfirmView(APIView):
+    """The sandbox provider's confirmation for API clients: what the pay page's button does, with a token."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: RegistrationSerializer},
+                   summary="Sandbox provider: pay the deposit (the payment's confirm_url; token auth, no browser session)",
+                   description="POST with `Authorization: Token <token>` and no body. The sandbox payment moves to succeeded, "
+                               "the deposit is held and the bidder code issued; a repeated call answers the same registration. "
+                               "400 wrong_provider for a Stripe payment (use client_secret, or test_pay_url in test/demo mode).")
+    def post(self, request: Request, pk: int) -> Response:
+        reg = services.sandbox_pay(request.user, pk)
+        return Response(RegistrationSerializer(reg).data)
+
+
+class BalanceConfirmView(APIView):
+    """The sandbox provider's confirmation of a balance payment for API clients."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: inline_serializer("BalancePaymentState", {
+        "id": serializers.IntegerField(), "round": serializers.IntegerField(), "amount": serializers.IntegerField(),
+        "status": serializers.CharField()})},
+        summary="Sandbox provider: pay the balance (the balance payment's confirm_url; token auth)")
+    def post(self, request: Request, pk: int) -> Response:
+        bp = balances.sandbox_pay_balance(request.user, pk)
+        return Response({"id": bp.pk, "round": bp.round_id, "amount": bp.amount, "status": bp.status})
 
 
 class RegistrationRecheckView(APIView):
@@ -141,7 +178,7 @@ class RegistrationRecheckView(APIView):
 
     @extend_schema(request=None, responses={200: RegistrationSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        reg = services.recheck_registration(request.user, pk)
+        reg = services.recheck_registration(request.user, registration_id=pk)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -160,7 +197,7 @@ class PayBalanceView(APIView):
         if card is not None:
             card = dict(card)
             card["number"] = card["number"].replace(" ", "")
-        bp, info = balances.start_balance_payment(request.user, round_id, card)
+        bp, info = balances.start_balance_payment(request.user, round_id=round_id, card=card)
         rnd = Round.objects.get(pk=round_id)
         return Response({"round": {"id": rnd.pk, "status": rnd.status, "sold_price": rnd.sold_price},
                          "balance_remaining": balances.balance_remaining(rnd), "payment": info})
@@ -168,7 +205,7 @@ class PayBalanceView(APIView):
 
 class TransferRequest(serializers.Serializer):
     amount = FenField()
-    reference = serializers.CharField(max_length=200, min_length=1)
+    reference = StrictCharField(max_length=200, min_length=1)
 
 
 class ConfirmTransferView(APIView):
@@ -178,7 +215,7 @@ class ConfirmTransferView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = TransferRequest(data=request.data)
         ser.is_valid(raise_exception=True)
-        bp = balances.confirm_transfer(request.user, round_id, ser.validated_data["amount"], ser.validated_data["reference"])
+        bp = balances.confirm_transfer(request.user, round_id=round_id, amount=ser.validated_data["amount"], reference=ser.validated_data["reference"])
         bp.round.refresh_from_db()
         return Response({"payment": {"id": bp.pk, "amount": bp.amount, "reference": bp.reference, "status": bp.status},
                          "round": {"id": bp.round_id, "status": bp.round.status},
@@ -189,8 +226,7 @@ def _case_for_judge(user, case_id: int) -> EnforcementCase:
     case = EnforcementCase.objects.select_related("court").filter(pk=case_id).first()
     if case is None:
         raise NotFound("案件不存在 / no such case")
-    if not (user.is_authenticated and user.role == "judge" and user.court_id == case.court_id):
-        raise Forbidden("仅本院法官可以查看案款账户 / only a judge of this court may see the case account")
+    ensure_judge_of(user, case)
     return case
 
 
@@ -217,7 +253,7 @@ class StripeWebhookView(View):
             event = stripe.Webhook.construct_event(payload, header, settings.STRIPE_WEBHOOK_SECRET)
         except (ValueError, stripe.SignatureVerificationError) as e:
             logger.warning("refused webhook: %s", e)
-            return JsonResponse(error_body("invalid_signature", "签名无效或已过期 / invalid or stale signature"), status=400)
+            return JsonResponse(error_body(ErrorCode.INVALID_SIGNATURE, "签名无效或已过期 / invalid or stale signature"), status=400)
         try:
             data = json.loads(payload)
             outcome = webhooks.handle_provider_event(data)

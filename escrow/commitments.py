@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.utils import timezone
 
 from accounts import rules as identity
 from auction_site import audit, clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from escrow import rules
 from escrow.models import Commitment, Registration
 from lots import notices
@@ -53,8 +54,8 @@ class Prepared:
     licence_sha256: str = ""
 
 
-def _refuse(code: str, message: str, status: int = 400) -> DomainError:
-    return DomainError(code, message, status=status)
+def _refuse(code: ErrorCode, message: str, status: int = 400, article: str | None = None) -> DomainError:
+    return DomainError(code, message, status=status, article=article)
 
 
 def is_company(user) -> bool:
@@ -88,32 +89,35 @@ def commitment_for(user, rnd: Round, decl: Declaration | None = None, holder: Pr
 def prepare(user, rnd: Round, decl: Declaration) -> Prepared:
     """Check the declaration (nothing is written but a company's licence file, under a key of its hash)."""
     if not decl.accept_notice:
-        raise _refuse("notice_not_accepted", "请先阅读并同意竞买公告和竞买须知 / read and accept the announcement and the bidding rules")
+        raise _refuse(ErrorCode.NOTICE_NOT_ACCEPTED, "请先阅读并同意竞买公告和竞买须知 / read and accept the announcement and the bidding rules")
     signed = decl.signed_name.strip()
     company = is_company(user)
-    # TODO(adult rule, issue 15 point 1): accounts.rules is getting the 18+ check from the ID number
-    # (Civil Code art. 17-18, another helper's branch). Once it is on main, call it here for the bidder
-    # (a person) and for the legal representative (a company), refusing with its violation.
+    # Adults only (Civil Code art. 17-18): the bidder's own age is escrow.rules.check_bidder_eligible's (it
+    # runs before this); a company's legal representative is checked here with the same accounts rule.
     if company:
         uscc = (user.id_number or "").strip().upper()
         if not identity.is_valid_uscc(uscc):  # GB 32100 check character
-            raise _refuse("invalid_uscc", "统一社会信用代码校验位不正确 / the unified social credit code fails its check character")
+            raise _refuse(ErrorCode.INVALID_USCC, "统一社会信用代码校验位不正确 / the unified social credit code fails its check character")
         rep, rep_id = decl.legal_representative.strip(), decl.legal_representative_id.strip().upper()
-        if not rep or not identity.is_valid_resident_id(rep_id):
-            raise _refuse("invalid_representative", "请填写法定代表人姓名及有效的居民身份证号码 / the legal representative's name and a valid ID number are required")
+        today = timezone.localdate(clock.now())
+        if not rep or not identity.is_valid_resident_id(rep_id, today):
+            raise _refuse(ErrorCode.INVALID_REPRESENTATIVE, "请填写法定代表人姓名及有效的居民身份证号码 / the legal representative's name and a valid ID number are required")
+        if not identity.is_adult_on("resident_id", rep_id, today):
+            raise _refuse(ErrorCode.NOT_ADULT, f"法定代表人须年满{identity.ADULT_AGE}周岁 / the legal representative must be an adult",
+                          403, "民法典17-18")
         if signed != rep:
-            raise _refuse("signature_mismatch", "承诺书须由法定代表人签署（签名与法定代表人姓名一致） / the legal representative signs the commitment")
+            raise _refuse(ErrorCode.SIGNATURE_MISMATCH, "承诺书须由法定代表人签署（签名与法定代表人姓名一致） / the legal representative signs the commitment")
         content = decl.licence or b""
         ctype = rules.licence_content_type(content[:16], len(content))
         if ctype is None:
-            raise _refuse("invalid_licence", "请上传营业执照（PDF、JPG 或 PNG，不超过10MB） / upload the business licence (PDF, JPG or PNG, at most 10 MB)")
+            raise _refuse(ErrorCode.INVALID_LICENCE, "请上传营业执照（PDF、JPG 或 PNG，不超过10MB） / upload the business licence (PDF, JPG or PNG, at most 10 MB)")
     else:
         if not signed or (user.real_name and signed != user.real_name.strip()):
-            raise _refuse("signature_mismatch", "请以本人实名签署承诺书（与实名认证姓名一致） / sign with your real name")
+            raise _refuse(ErrorCode.SIGNATURE_MISMATCH, "请以本人实名签署承诺书（与实名认证姓名一致） / sign with your real name")
     holder = holder_for(user, rnd)
     v = rules.priority_violation(decl.priority, holder is not None)
     if v:
-        raise _refuse(v.code, v.message, 409)
+        raise _refuse(v.code, v.message, 409, v.article)
     prepared = Prepared(notice_sha256=terms(rnd)["sha256"], text=commitment_for(user, rnd, decl, holder if decl.priority else None),
                         signed_name=signed, priority_holder=holder if decl.priority else None,
                         ip=decl.ip, user_agent=(decl.user_agent or "")[:300])

@@ -7,22 +7,27 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
 
 from accounts.models import BarredIdentity
+from accounts.rules import ADULT_AGE, is_adult_on
+from auction_site import clock
+from auction_site.errors import ErrorCode, Refusal
 from escrow.models import Registration
 from lots.models import CaseParty
-from lots.rules import RESUME_WITHIN, Violation
+from lots.rules import RESUME_WITHIN
 
 # A17: the deposit is paid before bidding ends; we take registrations while the round is announced or open.
 REGISTRATION_STATUSES = {"announced", "open"}
 
 
-def check_registration_open(round_status: str, ends_at: datetime, now: datetime) -> Violation | None:
+def check_registration_open(round_status: str, ends_at: datetime, now: datetime) -> Refusal | None:
     if round_status not in REGISTRATION_STATUSES:
-        return Violation("A17", "not_open_for_registration", "该拍卖不在公告或竞价期，不能报名 / the round is not taking registrations")
+        return Refusal(ErrorCode.NOT_OPEN_FOR_REGISTRATION, "该拍卖不在公告或竞价期，不能报名 / the round is not taking registrations", "A17")
     if now >= ends_at:
-        return Violation("A17", "bidding_ended", "竞价已结束，不能再缴纳保证金 / bidding has ended; deposits are paid before it ends")
+        return Refusal(ErrorCode.BIDDING_ENDED, "竞价已结束，不能再缴纳保证金 / bidding has ended; deposits are paid before it ends", "A17")
     return None
 
 
@@ -33,27 +38,35 @@ class BidderFacts:
     barred_identity: bool  # close relative of staff on the A34 list
     is_debtor: bool  # the debtor of the case (platform policy: pays the debt instead)
     defaulted_on_lot: bool  # defaulted (悔拍) on an earlier round of this lot (A24)
+    adult: bool = True  # Civil Code art. 17–18, from the ID number, on the day of the registration
 
 
-def eligibility_violation(facts: BidderFacts) -> Violation | None:
+def eligibility_violation(facts: BidderFacts) -> Refusal | None:
     if facts.is_staff:
         # A34: court and platform staff may not bid.
-        return Violation("A34", "barred", "法院及平台工作人员不得竞买 / court and platform staff may not bid")
+        return Refusal(ErrorCode.BARRED, "法院及平台工作人员不得竞买 / court and platform staff may not bid", "A34")
     if facts.role != "bidder":
-        return Violation("A17", "not_a_bidder", "仅竞买人账户可以报名 / only bidder accounts may register")
+        return Refusal(ErrorCode.NOT_A_BIDDER, "仅竞买人账户可以报名 / only bidder accounts may register", "A17")
+    if not facts.adult:
+        # Civil Code art. 17–18 (accounts.rules.is_adult_on): only an adult of full civil capacity bids.
+        return Refusal(ErrorCode.NOT_ADULT, f"竞买人须为年满{ADULT_AGE}周岁的完全民事行为能力人 / "
+                                            f"a bidder must be an adult of {ADULT_AGE} or more with full civil capacity",
+                       "民法典17-18")
     if facts.barred_identity:
         # A34: staff's close relatives may not bid.
-        return Violation("A34", "barred", "工作人员近亲属不得竞买 / close relatives of court or platform staff may not bid")
+        return Refusal(ErrorCode.BARRED, "工作人员近亲属不得竞买 / close relatives of court or platform staff may not bid", "A34")
     if facts.is_debtor:
-        return Violation("A34", "barred", "被执行人不得竞买本案标的 / the debtor of the case may not bid")
+        return Refusal(ErrorCode.BARRED, "被执行人不得竞买本案标的 / the debtor of the case may not bid", "A34")
     if facts.defaulted_on_lot:
         # A24: a defaulting buyer may not bid again on the re-auction.
-        return Violation("A24", "barred", "悔拍的买受人不得参加该标的的再次拍卖 / a defaulting buyer may not bid on this lot again")
+        return Refusal(ErrorCode.BARRED, "悔拍的买受人不得参加该标的的再次拍卖 / a defaulting buyer may not bid on this lot again", "A24")
     return None
 
 
-def check_bidder_eligible(user, round) -> Violation | None:
-    """Barred bidders are refused before any money moves (A24, A34)."""
+def check_bidder_eligible(user, round, on: date | None = None) -> Refusal | None:
+    """Barred bidders and minors are refused before any money moves (A24, A34; Civil Code art. 17–18 on
+    the day `on`, by default today on the site clock)."""
+    on = on or timezone.localdate(clock.now())
     case = round.lot.case
     id_number = (user.id_number or "").strip().upper()
     debtor_parties = CaseParty.objects.filter(case=case, side=CaseParty.Side.RESPONDENT)
@@ -72,6 +85,9 @@ def check_bidder_eligible(user, round) -> Violation | None:
         barred_identity=bool(id_number and BarredIdentity.objects.filter(id_number__iexact=id_number).exists()),
         is_debtor=is_debtor,
         defaulted_on_lot=defaulted,
+        # Self-registered bidders always carry a checked ID number; an account made without one (by staff)
+        # has no birth date to read, and is judged by the identity check it was created with.
+        adult=not id_number or is_adult_on(user.id_kind or ("resident_id" if id_number[:17].isdigit() else ""), id_number, on),
     )
     return eligibility_violation(facts)
 
@@ -173,11 +189,11 @@ def holds_full_price(round_kind: str, held_amount: int | None, price: int) -> bo
     return held_amount is not None and held_amount >= price
 
 
-def full_price_violation(round_kind: str, held_amount: int | None, price: int) -> Violation | None:
+def full_price_violation(round_kind: str, held_amount: int | None, price: int) -> Refusal | None:
     if holds_full_price(round_kind, held_amount, price):
         return None
-    return Violation("A37", "full_price_not_held",
-                     "变卖须一次性付清全款后方可购买，仅缴纳保证金不能成交 / a sell-off is bought only once the full price is paid")
+    return Refusal(ErrorCode.FULL_PRICE_NOT_HELD,
+                   "变卖须一次性付清全款后方可购买，仅缴纳保证金不能成交 / a sell-off is bought only once the full price is paid", "A37")
 
 
 # The commitment (竞买承诺书) a bidder signs before paying: its text is fixed per bidder and round, so its
@@ -210,13 +226,13 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def priority_violation(declared: bool, holder_found: bool) -> Violation | None:
+def priority_violation(declared: bool, holder_found: bool) -> Refusal | None:
     """A19/A21 ([A] art. 16, 19): a priority right counts only when the court confirmed the holder and listed
     them with the sale; a declaration that does not match the court's list is refused."""
     if declared and not holder_found:
-        return Violation("A19", "priority_not_confirmed",
-                         "您不在法院确认的本标的优先购买权人名单中，不能以优先购买权人身份报名 / "
-                         "you are not on the court's list of priority holders of this lot")
+        return Refusal(ErrorCode.PRIORITY_NOT_CONFIRMED,
+                       "您不在法院确认的本标的优先购买权人名单中，不能以优先购买权人身份报名 / "
+                       "you are not on the court's list of priority holders of this lot", "A19")
     return None
 
 

@@ -9,9 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from escrow import balances, commitments, rules, selectors, services
 from escrow.models import BalancePayment, Deposit, Registration
+from lots.access import is_judge_of
 from lots.models import EnforcementCase, Round
 
 TEST_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
@@ -29,7 +30,7 @@ def my_deposits(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_account(request: HttpRequest, case_id: int) -> HttpResponse:
     case = EnforcementCase.objects.select_related("court").filter(pk=case_id).first()
-    if case is None or request.user.role != "judge" or request.user.court_id != case.court_id:
+    if case is None or not is_judge_of(request.user, case):
         raise Http404  # judge of that court only; others do not learn the case exists
     return render(request, "escrow/case_account.html", {"account": selectors.case_account(case)})
 
@@ -67,10 +68,11 @@ def register(request: HttpRequest, round_id: int) -> HttpResponse:
         return redirect("escrow-pay", registration_id=existing.pk)
     if request.method == "POST":
         try:
-            reg, _payment = services.register(request.user, round_id, _declaration(request))
+            reg, _payment = services.register(request.user, round_id=round_id, declaration=_declaration(request))
         except DomainError as e:
             _error(request, e)
-            if e.code in {"barred", "not_a_bidder", "not_open_for_registration", "bidding_ended", "already_registered"}:
+            if e.code in {ErrorCode.BARRED, ErrorCode.NOT_A_BIDDER, ErrorCode.NOT_ADULT, ErrorCode.NOT_OPEN_FOR_REGISTRATION,
+                          ErrorCode.BIDDING_ENDED, ErrorCode.ALREADY_REGISTERED}:
                 return redirect(_next_url(request, "/"))
             return redirect(request.path)
         if reg.status == Registration.Status.PENDING:
@@ -109,10 +111,10 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
     if request.method == "POST" and reg.status == Registration.Status.PENDING:
         try:
             if deposit.provider == "sandbox":
-                reg = services.sandbox_pay(request.user, reg.pk)
+                reg = services.sandbox_pay(request.user, registration_id=reg.pk)
             elif settings.CLOCK_ADVANCE_ALLOWED:
                 card = dict(TEST_CARD, number=request.POST.get("number", TEST_CARD["number"]).replace(" ", ""))
-                reg = services.pay_with_test_card(request.user, reg.pk, card)
+                reg = services.pay_with_test_card(request.user, registration_id=reg.pk, card=card)
             else:
                 raise Http404
         except DomainError as e:
@@ -129,7 +131,7 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
 @require_POST
 def pay_balance(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        bp, _info = balances.start_balance_payment(request.user, round_id)
+        bp, _info = balances.start_balance_payment(request.user, round_id=round_id)
     except DomainError as e:
         _error(request, e)
         return redirect("/me/deposits/")
@@ -147,10 +149,10 @@ def pay_balance_page(request: HttpRequest, payment_id: int) -> HttpResponse:
     if request.method == "POST" and bp.status == BalancePayment.Status.PENDING:
         try:
             if bp.provider == "sandbox":
-                balances.sandbox_pay_balance(request.user, bp.pk)
+                balances.sandbox_pay_balance(request.user, payment_id=bp.pk)
             elif settings.CLOCK_ADVANCE_ALLOWED:
                 card = dict(TEST_CARD, number=request.POST.get("number", TEST_CARD["number"]).replace(" ", ""))
-                balances.start_balance_payment(request.user, bp.round_id, card)
+                balances.start_balance_payment(request.user, round_id=bp.round_id, card=card)
             else:
                 raise Http404
         except DomainError as e:

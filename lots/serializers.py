@@ -15,12 +15,23 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from accounts.rules import identity_kind
-from auction_site.fields import FenField, StrictCharField
+from auction_site.fields import (
+    DigitsField,
+    FenField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+    StrictRegexField,
+    WholeItemsField,
+)
 from lots import media as media_storage
 from lots.models import Category, EnforcementCase, Lot, Media, PriorityHolder, Round
 from lots.selectors import CATALOGUE_SORTS
 
 MAX_TEXT = 20_000
+# An ID number as typed: 18 characters, digits and capital letters (GB 11643 / GB 32100), nothing around them.
+ID_NUMBER_FORM = r"^[0-9A-Za-z]{18}$"
 
 
 class FenFieldSchema(OpenApiSerializerFieldExtension):
@@ -30,22 +41,6 @@ class FenFieldSchema(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         return {"type": "integer", "format": "int64", "description": "分 / fen (integer; floats and strings refused)"}
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An IntegerField that accepts JSON integers only (no "12", no 12.0, no true)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 # ----------------------------------------------------------------------------------------------- cases
@@ -76,7 +71,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class PriorityHolderSerializer(serializers.Serializer):
     name = StrictCharField(max_length=200)
-    id_number = StrictCharField(max_length=18)
+    id_number = StrictRegexField(ID_NUMBER_FORM, max_length=18)
     rank = StrictIntegerField(min_value=1, max_value=99, default=1)
     basis = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -94,7 +89,7 @@ class PriorityHolderOutSerializer(serializers.ModelSerializer):
 
 
 class LotWriteSerializer(serializers.Serializer):
-    case = serializers.PrimaryKeyRelatedField(queryset=EnforcementCase.objects.select_related("court"))
+    case = StrictPrimaryKeyRelatedField(queryset=EnforcementCase.objects.select_related("court"))
     title = StrictCharField(max_length=300)
     category = serializers.ChoiceField(choices=Category.choices)
     description = StrictCharField(max_length=MAX_TEXT, required=False, allow_blank=True)
@@ -108,7 +103,8 @@ class LotWriteSerializer(serializers.Serializer):
     title_status = StrictCharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     judgment_enforced = StrictCharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     transfer_tax_payer = serializers.ChoiceField(choices=Lot.TaxPayer.choices, required=False)
-    priority_holders = PriorityHolderSerializer(many=True, required=False)
+    # Each holder validated whole, on PATCH as on POST (a name alone is refused, never stored with rank 1).
+    priority_holders = WholeItemsField(child=PriorityHolderSerializer(), required=False, max_length=50)
     reference_price = FenField(required=False, allow_null=True)
     reference_price_source = StrictCharField(max_length=200, required=False, allow_blank=True)
 
@@ -287,8 +283,8 @@ class CatalogueQuerySerializer(serializers.Serializer):
     category = serializers.CharField(required=False, allow_blank=True, max_length=200)
     status = serializers.CharField(required=False, allow_blank=True, max_length=200)
     court = serializers.CharField(required=False, allow_blank=True, max_length=50)
-    min_price = serializers.IntegerField(required=False, min_value=0)
-    max_price = serializers.IntegerField(required=False, min_value=0)
+    min_price = DigitsField(required=False, min_value=0)
+    max_price = DigitsField(required=False, min_value=0)
     sort = serializers.ChoiceField(choices=list(CATALOGUE_SORTS), required=False, default="ends_at")
 
     def _split_checked(self, value: str, allowed: list[str], name: str) -> list[str]:

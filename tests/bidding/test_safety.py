@@ -19,12 +19,12 @@ def test_a_selloff_is_not_bought_on_the_deposit_alone(lot, bidder_factory):
     a, b = bidder_factory(), bidder_factory()
     hold(selloff, a, "A0401", held_amount=48_440_000)  # only the 10% deposit
     hold(selloff, b, "A0402")  # the full price (escrow.rules.amount_to_hold)
-    refused = place_bid(selloff.pk, a, price)
+    refused = place_bid(a, round_id=selloff.pk, amount=price)
     assert not refused.accepted and refused.code == "not_registered" and refused.reason == "full_price_not_held"
     assert refused.as_ack()["reason"] == "full_price_not_held" and "全款" in refused.message
     selloff.refresh_from_db()
     assert selloff.status == "open" and selloff.bid_count == 0 and selloff.leader_id is None
-    bought = place_bid(selloff.pk, b, price)
+    bought = place_bid(b, round_id=selloff.pk, amount=price)
     assert bought.accepted
     selloff.refresh_from_db()
     assert selloff.status == Round.Status.SOLD and selloff.leader_code == "A0402" and selloff.sold_price == price
@@ -32,8 +32,8 @@ def test_a_selloff_is_not_bought_on_the_deposit_alone(lot, bidder_factory):
 
 def test_the_leader_s_repeat_bid_is_refused_with_its_own_reason(open_round, bidders):
     (alice, _), _, _ = bidders
-    assert place_bid(open_round.pk, alice, START).accepted
-    again = place_bid(open_round.pk, alice, START + INCREMENT)
+    assert place_bid(alice, round_id=open_round.pk, amount=START).accepted
+    again = place_bid(alice, round_id=open_round.pk, amount=START + INCREMENT)
     assert again.code == "invalid" and again.reason == "already_leading"
     assert again.as_ack()["reason"] == "already_leading"
 

@@ -128,7 +128,7 @@ def test_a_new_bidder_registers_is_outbid_wins_and_sees_the_next_steps(size, liv
     assert "我" in page.locator("#bid-rows tr").first.inner_text() and "领先" in page.locator("#bid-rows tr").first.inner_text()
 
     # 3. outbid: the other bidder's bid shows at once, the record marks 出局
-    assert in_thread(lambda: place_bid(rnd.pk, rival, START + INCREMENT)).accepted
+    assert in_thread(lambda: place_bid(rival, round_id=rnd.pk, amount=START + INCREMENT)).accepted
     page.wait_for_selector("#bid-message.warn")
     assert "已被超越" in page.locator("#bid-message").inner_text()
     rows = page.locator("#bid-rows tr")
