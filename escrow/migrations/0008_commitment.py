@@ -3,11 +3,13 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from auction_site.db import append_only, no_truncate
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escrow', '0006_registration'),
+        ('escrow', '0007_ledger_no_truncate'),
         ('lots', '0006_round_bidding_notice'),
     ]
 
@@ -35,4 +37,7 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('company_uscc', ''), models.Q(('licence_key', ''), _negated=True), _connector='OR'), name='commitment_company_has_licence'), models.CheckConstraint(condition=models.Q(('company_uscc', ''), models.Q(('legal_representative', ''), _negated=True), _connector='OR'), name='commitment_company_has_representative')],
             },
         ),
+        # the signed commitment is a record: never changed or removed (A29)
+        append_only("escrow_commitment"),
+        no_truncate("escrow_commitment"),
     ]
