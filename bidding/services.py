@@ -21,8 +21,8 @@ from auction_site.errors import DomainError, ErrorCode, NotFound
 from auction_site.fields import parse_fen
 from bidding import events, rules, store, throttle
 from bidding.models import ProxyBid
-from escrow.models import Registration
-from escrow.rules import check_bidder_eligible, eligibility_violation
+from escrow.models import Deposit, Registration
+from escrow.rules import check_bidder_eligible, eligibility_violation, full_price_violation
 from lots import rounds
 from lots.models import Round
 
@@ -53,6 +53,7 @@ class BidResult:
     ends_at: datetime | None = None
     extended: bool = False
     bidder_code: str | None = None
+    reason: str = ""  # the refusal's finer reason (bidding.rules.Refusal.reason), for the page's message
     placed: list[PlacedBid] = field(default_factory=list)  # this bid and the proxy bids it triggered
     status: str | None = None  # the round's status after the bid (sold: a sell-off buy)
 
@@ -60,11 +61,21 @@ class BidResult:
         if self.accepted:
             return {"type": "ack", "request_id": self.request_id, "seq": self.seq, "amount": self.amount,
                     "current_price": self.current_price, "ends_at": self.ends_at.isoformat() if self.ends_at else None}
-        return {"type": "rejected", "request_id": self.request_id, "code": self.code, "message": self.message}
+        rejected = {"type": "rejected", "request_id": self.request_id, "code": self.code, "message": self.message}
+        if self.reason:
+            rejected["reason"] = self.reason
+        return rejected
 
 
 def _refused(request_id: Any, refusal: rules.Refusal) -> BidResult:
-    return BidResult(accepted=False, request_id=request_id, code=refusal.code, message=refusal.message)
+    return BidResult(accepted=False, request_id=request_id, code=refusal.code, message=refusal.message, reason=refusal.reason or "")
+
+
+def _selloff_unpaid(registration: store.Bidder, price: int) -> rules.Refusal | None:
+    """A26/A37 (escrow.rules, the one place): a sell-off is bought only with the full price held."""
+    held = Deposit.objects.filter(registration_id=registration.id, held_at__isnull=False).values_list("amount", flat=True).first()
+    v = full_price_violation(Round.Kind.SELLOFF, held, price)
+    return rules.Refusal(ErrorCode.NOT_REGISTERED, v.message, v.article, reason=str(v.code)) if v else None
 
 
 _ELIGIBLE_CACHE: dict[tuple[int, int], float] = {}
@@ -226,6 +237,8 @@ def _place_locked(round_id: int, candidates: list[tuple[int, BidAttempt, store.B
         sold = False
         for i, attempt, registration, amount in candidates:
             refusal = _check_locked(rnd, registration, amount, now)
+            if refusal is None and rnd.kind == Round.Kind.SELLOFF:
+                refusal = _selloff_unpaid(registration, rnd.starting_price)  # A26/A37: the full price held
             if refusal:
                 results[i] = _refused(attempt.request_id, refusal)
                 continue

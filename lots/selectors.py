@@ -14,11 +14,11 @@
     min_price / max_price   fen, on the round's "price" = current price if bid on, else the starting price.
     sort       one of CATALOGUE_SORTS ("ends_at", "-ends_at", "starts_at", "-starts_at", "price", "-price",
                "-published_at", "-bid_count"), or "recommended" (the page's default). Unknown values raise
-               DomainError("invalid_sort").
+               DomainError(ErrorCode.INVALID_SORT).
     db         the database alias to read (default: the router's choice).
   Each row is annotated with ``price`` and has lot, lot.case and lot.case.court selected.
 - ``catalogue_page(rounds, page, size) -> CataloguePage``  one page, the count exact up to 1,000 and
-  estimated above; NotFound past the end, DomainError("page_too_deep") past 50,000 rows.
+  estimated above; NotFound past the end, DomainError(ErrorCode.PAGE_TOO_DEEP) past 50,000 rows.
 - ``round_for_public(round_id) -> Round``  any non-draft round (NotFound for drafts and unknown ids).
 - ``is_published(lot) -> bool``  the lot has (or had) a round whose announcement is public.
 - ``can_view_lot_drafts(user, lot) -> bool``  a judge of the lot's court.

@@ -8,7 +8,7 @@
   the page's ids by the narrow query alone (an index-only scan of the sort's index on PostgreSQL), then
   the page's rows by id; the total counted exactly up to COUNT_EXACT_UP_TO, above that the planner's
   estimate (``count_is_estimate``). A page past the end raises NotFound; a page starting past
-  MAX_OFFSET raises DomainError("page_too_deep") (narrow the search instead).
+  MAX_OFFSET raises DomainError(ErrorCode.PAGE_TOO_DEEP) (narrow the search instead).
 
 Search on PostgreSQL: every word of two characters or more must contain all its two-character pieces
 (lots_search_grams, GIN-indexed, migration 0007) in the lot's title, location or city, or belong to a
