@@ -117,6 +117,7 @@ class ErrorCode(StrEnum):
     INVALID_SIGNATURE = "invalid_signature"
     INVALID_SIZE = "invalid_size"
     INVALID_SORT = "invalid_sort"
+    PAGE_TOO_DEEP = "page_too_deep"  # the catalogue pages at most 50,000 rows deep: narrow the search
     INVALID_USERNAME = "invalid_username"
     INVALID_USCC = "invalid_uscc"  # GB 32100 check character
     LOT_FINISHED = "lot_finished"
@@ -212,6 +213,14 @@ class ErrorCode(StrEnum):
     VALUATION_OPEN = "valuation_open"
     WEAK_PASSWORD = "weak_password"
     WRONG_PROVIDER = "wrong_provider"
+    # the bank path (escrow.bank)
+    AMOUNT_OVER_CARD_LIMIT = "amount_over_card_limit"  # never sent to the card provider: pay by transfer
+    BANK_TRANSFER = "bank_transfer"
+    NO_FILE = "no_file"
+    NO_SOURCE_ACCOUNT = "no_source_account"  # a refund goes only to the account the money came from
+    NOT_IN_SUSPENSE = "not_in_suspense"
+    STALE_SIGNATURE = "stale_signature"
+    UNKNOWN_REFERENCE = "unknown_reference"
 
 # The codes of a websocket `rejected` frame (ARCHITECTURE.md, "Websocket"): a subset of ErrorCode.
 WS_REFUSALS: frozenset[ErrorCode] = frozenset({

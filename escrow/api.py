@@ -21,6 +21,8 @@ from rest_framework.views import APIView
 from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
 from auction_site.fields import FenField, StrictCharField, StrictIntegerField, StrictRegexField
 from escrow import balances, commitments, selectors, services, webhooks
+from escrow.bank import accounts as bank_accounts
+from escrow.bank import services as bank_services
 from escrow.models import Deposit, Registration
 from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
@@ -41,9 +43,13 @@ class RegistrationSerializer(serializers.ModelSerializer):
         d = Deposit.objects.filter(registration=reg).first()
         if d is None:
             return None
-        return {"amount": d.amount, "provider": d.provider, "payment_intent": d.payment_intent_id, "provider_status": d.provider_status,
-                "held_at": d.held_at, "applied_at": d.applied_at, "released_at": d.released_at, "refund": d.refund_id,
-                "forfeited_at": d.forfeited_at, "release_due_at": selectors.release_deadline_for(reg.round)}
+        out = {"amount": d.amount, "provider": d.provider, "payment_intent": d.payment_intent_id, "provider_status": d.provider_status,
+               "held_at": d.held_at, "applied_at": d.applied_at, "released_at": d.released_at, "refund": d.refund_id,
+               "forfeited_at": d.forfeited_at, "release_due_at": selectors.release_deadline_for(reg.round)}
+        if d.provider == bank_services.BANK:
+            pr = bank_services.reference_for(reg)
+            out["bank"] = bank_accounts.payment_info(pr) if pr else None
+        return out
 
 
 PaymentSerializer = inline_serializer("DepositPayment", {
@@ -92,7 +98,8 @@ class RegisterView(APIView):
 
     @extend_schema(request=RegisterRequest, responses={201: RegisterResponse})
     def post(self, request: Request, round_id: int) -> Response:
-        reg, payment = services.register(request.user, round_id=round_id, declaration=_declaration(request))
+        # Routed by size: over the card provider's limit, a payment reference into the case account.
+        reg, payment = bank_services.register(request.user, round_id=round_id, declaration=_declaration(request))
         return Response({"registration": RegistrationSerializer(reg).data, "payment": payment}, status=201)
 
 
@@ -140,6 +147,8 @@ class RegistrationPayView(APIView):
         ser.is_valid(raise_exception=True)
         card = dict(ser.validated_data["card"])
         card["number"] = card["number"].replace(" ", "")
+        if Deposit.objects.filter(registration_id=pk, provider=bank_services.BANK, registration__bidder=request.user).exists():
+            raise DomainError(ErrorCode.BANK_TRANSFER, "该保证金须通过银行转账缴纳，不能用银行卡 / this deposit is paid by bank transfer, not by card", status=409)
         reg = services.pay_with_test_card(request.user, registration_id=pk, card=card)
         return Response(RegistrationSerializer(reg).data)
 
@@ -155,7 +164,7 @@ class RegistrationConfirmView(APIView):
                                "the deposit is held and the bidder code issued; a repeated call answers the same registration. "
                                "400 wrong_provider for a Stripe payment (use client_secret, or test_pay_url in test/demo mode).")
     def post(self, request: Request, pk: int) -> Response:
-        reg = services.sandbox_pay(request.user, pk)
+        reg = services.sandbox_pay(request.user, registration_id=pk)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -169,7 +178,7 @@ class BalanceConfirmView(APIView):
         "status": serializers.CharField()})},
         summary="Sandbox provider: pay the balance (the balance payment's confirm_url; token auth)")
     def post(self, request: Request, pk: int) -> Response:
-        bp = balances.sandbox_pay_balance(request.user, pk)
+        bp = balances.sandbox_pay_balance(request.user, payment_id=pk)
         return Response({"id": bp.pk, "round": bp.round_id, "amount": bp.amount, "status": bp.status})
 
 
@@ -197,7 +206,11 @@ class PayBalanceView(APIView):
         if card is not None:
             card = dict(card)
             card["number"] = card["number"].replace(" ", "")
-        bp, info = balances.start_balance_payment(request.user, round_id=round_id, card=card)
+        if card is None:
+            bp, info = bank_services.pay_balance(request.user, round_id=round_id)  # routed by size
+        else:
+            bank_services.ensure_card_fits(round_id)  # an amount over the card provider's limit is never sent to it
+            bp, info = balances.start_balance_payment(request.user, round_id=round_id, card=card)
         rnd = Round.objects.get(pk=round_id)
         return Response({"round": {"id": rnd.pk, "status": rnd.status, "sold_price": rnd.sold_price},
                          "balance_remaining": balances.balance_remaining(rnd), "payment": info})

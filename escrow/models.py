@@ -88,6 +88,8 @@ class LedgerAccount(models.Model):
         PAYEE = "payee", "应付收款人"  # liability to a payee until paid out
         BUYER_BALANCE = "buyer_balance", "买受人尾款"
         BANK = "bank", "法院执行款专户(银行)"  # asset: balances paid by bank transfer, confirmed by the judge
+        SUSPENSE = "suspense", "待查明来款"  # liability: bank credits no reference names (escrow.bank)
+        REFUND_DUE = "refund_due", "应退款项"  # liability: excess, late or returned credits owed back to the payer
 
     # Asset accounts are debit-normal; liability accounts are credit-normal.
     DEBIT_NORMAL = {Kind.PROVIDER_CASH, Kind.BANK}
@@ -227,3 +229,10 @@ class SandboxRefund(models.Model):
     metadata = models.JSONField(default=dict)
     idempotency_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField()
+
+
+# The bank path's models belong to this app (escrow/bank/models.py).
+from escrow.bank.models import BankEntry, BankInstruction, BankStatement, CaseBankAccount, PaymentReference  # noqa: E402
+
+__all__ = ["Registration", "LedgerAccount", "LedgerTransaction", "LedgerEntry", "Deposit", "BalancePayment", "ProcessedEvent",
+           "SandboxPayment", "SandboxRefund", "CaseBankAccount", "PaymentReference", "BankStatement", "BankEntry", "BankInstruction"]

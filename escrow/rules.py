@@ -173,15 +173,94 @@ def apply_forfeited_deposit(amount: int, auction_costs: int, reauction_shortfall
     return out
 
 
+# --- the bank path (一案一账号: transfers into the case account) ------------------------------------
+
+# The card provider (Stripe) takes at most eight digits in minor units in one charge: ¥999,999.99.
+CARD_PROVIDER_MAX_FEN = 99_999_999
+
+
+def payment_route(amount: int, card_limit: int = CARD_PROVIDER_MAX_FEN) -> str:
+    """'card' when the card provider can take the amount in one charge, else 'bank' (a transfer into the
+    case account). An amount over the card provider's limit is never sent to it."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValueError("amount must be a positive integer of fen")
+    return "card" if amount <= card_limit else "bank"
+
+
+ROUTE_REASONS = {
+    "bank": "金额超过银行卡单笔上限 ¥999,999.99，请通过银行转账至本案案款账户 / the amount exceeds the card "
+            "provider's limit of ¥999,999.99 in one charge: pay by bank transfer into the case account",
+}
+
+
+def amount_to_hold(round_kind: str, deposit: int, starting_price: int) -> int:
+    """What a registration must pay before bidding ends.
+
+    A17: an auction's deposit. A26/A37: in a sell-off the buyer pays the full price up front (the
+    sell-off price is the round's starting price), so the whole price is held and counts toward it."""
+    if round_kind == "selloff":
+        return starting_price
+    return deposit
+
+
+def reference_due_at(ends_at: datetime) -> datetime:
+    """A17: the deposit is paid in the bidder's own name before bidding ends; a credit after it is late."""
+    return ends_at
+
+
+@dataclass(frozen=True)
+class CreditVerdict:
+    """What one bank credit, matched to a payment reference, does.
+
+    kind: exact | short | over | late | closed | unknown
+    hold: fen credited to the registration (or the balance); refund: fen to send back to the payer;
+    missing: fen still owed after this credit."""
+
+    kind: str
+    hold: int
+    refund: int
+    missing: int
+
+
+def credit_verdict(expected: int, received_before: int, amount: int, credited_at: datetime | None,
+                   due_at: datetime | None, reference_open: bool = True) -> CreditVerdict:
+    """Match one credit against what a reference still expects.
+
+    - no open reference (unknown, or its registration is over): the whole credit goes to suspense /
+      back to the payer, never lost;
+    - A17: a deposit credited after bidding ended is late and goes back in full;
+    - exact: the amount completes what is owed (A18: the bidder code is issued);
+    - short: held as partial, the bidder is told what is missing;
+    - over: what is owed is held, the excess goes back to the payer."""
+    if amount <= 0:
+        raise ValueError("a credit is a positive integer of fen")
+    if not reference_open:
+        return CreditVerdict("closed", 0, amount, 0)
+    if due_at is not None and credited_at is not None and credited_at >= due_at:
+        return CreditVerdict("late", 0, amount, max(expected - received_before, 0))
+    owed = max(expected - received_before, 0)
+    if owed == 0:
+        return CreditVerdict("over", 0, amount, 0)
+    if amount == owed:
+        return CreditVerdict("exact", amount, 0, 0)
+    if amount < owed:
+        return CreditVerdict("short", amount, 0, owed - amount)
+    return CreditVerdict("over", owed, amount - owed, 0)
+
+
+def unknown_credit_verdict(amount: int) -> CreditVerdict:
+    """A credit whose reference matches nothing: held in the case's suspense account for the operator."""
+    return CreditVerdict("unknown", 0, 0, 0)
+
+
+# A23: a losing bidder's bank deposit goes back within 24 hours of the close; the refund instruction is
+# due then, and its confirmation by the bank's statement is overdue after it.
+def refund_confirmation_due(instructed_at: datetime, release_due_at: datetime | None) -> datetime:
+    return release_due_at if release_due_at is not None and release_due_at > instructed_at else instructed_at + RELEASE_WITHIN
 # --- registration: the commitment, declarations, the amount held -----------------------------------
 
-# A26/A37 ([A] art. 26, 37; DOMAIN.md "second failure"): in a sell-off (变卖) the buyer pays the FULL
-# price up front; so a sell-off registration holds the whole sell-off price, never a deposit alone.
-# In an auction the registration holds the deposit the court set (A17). The one place of this rule.
-def amount_to_hold(round_kind: str, deposit: int, starting_price: int) -> int:
-    return starting_price if round_kind == "selloff" else deposit
-
-
+# A26/A37: what a registration holds is `amount_to_hold` above (the bank path's section): the full
+# sell-off price, never a deposit alone.
 def holds_full_price(round_kind: str, held_amount: int | None, price: int) -> bool:
     """A26/A37: a sell-off is bought only by a bidder whose held money covers the full price."""
     if round_kind != "selloff":

@@ -1,6 +1,6 @@
 """Page routes of escrow."""
 
-from django.urls import path
+from django.urls import include, path
 
 from escrow import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("escrow/rounds/<int:round_id>/pay-balance/", views.pay_balance, name="escrow-round-pay-balance"),
     path("escrow/sandbox/pay/<int:registration_id>/", views.pay, name="escrow-pay"),
     path("escrow/sandbox/pay-balance/<int:payment_id>/", views.pay_balance_page, name="escrow-pay-balance"),
+    path("", include("escrow.bank.urls")),
 ]

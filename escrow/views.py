@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from auction_site.errors import DomainError, ErrorCode
 from escrow import balances, commitments, rules, selectors, services
+from escrow.bank import services as bank_services
+from escrow.bank import views as bank_views
 from escrow.models import BalancePayment, Deposit, Registration
 from lots.access import is_judge_of
 from lots.models import EnforcementCase, Round
@@ -68,7 +70,7 @@ def register(request: HttpRequest, round_id: int) -> HttpResponse:
         return redirect("escrow-pay", registration_id=existing.pk)
     if request.method == "POST":
         try:
-            reg, _payment = services.register(request.user, round_id=round_id, declaration=_declaration(request))
+            reg, _payment = bank_services.register(request.user, round_id=round_id, declaration=_declaration(request))  # routed by size
         except DomainError as e:
             _error(request, e)
             if e.code in {ErrorCode.BARRED, ErrorCode.NOT_A_BIDDER, ErrorCode.NOT_ADULT, ErrorCode.NOT_OPEN_FOR_REGISTRATION,
@@ -108,6 +110,8 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
     deposit = Deposit.objects.filter(registration=reg).first()
     if deposit is None:
         raise Http404
+    if deposit.provider == bank_services.BANK:  # a transfer into the case account: its details, no card
+        return bank_views.transfer_page(request, reg, bank_services.reference_for(reg), reg.get_status_display())
     if request.method == "POST" and reg.status == Registration.Status.PENDING:
         try:
             if deposit.provider == "sandbox":
@@ -131,12 +135,14 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
 @require_POST
 def pay_balance(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        bp, _info = balances.start_balance_payment(request.user, round_id=round_id)
+        bp, _info = bank_services.pay_balance(request.user, round_id=round_id)  # routed by size
     except DomainError as e:
         _error(request, e)
         return redirect("/me/deposits/")
     if bp is None:
         return redirect("/me/deposits/")
+    if bp.provider == bank_services.BANK:
+        return redirect("escrow-bank-balance", payment_id=bp.pk)
     return redirect("escrow-pay-balance", payment_id=bp.pk)
 
 

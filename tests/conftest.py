@@ -212,8 +212,8 @@ def daphne_servers(transactional_db, channel_prefix):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     started: list[DaphneServer] = []
 
-    def start(n: int = 1) -> list[DaphneServer]:
-        servers = [start_daphne(channel_prefix) for _ in range(n)]
+    def start(n: int = 1, env: dict | None = None) -> list[DaphneServer]:
+        servers = [start_daphne(channel_prefix, extra_env=env) for _ in range(n)]
         started.extend(servers)
         return servers
 

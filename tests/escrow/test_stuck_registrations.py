@@ -82,7 +82,7 @@ def test_a_provider_still_down_is_asked_again_later_not_on_every_tick(bidder, ro
     asked = []
     real = services.ensure_payment
 
-    def down(deposit, actor=None):
+    def down(actor, /, *, deposit):
         asked.append(deposit.pk)
         from escrow.gateway import GatewayError
 

@@ -9,7 +9,7 @@ from auction_site.db import append_only, no_truncate
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escrow', '0007_ledger_no_truncate'),
+        ('escrow', '0008_bank'),
         ('lots', '0006_round_bidding_notice'),
     ]
 
