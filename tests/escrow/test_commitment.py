@@ -190,3 +190,27 @@ def test_api_clients_may_sign_the_commitment_too(bidder, announced_round, as_use
     r = api.post(f"/api/v1/rounds/{announced_round.pk}/register/", {"accept_notice": True, "signed_name": bidder.real_name}, format="json")
     assert r.status_code == 201
     assert Registration.objects.get(pk=r.json()["registration"]["id"]).commitment.signed_name == bidder.real_name
+
+
+def test_a_selloff_bought_with_the_full_price_needs_no_balance_and_becomes_paid(client, bidder, round_factory):
+    from auction_site import clock
+    from bidding.services import place_bid
+    from escrow import balances, clockwork
+
+    # a truck's sell-off: ¥141,200, within a card payment's cap (larger sums go by bank transfer)
+    selloff = round_factory("open", number=3, kind="selloff", deposit=1_412_000, starting_price=14_120_000)
+    client.force_login(bidder)
+    client.post(url(selloff), signed(bidder))
+    reg = Registration.objects.get(round=selloff, bidder=bidder)
+    assert Deposit.objects.get(registration=reg).amount == 14_120_000  # the full price, not the deposit
+    client.post(f"/escrow/sandbox/pay/{reg.pk}/")
+    reg.refresh_from_db()
+    assert reg.status == "held"
+    assert place_bid(bidder, round_id=selloff.pk, amount=14_120_000).accepted
+    selloff.refresh_from_db()
+    assert selloff.status == "sold" and balances.balance_remaining(selloff) == 0
+    clockwork.tick(clock.now())
+    selloff.refresh_from_db()
+    assert selloff.status == "paid"
+    html = client.get(f"/lots/{selloff.lot_id}/").content.decode()
+    assert "竞得" in html and "全部价款已付清" in html
