@@ -232,7 +232,7 @@ class CorrectionView(APIView):
 class LotteryReplayView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: None, **ERRORS}, summary="Replay the lottery of a valuation from its seed (B16; public)")
+    @extend_schema(responses={200: None, **ERRORS}, summary="The lottery's public inputs and its replay from them (B16; public)")
     def get(self, request: Request, pk: int) -> Response:
         return Response(services.replay_lottery(_get(Valuation, pk, "估价")))
 
