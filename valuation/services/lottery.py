@@ -46,7 +46,7 @@ def open_draw(valuation: Valuation, candidates: list[str], *, draw_at: datetime 
 
 
 def _draw_of(valuation: Valuation) -> LotteryDraw:
-    draw = LotteryDraw.objects.select_for_update().filter(valuation=valuation).first()
+    draw = LotteryDraw.objects.filter(valuation=valuation).first()  # the valuation's lock serialises its draw
     if draw is None:
         raise NotFound("该估价未摇号 / this valuation has no lottery")
     return draw
@@ -64,10 +64,11 @@ def commit(user: Any, /, *, valuation: Valuation, commitment: Any) -> LotteryCom
     valuation = locks.valuation(valuation.pk)
     draw = _draw_of(valuation)
     role, party = _participant(user, valuation)
+    now = clock.now()
+    bad = rules.check_lottery_commit(commitment, now, draw.draw_at)
+    refuse(bad, status=409 if bad is not None and bad.code == ErrorCode.LOTTERY_COMMIT_CLOSED else 400)
     if role == Role.COURT or draw.commitments.filter(party=party).exists():
         raise Conflict(ErrorCode.LOTTERY_ALREADY_COMMITTED, "[B16] 已提交过承诺 / this participant has already committed")
-    now = clock.now()
-    refuse(rules.check_lottery_commit(commitment, now, draw.draw_at))
     c = LotteryCommitment.objects.create(draw=draw, role=role, party=party, commitment=commitment, committed_at=now)
     audit.record("valuation.lottery_commitment", c, chain=valuation, actor=user, data={"role": role, "commitment": commitment})
     return c
