@@ -159,3 +159,16 @@ def test_the_beacon_is_the_transcript_root_of_the_last_round_closed_before_the_d
     second = Round.objects.get(lot=lot, number=2)
     assert (draw.beacon_round, draw.beacon) == (second.pk, "02" * 32)
     assert draw.seed == rules.lottery_seed(lottery.seed_inputs(draw), "02" * 32)
+
+
+def test_the_judge_may_commit_the_courts_own_secret_and_reveal_it(lot, parties, institutions, start, as_user, judge, advance_clock):
+    court_secret = "court-chosen-secret-42-abcdef"
+    draw_at = clock.now() + timedelta(hours=6)
+    v = start(lot, "appraisal", court_commitment=sha(court_secret), draw_at=draw_at.isoformat())
+    assert v["lottery"]["draw_at"] == draw_at.isoformat()
+    advance_clock(hours=6, seconds=1)
+    assert tick()["drawn"] == 0  # the court's own reveal is awaited
+    assert as_user(judge).post(url(v, "reveal/"), {"secret": court_secret}, format="json").status_code == 200
+    assert tick()["drawn"] == 1
+    draw = LotteryDraw.objects.get(valuation_id=v["id"])
+    assert lottery.seed_inputs(draw) == [("court:", court_secret)]
