@@ -141,6 +141,15 @@ class ErrorCode(StrEnum):
     NO_PLATFORMS = "no_platforms"
     NO_REFERENCE_PRICE = "no_reference_price"
     NO_RESULT = "no_result"
+    LOTTERY_ALREADY_COMMITTED = "lottery_already_committed"  # B16: one commitment per participant
+    LOTTERY_ALREADY_REVEALED = "lottery_already_revealed"
+    LOTTERY_COMMIT_CLOSED = "lottery_commit_closed"  # B16: commitments only before the draw time
+    LOTTERY_NOT_COMMITTED = "lottery_not_committed"
+    LOTTERY_NOT_DUE = "lottery_not_due"  # B16: the draw runs at/after its time, once reveals are in or closed
+    LOTTERY_REVEAL_CLOSED = "lottery_reveal_closed"
+    LOTTERY_REVEAL_MISMATCH = "lottery_reveal_mismatch"  # B16: the revealed secret does not hash to the commitment
+    LOTTERY_REVEAL_NOT_OPEN = "lottery_reveal_not_open"
+    LOTTERY_SECRET_INVALID = "lottery_secret_invalid"
     NOT_A_BIDDER = "not_a_bidder"
     NOT_ADULT = "not_adult"  # Civil Code art. 17-18: a bidder is 18 or older on the day they register
     NOT_A_CREDITOR = "not_a_creditor"
