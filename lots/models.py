@@ -176,6 +176,8 @@ class Round(models.Model):
     # A28: when the judge recorded that the cause of the suspension ended; the resume is due 5 days later.
     suspension_cause_ended_at = models.DateTimeField("中止事由消除时间", null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the status last changed (lots.rounds.change_status sets it); the open-data feed pages by it.
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -187,6 +189,7 @@ class Round(models.Model):
             models.CheckConstraint(condition=models.Q(increment__gt=0), name="round_increment_positive"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="round_ends_after_start"),
         ]
+        indexes = [models.Index(fields=["status_changed_at", "id"], name="round_changed_idx")]
 
     def __str__(self) -> str:
         return f"{self.lot.title} · 第{self.number}次{self.get_kind_display()}"
