@@ -233,3 +233,23 @@ class Media(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+
+class IntakeRequest(models.Model):
+    """One accepted request of a court's case system to create or update a case mirror (lots/intake.py).
+
+    Unique per (court, Idempotency-Key): a repeat with the same key and body gets the stored answer and
+    changes nothing; the signature is unique too, so a captured request replayed as is is refused."""
+
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="intake_requests")
+    idempotency_key = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="intake_requests")
+    outcome = models.CharField(max_length=16)  # created | updated | unchanged
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["court", "idempotency_key"], name="intake_key_unique")]
