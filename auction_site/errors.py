@@ -191,7 +191,11 @@ class ErrorCode(StrEnum):
     PRICE_NOT_POSITIVE = "price_not_positive"
     PRIORITY_NOT_CONFIRMED = "priority_not_confirmed"  # A19: a declared priority right not on the court's list
     REAL_NAME_REQUIRED = "real_name_required"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    INVALID_CURSOR = "invalid_cursor"
     REASON_REQUIRED = "reason_required"
+    REPLAYED = "replayed"
+    STALE_TIMESTAMP = "stale_timestamp"
     REAUCTION_PRICE_HIGHER = "reauction_price_higher"
     REAUCTION_TOO_LATE = "reauction_too_late"
     REFERENCE_PRICE_EXPIRED = "reference_price_expired"

@@ -201,6 +201,8 @@ class Round(models.Model):
     # A28: when the judge recorded that the cause of the suspension ended; the resume is due 5 days later.
     suspension_cause_ended_at = models.DateTimeField("中止事由消除时间", null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the status last changed (lots.rounds.change_status sets it); the open-data feed pages by it.
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     # The catalogue entry of its lot: True on the lot's latest round that is not a draft, False on every
     # other round. Written only by lots.rounds (create / change_status), backfilled by migration 0007.
@@ -227,6 +229,7 @@ class Round(models.Model):
             models.CheckConstraint(condition=models.Q(increment__gt=0), name="round_increment_positive"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="round_ends_after_start"),
         ]
+        indexes = [models.Index(fields=["status_changed_at", "id"], name="round_changed_idx")]
 
     def __str__(self) -> str:
         return f"{self.lot.title} · 第{self.number}次{self.get_kind_display()}"
@@ -270,3 +273,23 @@ class Media(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+
+class IntakeRequest(models.Model):
+    """One accepted request of a court's case system to create or update a case mirror (lots/intake.py).
+
+    Unique per (court, Idempotency-Key): a repeat with the same key and body gets the stored answer and
+    changes nothing; the signature is unique too, so a captured request replayed as is is refused."""
+
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="intake_requests")
+    idempotency_key = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="intake_requests")
+    outcome = models.CharField(max_length=16)  # created | updated | unchanged
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["court", "idempotency_key"], name="intake_key_unique")]

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from auction_site import audit
+from auction_site import audit, clock
 from auction_site.errors import Conflict, NotFound
 from lots import rules, signals
 from lots.models import Round
@@ -83,7 +83,8 @@ def change_status(rnd: Round, status: str, *, actor: Any = None, reason: str = "
         raise Conflict(violation.code, str(violation))
     rnd.status = status
     rnd.seq += 1
-    saved = ["status", "seq", *fields]
+    rnd.status_changed_at = clock.now()
+    saved = ["status", "seq", "status_changed_at", *fields]
     if reason:
         rnd.status_reason = reason
         saved.append("status_reason")
