@@ -177,7 +177,7 @@ def _fuzz_operation(operation, world, mode: GenerationMode) -> list[str]:
         where = f"{label} [{mode.value}, {role}] -> {response.status_code}"
         try:
             case.validate_response(response, checks=CHECKS)
-        except Exception as exc:  # schemathesis raises one error naming every failed check
+        except (Exception, BaseExceptionGroup) as exc:  # schemathesis raises one group naming every failed check
             problems.append(f"{where}: {str(exc).strip().splitlines()[0][:300]}\n    {case.as_curl_command()[:400]}")
             return
         if 400 <= response.status_code < 500:
