@@ -15,7 +15,7 @@ COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
-RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput >/dev/null \
+RUN AUCTION_MODE=demo python manage.py collectstatic --noinput >/dev/null \
  && useradd --system --uid 1000 auction && mkdir -p var && chown -R auction var
 USER auction
 EXPOSE 8000

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.serializers import AccountSerializer, RegisteredSerializer, RegisterSerializer, TokenRequestSerializer, TokenSerializer
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 
 ERROR = OpenApiResponse(description="{'error': {'code', 'message'}}")
 
@@ -38,7 +38,7 @@ class TokenView(APIView):
         ser.is_valid(raise_exception=True)
         user = authenticate(request._request, username=ser.validated_data["username"], password=ser.validated_data["password"])
         if user is None or not user.is_active:
-            raise DomainError("invalid_credentials", "用户名或密码错误 / wrong username or password")
+            raise DomainError(ErrorCode.INVALID_CREDENTIALS, "用户名或密码错误 / wrong username or password")
         return Response({"token": services.issue_token(user)})
 
 

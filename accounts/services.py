@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Court, IdentityKind, Role, User
 from accounts.rules import ADULT_AGE, identity_kind, is_adult_on
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError
+from auction_site.errors import Conflict, DomainError, ErrorCode
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME_RE = re.compile(r"^[\w.@+-]{3,150}$")
@@ -40,9 +40,9 @@ def mask_id_number(value: str) -> str:
 def _check_username(username: str) -> str:
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
-        raise DomainError("invalid_username", "用户名须为3至150位字母、数字或 @.+-_ / username: 3–150 letters, digits or @.+-_", field="username")
+        raise DomainError(ErrorCode.INVALID_USERNAME, "用户名须为3至150位字母、数字或 @.+-_ / username: 3–150 letters, digits or @.+-_", field="username")
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("duplicate_username", "用户名已被使用 / this username is taken")
+        raise Conflict(ErrorCode.DUPLICATE_USERNAME, "用户名已被使用 / this username is taken")
     return username
 
 
@@ -50,7 +50,7 @@ def _check_password(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
-        raise DomainError("weak_password", "; ".join(exc.messages), field="password")
+        raise DomainError(ErrorCode.WEAK_PASSWORD, "; ".join(exc.messages), field="password")
 
 
 def check_identity(id_number: str) -> tuple[str, str]:
@@ -58,7 +58,7 @@ def check_identity(id_number: str) -> tuple[str, str]:
     value = (id_number or "").strip().upper()
     kind = identity_kind(value, today_on_the_clock())
     if kind is None:
-        raise DomainError("invalid_id_number",
+        raise DomainError(ErrorCode.INVALID_ID_NUMBER,
                           "证件号码校验失败：须为有效的居民身份证号码(GB 11643，出生日期须为已过去的真实日期)或统一社会信用代码(GB 32100) / "
                           "not a valid resident ID (GB 11643, with a real birth date in the past) or unified social credit code (GB 32100)",
                           field="id_number")
@@ -73,7 +73,7 @@ def today_on_the_clock():
 def check_adult(kind: str, number: str) -> None:
     """Civil Code art. 17–18 (accounts.rules.is_adult_on): a natural person registers as a bidder only as an adult."""
     if not is_adult_on(kind, number, today_on_the_clock()):
-        raise DomainError("not_adult", f"竞买人须为年满{ADULT_AGE}周岁的完全民事行为能力人（民法典第十七、十八条） / "
+        raise DomainError(ErrorCode.NOT_ADULT, f"竞买人须为年满{ADULT_AGE}周岁的完全民事行为能力人（民法典第十七、十八条） / "
                                        f"a bidder must be an adult of {ADULT_AGE} or more with full civil capacity (Civil Code art. 17–18)",
                           field="id_number")
 
@@ -82,16 +82,16 @@ def register_bidder(*, username: str, password: str, real_name: str, id_number: 
     """A real-name bidder account (A17: the deposit is paid in the bidder's own name)."""
     real_name = (real_name or "").strip()
     if not real_name:
-        raise DomainError("real_name_required", "须填写真实姓名或单位名称 / the real name is required", field="real_name")
+        raise DomainError(ErrorCode.REAL_NAME_REQUIRED, "须填写真实姓名或单位名称 / the real name is required", field="real_name")
     phone = phone or ""
     if not PHONE_RE.fullmatch(phone):  # as typed: no spaces or newline around the digits
-        raise DomainError("invalid_phone", "手机号码格式不正确 / phone must be an 11-digit mainland mobile number", field="phone")
+        raise DomainError(ErrorCode.INVALID_PHONE, "手机号码格式不正确 / phone must be an 11-digit mainland mobile number", field="phone")
     number, kind = check_identity(id_number)
     check_adult(kind, number)
     with transaction.atomic():
         username = _check_username(username)
         if User.objects.filter(id_number=number).exists():
-            raise DomainError("duplicate_id_number", "该证件号码已注册 / an account with this ID number already exists", field="id_number")
+            raise DomainError(ErrorCode.DUPLICATE_ID_NUMBER, "该证件号码已注册 / an account with this ID number already exists", field="id_number")
         user = User(username=username, role=Role.BIDDER, real_name=real_name, id_kind=kind, id_number=number, phone=phone)
         _check_password(password, user)
         user.set_password(password)
@@ -99,7 +99,7 @@ def register_bidder(*, username: str, password: str, real_name: str, id_number: 
             with transaction.atomic():
                 user.save()
         except IntegrityError:
-            raise DomainError("duplicate_id_number", "该证件号码已注册 / an account with this ID number already exists", field="id_number")
+            raise DomainError(ErrorCode.DUPLICATE_ID_NUMBER, "该证件号码已注册 / an account with this ID number already exists", field="id_number")
         audit.record("account.registered", user, actor=user, data={"role": Role.BIDDER, "id_kind": kind, "id_number": mask_id_number(number)})
     return user
 
@@ -125,25 +125,25 @@ def create_account(*, role: str, username: str, password: str, real_name: str, c
     A valuer's organisation and a party's cases are linked by the apps that own them (valuation,
     lots), in the same transaction: the create_account command composes the three."""
     if role not in {Role.JUDGE, Role.VALUER, Role.OPERATOR, Role.PARTY}:
-        raise DomainError("invalid_role", "角色须为 judge、valuer、operator 或 party / role must be judge, valuer, operator or party")
+        raise DomainError(ErrorCode.INVALID_ROLE, "角色须为 judge、valuer、operator 或 party / role must be judge, valuer, operator or party")
     if not (real_name or "").strip():
-        raise DomainError("real_name_required", "须填写真实姓名 / the real name is required", field="real_name")
+        raise DomainError(ErrorCode.REAL_NAME_REQUIRED, "须填写真实姓名 / the real name is required", field="real_name")
     court = None
     if role == Role.JUDGE:
         if not court_code:
-            raise DomainError("court_required", "法官账户须指定法院代字 / a judge needs --court-code")
+            raise DomainError(ErrorCode.COURT_REQUIRED, "法官账户须指定法院代字 / a judge needs --court-code")
         court = Court.objects.filter(code=court_code).first()
         if court is None:
-            raise DomainError("unknown_court", f"法院代字不存在 / no court with code {court_code!r}")
+            raise DomainError(ErrorCode.UNKNOWN_COURT, f"法院代字不存在 / no court with code {court_code!r}")
     if role == Role.VALUER and not organisation:
-        raise DomainError("organisation_required", "评估/询价人员须指定机构代码 / a valuer needs --organisation")
+        raise DomainError(ErrorCode.ORGANISATION_REQUIRED, "评估/询价人员须指定机构代码 / a valuer needs --organisation")
     kind = ""
     if id_number:
         id_number, kind = check_identity(id_number)
     with transaction.atomic():
         username = _check_username(username)
         if id_number and User.objects.filter(id_number=id_number).exists():
-            raise DomainError("duplicate_id_number", "该证件号码已注册 / an account with this ID number already exists", field="id_number")
+            raise DomainError(ErrorCode.DUPLICATE_ID_NUMBER, "该证件号码已注册 / an account with this ID number already exists", field="id_number")
         user = User(username=username, role=role, real_name=real_name.strip(), court=court, id_number=id_number, id_kind=kind, phone=phone or "")
         _check_password(password, user)
         user.set_password(password)

@@ -23,8 +23,29 @@ CREATE TRIGGER {fn}_trg BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE 
     return forward, backward
 
 
+def _no_truncate_sql(table: str) -> tuple[str, str]:
+    """TRUNCATE fires no row trigger: a statement-level one refuses it (the function is the table's
+    append-only function, which names the operation refused)."""
+    fn = f"{table}_append_only"
+    forward = f"""
+DROP TRIGGER IF EXISTS {fn}_truncate_trg ON {table};
+CREATE TRIGGER {fn}_truncate_trg BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {fn}();
+"""
+    return forward, f"DROP TRIGGER IF EXISTS {fn}_truncate_trg ON {table};"
+
+
+def no_truncate(table: str) -> migrations.RunPython:
+    """A migration operation refusing TRUNCATE on an append-only table (PostgreSQL; no-op elsewhere).
+    Installed after `append_only(table)`, whose function it uses."""
+    return postgres_sql(*_no_truncate_sql(table))
+
+
+APPEND_ONLY_TRIGGER_SUFFIX = "_append_only_trg"  # how `app_role` finds the append-only tables
+
+
 def append_only(table: str) -> migrations.RunPython:
-    """A migration operation installing the append-only trigger on PostgreSQL (no-op elsewhere)."""
+    """A migration operation installing the append-only trigger on PostgreSQL (no-op elsewhere):
+    UPDATE and DELETE refused row by row. A new append-only table takes `no_truncate(table)` too."""
     forward_sql, backward_sql = _immutable_sql(table)
 
     def forward(apps, schema_editor):

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,13 +24,37 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
+def env_set(name: str) -> str:
+    """The variable's value, "" when it is unset or blank (docker-compose passes unset ones as "")."""
+    return os.environ.get(name, "").strip()
+
+
 # "demo" (embedded default, clock can be advanced), "test" (same), "production" (clock is real time).
 AUCTION_MODE = env("AUCTION_MODE", "demo")
+if AUCTION_MODE not in {"demo", "test", "production"}:
+    raise ImproperlyConfigured(f"AUCTION_MODE={AUCTION_MODE!r}: it is demo, test or production")
 CLOCK_ADVANCE_ALLOWED = AUCTION_MODE in {"demo", "test"}
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-embedded-default-key-change-me-in-production-0123456789")
+# Production never runs on the embedded defaults below: they are public (they are in this repository).
+PRODUCTION_REQUIRED = {
+    "DJANGO_SECRET_KEY": "signs sessions, CSRF tokens and signed media links",
+    "DJANGO_ALLOWED_HOSTS": "the host names the site answers to, comma-separated",
+    "STRIPE_WEBHOOK_SECRET": "proves a payment webhook comes from Stripe (when PAYMENT_PROVIDER is stripe)",
+    "CASE_SYSTEM_WEBHOOK_SECRET": "signs the reports to the enforcement case system and checks its requests",
+}
+if AUCTION_MODE == "production":
+    _uses_stripe = env("PAYMENT_PROVIDER", "stripe" if env_set("STRIPE_SECRET_KEY") else "sandbox") == "stripe"
+    _missing = [name for name in PRODUCTION_REQUIRED
+                if not env_set(name) and (name != "STRIPE_WEBHOOK_SECRET" or _uses_stripe)]
+    if _missing:
+        raise ImproperlyConfigured(
+            "AUCTION_MODE=production refuses to start without " + ", ".join(_missing) + ":\n"
+            + "\n".join(f"  {name}: {PRODUCTION_REQUIRED[name]}" for name in _missing)
+            + "\nThe embedded defaults are public; set each of these in the environment (README, Production).")
+
+SECRET_KEY = env_set("DJANGO_SECRET_KEY") or "insecure-embedded-default-key-change-me-in-production-0123456789"
 DEBUG = env_bool("DJANGO_DEBUG", AUCTION_MODE == "demo")
-ALLOWED_HOSTS = [h for h in env("DJANGO_ALLOWED_HOSTS", "*").split(",") if h]
+ALLOWED_HOSTS = [h.strip() for h in (env_set("DJANGO_ALLOWED_HOSTS") or "*").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -44,7 +69,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
-    "drf_spectacular_sidecar",  # Swagger UI and ReDoc from our own static files (no CDN)
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files (no CDN)
     "django_filters",
     "channels",
     "storages",
@@ -55,6 +80,7 @@ INSTALLED_APPS = [
     "avm",
     "bidding",
     "escrow",
+    "transparency",
     "settlement",
 ]
 
@@ -94,10 +120,34 @@ TEMPLATES = [
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "auction_site.asgi.application"
 
+
+DB_POOL_DEFAULT_MAX_SIZE = 10  # connections per process (each Daphne, the clock)
+
+
+def database(url: str, conn_max_age: int, pool_max_size: int, pool_timeout: float) -> dict:
+    """The default database. On PostgreSQL, connections are reused only through psycopg's pool
+    (Django's OPTIONS["pool"]): under Daphne every HTTP request runs in a thread of its own, so a
+    persistent connection (CONN_MAX_AGE) is one per request that nothing ever reuses, left open until
+    the server refuses new clients. DB_CONN_MAX_AGE there is the longest a pooled connection lives."""
+    db = dj_database_url.parse(url)
+    if db["ENGINE"] != "django.db.backends.postgresql" or not (conn_max_age or pool_max_size):
+        db["CONN_MAX_AGE"] = conn_max_age
+        return db
+    size = pool_max_size or DB_POOL_DEFAULT_MAX_SIZE
+    db["CONN_MAX_AGE"] = 0  # a connection goes back to the pool at the end of each request
+    db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, size), "max_size": size, "timeout": pool_timeout,
+        "max_lifetime": float(conn_max_age or 3600), "max_idle": 300.0,
+    }
+    return db
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
-        conn_max_age=int(env("DB_CONN_MAX_AGE", "0")),
+        conn_max_age=int(env_set("DB_CONN_MAX_AGE") or 0),
+        pool_max_size=int(env_set("DB_POOL_MAX_SIZE") or 0),
+        pool_timeout=float(env_set("DB_POOL_TIMEOUT") or 10),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -189,16 +239,22 @@ PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "stripe" if env("STRIPE_SECRET_KEY") 
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "pk_test_embedded")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "whsec_embedded_default")
+STRIPE_WEBHOOK_SECRET = env_set("STRIPE_WEBHOOK_SECRET") or "whsec_embedded_default"
 PAYMENT_CURRENCY = "cny"
 
 # Report-back to the enforcement case system (signed webhook through an outbox).
 CASE_SYSTEM_WEBHOOK_URL = env("CASE_SYSTEM_WEBHOOK_URL")
-CASE_SYSTEM_WEBHOOK_SECRET = env("CASE_SYSTEM_WEBHOOK_SECRET", "case-system-embedded-secret")
+CASE_SYSTEM_WEBHOOK_SECRET = env_set("CASE_SYSTEM_WEBHOOK_SECRET") or "case-system-embedded-secret"
 
 # Embedded default: e-mails are written to var/mail/ (one file per message) instead of being sent.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# Transparency: the Ed25519 key that signs round transcripts and audit anchors (base64 32-byte seed;
+# outside production one is generated on first use into TRANSPARENCY_KEY_FILE), and where anchors go.
+TRANSPARENCY_SIGNING_KEY = env("TRANSPARENCY_SIGNING_KEY")
+TRANSPARENCY_KEY_FILE = env("TRANSPARENCY_KEY_FILE", str(BASE_DIR / "var" / "signing_key.b64"))
+TRANSPARENCY_ANCHOR_BUCKET = env("TRANSPARENCY_ANCHOR_BUCKET", f"{AWS_STORAGE_BUCKET_NAME}-anchors")
+TRANSPARENCY_ANCHOR_DIR = env("TRANSPARENCY_ANCHOR_DIR", str(BASE_DIR / "var" / "anchors"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@auction.court.example")
 
 REST_FRAMEWORK = {

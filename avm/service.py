@@ -32,7 +32,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import KFold
 
 from auction_site import audit, clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from avm import rules
 from avm.models import PastSale
 from lots.models import Category, Lot, Round
@@ -113,25 +113,25 @@ class Facts:
 
 
 def check_facts(*, category, city, size, year_built, at: datetime | None, kind: str = "", size_unit: str | None = None) -> Facts:
-    """Validate the facts of a property to price; raise DomainError(code="invalid") with a clear message."""
+    """Validate the facts of a property to price; raise DomainError(code=ErrorCode.INVALID) with a clear message."""
     if category not in Category.values:
-        raise DomainError("invalid", f"未知类别 / unknown category {category!r} (one of {', '.join(Category.values)})", field="category")
+        raise DomainError(ErrorCode.INVALID, f"未知类别 / unknown category {category!r} (one of {', '.join(Category.values)})", field="category")
     if not isinstance(city, str) or not city.strip() or len(city) > 50:
-        raise DomainError("invalid", "城市不能为空 / city is required", field="city")
+        raise DomainError(ErrorCode.INVALID, "城市不能为空 / city is required", field="city")
     if isinstance(size, bool) or size is None:
-        raise DomainError("invalid", "面积/数量必须为正数 / size must be a positive number", field="size")
+        raise DomainError(ErrorCode.INVALID, "面积/数量必须为正数 / size must be a positive number", field="size")
     try:
         dsize = size if isinstance(size, Decimal) else Decimal(str(size))
     except (InvalidOperation, ValueError, TypeError):
-        raise DomainError("invalid", "面积/数量必须为正数 / size must be a positive number", field="size")
+        raise DomainError(ErrorCode.INVALID, "面积/数量必须为正数 / size must be a positive number", field="size")
     if not dsize.is_finite() or dsize <= 0 or dsize > rules.MAX_SIZE:
-        raise DomainError("invalid", "面积/数量必须为正数 / size must be a positive number", field="size")
+        raise DomainError(ErrorCode.INVALID, "面积/数量必须为正数 / size must be a positive number", field="size")
     at = at or clock.now()
     if at.tzinfo is None:
-        raise DomainError("invalid", "估价时点须带时区 / at must be a timezone-aware datetime", field="at")
+        raise DomainError(ErrorCode.INVALID, "估价时点须带时区 / at must be a timezone-aware datetime", field="at")
     if year_built is not None:
         if isinstance(year_built, bool) or not isinstance(year_built, int) or not rules.MIN_YEAR_BUILT <= year_built <= at.year + 1:
-            raise DomainError("invalid", f"建成/出厂年份无效 / year_built must be a year between {rules.MIN_YEAR_BUILT} and {at.year + 1}", field="year_built")
+            raise DomainError(ErrorCode.INVALID, f"建成/出厂年份无效 / year_built must be a year between {rules.MIN_YEAR_BUILT} and {at.year + 1}", field="year_built")
     return Facts(category=str(category), city=city.strip(), size=float(dsize), size_text=format(dsize.normalize(), "f"),
                  year_built=year_built, at=at, kind=kind or "", size_unit=size_unit)
 
@@ -383,7 +383,7 @@ def quote_facts(*, category: str, city: str, size, year_built: int | None, at: d
                 kind: str = "", size_unit: str | None = None) -> AvmQuote | None:
     """Price a property from its facts; None when the model abstains (too few comparables, avm/rules.py).
 
-    Raises DomainError(code="invalid") on bad input (unknown category, size not positive, bad year).
+    Raises DomainError(code=ErrorCode.INVALID) on bad input (unknown category, size not positive, bad year).
     """
     facts = check_facts(category=category, city=city, size=size, year_built=year_built, at=at, kind=kind, size_unit=size_unit)
     quote, reason = price_from(_candidates(facts), facts)

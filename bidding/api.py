@@ -9,14 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, NotFound
+from auction_site.errors import DomainError, ErrorCode, NotFound
 from auction_site.fields import FenField, StrictCharField, parse_digits
 from bidding import selectors, services
 
 # HTTP status of each refusal code of the contract.
-REFUSAL_STATUS = {
-    "invalid": 400, "not_on_increment": 400, "too_low": 409, "closed": 409, "not_open": 409,
-    "not_registered": 403, "barred": 403, "rate_limited": 429,
+REFUSAL_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID: 400, ErrorCode.NOT_ON_INCREMENT: 400, ErrorCode.TOO_LOW: 409, ErrorCode.CLOSED: 409, ErrorCode.NOT_OPEN: 409,
+    ErrorCode.NOT_REGISTERED: 403, ErrorCode.BARRED: 403, ErrorCode.RATE_LIMITED: 429,
 }
 
 
@@ -54,17 +54,16 @@ class RoundBidsView(APIView):
         try:
             after = parse_digits(request.query_params.get("after_seq", "0"))
         except ValueError:
-            raise DomainError("invalid", "after_seq 须为整数 / after_seq must be an integer")
+            raise DomainError(ErrorCode.INVALID, "after_seq 须为整数 / after_seq must be an integer")
         return Response({"round": snap["round"], "bids": selectors.bid_history(round_id, after_seq=after)})
 
     @extend_schema(request=BidIn, responses={201: BidOut})
     def post(self, request: Request, round_id: int) -> Response:
         ser = BidIn(data=request.data)
         ser.is_valid(raise_exception=True)
-        result = services.place_bid(round_id, request.user, ser.validated_data["amount"],
-                                    request_id=ser.validated_data.get("request_id") or None, via="http")
+        result = services.place_bid(request.user, round_id=round_id, amount=ser.validated_data["amount"], request_id=ser.validated_data.get("request_id") or None, via="http")
         if not result.accepted:
-            raise DomainError(result.code or "invalid", result.message, status=REFUSAL_STATUS.get(result.code or "", 400))
+            raise DomainError(result.code or ErrorCode.INVALID, result.message, status=REFUSAL_STATUS.get(result.code or "", 400))
         return Response(BidOut({
             "seq": result.seq, "code": result.bidder_code, "amount": result.amount, "current_price": result.current_price,
             "ends_at": result.ends_at, "extended": result.extended, "status": result.status, "request_id": result.request_id,
@@ -93,4 +92,4 @@ class ProxyView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = ProxyIn(data=request.data)
         ser.is_valid(raise_exception=True)
-        return Response(services.set_proxy(round_id, request.user, ser.validated_data["ceiling"]))
+        return Response(services.set_proxy(request.user, round_id=round_id, ceiling=ser.validated_data["ceiling"]))

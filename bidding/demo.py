@@ -22,7 +22,7 @@ def load(stdout=None) -> None:
         for i in range(BIDS_PER_ROUND):
             rnd.refresh_from_db()
             amount = rnd.starting_price if rnd.current_price is None else rnd.current_price + rnd.increment * (1 + i % 3)
-            result = place_bid(rnd.pk, regs[i % len(regs)].bidder, amount, via="demo")
+            result = place_bid(regs[i % len(regs)].bidder, round_id=rnd.pk, amount=amount, via="demo")
             placed += int(result.accepted)
     if stdout:
         stdout.write(f"  bidding: {placed} demo bids placed\n")

@@ -67,11 +67,14 @@ def _start_publish(loop: asyncio.AbstractEventLoop, layer, round_id: int, payloa
     task.add_done_callback(lambda done: _publishing.pop(round_id, None) if _publishing.get(round_id) is done else None)
 
 
+PUBLISH_TIMEOUT = 2.0  # seconds: a hung Redis must not hold every later publish of the round behind it
+
+
 async def _publish_after(previous: asyncio.Task | None, layer, round_id: int, payload: dict) -> None:
     if previous is not None:
         await asyncio.wait([previous])
     try:
-        await layer.group_send(group_name(round_id), payload)
+        await asyncio.wait_for(layer.group_send(group_name(round_id), payload), PUBLISH_TIMEOUT)
     except Exception:  # the channel layer is best-effort; clients resync from the snapshot
         logger.warning("could not publish event(s) for round %s", round_id, exc_info=True)
 

@@ -7,16 +7,7 @@ codes (too_low, not_on_increment, not_registered, not_open, closed, barred, rate
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-
-@dataclass(frozen=True)
-class Refusal:
-    code: str
-    message: str
-    article: str = ""
-
-    def __str__(self) -> str:
-        return f"[{self.article}] {self.message}" if self.article else self.message
-
+from auction_site.errors import ErrorCode, Refusal
 
 OPEN_STATUSES = {"open"}
 NOT_YET_STATUSES = {"draft", "announced", "suspended"}
@@ -26,21 +17,21 @@ NOT_YET_STATUSES = {"draft", "announced", "suspended"}
 def check_round_accepts_bids(status: str, now: datetime, starts_at: datetime, ends_at: datetime) -> Refusal | None:
     if status in NOT_YET_STATUSES:
         if status == "suspended":
-            return Refusal("not_open", "拍卖已中止，暂停出价 / the round is suspended", "A28")
-        return Refusal("not_open", "竞价尚未开始 / bidding has not opened", "A20")
+            return Refusal(ErrorCode.NOT_OPEN, "拍卖已中止，暂停出价 / the round is suspended", "A28")
+        return Refusal(ErrorCode.NOT_OPEN, "竞价尚未开始 / bidding has not opened", "A20")
     if status not in OPEN_STATUSES:
-        return Refusal("closed", "竞价已结束 / bidding has ended", "A20")
+        return Refusal(ErrorCode.CLOSED, "竞价已结束 / bidding has ended", "A20")
     if now < starts_at:
-        return Refusal("not_open", "竞价尚未开始 / bidding has not opened", "A20")
+        return Refusal(ErrorCode.NOT_OPEN, "竞价尚未开始 / bidding has not opened", "A20")
     if now >= ends_at:
-        return Refusal("closed", "竞价已结束 / bidding has ended", "A20")
+        return Refusal(ErrorCode.CLOSED, "竞价已结束 / bidding has ended", "A20")
     return None
 
 
 # A17/A18: only a bidder whose deposit is held (and so has a bidder code) may bid.
 def check_registration(status: str | None, code: str | None) -> Refusal | None:
     if status != "held" or not code:
-        return Refusal("not_registered", "须先报名并缴纳保证金方可出价 / register and pay the deposit before bidding", "A17")
+        return Refusal(ErrorCode.NOT_REGISTERED, "须先报名并缴纳保证金方可出价 / register and pay the deposit before bidding", "A17")
     return None
 
 
@@ -65,20 +56,20 @@ def min_valid_bid(starting_price: int, increment: int, current_price: int | None
 def check_amount(amount: int, *, starting_price: int, increment: int, current_price: int | None,
                  bidder_rank: int | None, leader_rank: int | None, is_leader: bool) -> Refusal | None:
     if is_leader:
-        return Refusal("invalid", "您已是当前最高出价人，无需再次加价 / you already hold the highest bid")
+        return Refusal(ErrorCode.INVALID, "您已是当前最高出价人，无需再次加价 / you already hold the highest bid")
     if current_price is None:
         if amount < starting_price:
-            return Refusal("too_low", f"首次出价不得低于起拍价 {starting_price} 分 / the first bid must be at least the starting price", "A20")
+            return Refusal(ErrorCode.TOO_LOW, f"首次出价不得低于起拍价 {starting_price} 分 / the first bid must be at least the starting price", "A20")
         if (amount - starting_price) % increment:
-            return Refusal("not_on_increment", "出价须为起拍价加整数倍加价幅度 / bids rise in whole increments", "A20")
+            return Refusal(ErrorCode.NOT_ON_INCREMENT, "出价须为起拍价加整数倍加价幅度 / bids rise in whole increments", "A20")
         return None
     least = min_valid_bid(starting_price, increment, current_price, bidder_rank, leader_rank)
     if amount < least:
         if amount == current_price and bidder_rank is not None:
-            return Refusal("too_low", "同价时优先顺位在前或在先出价者优先 / at an equal price the better priority rank, then the earlier bid, wins", "A21")
-        return Refusal("too_low", f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20")
+            return Refusal(ErrorCode.TOO_LOW, "同价时优先顺位在前或在先出价者优先 / at an equal price the better priority rank, then the earlier bid, wins", "A21")
+        return Refusal(ErrorCode.TOO_LOW, f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20")
     if (amount - current_price) % increment:
-        return Refusal("not_on_increment", "出价须为当前价加整数倍加价幅度 / bids rise in whole increments above the current price", "A20")
+        return Refusal(ErrorCode.NOT_ON_INCREMENT, "出价须为当前价加整数倍加价幅度 / bids rise in whole increments above the current price", "A20")
     return None
 
 
@@ -89,16 +80,16 @@ def surely_too_low(amount: int, current_price: int | None, increment: int, bidde
         return None
     least = current_price if bidder_rank is not None else current_price + increment
     if amount < least:
-        return Refusal("too_low", f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20")
+        return Refusal(ErrorCode.TOO_LOW, f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20")
     return None
 
 
 # A26/A37: in a sell-off the buyer pays exactly the sell-off price; the first valid buy wins.
 def check_selloff_amount(amount: int, price: int) -> Refusal | None:
     if amount < price:
-        return Refusal("too_low", f"变卖价格为 {price} 分 / the sell-off price is {price} fen", "A26")
+        return Refusal(ErrorCode.TOO_LOW, f"变卖价格为 {price} 分 / the sell-off price is {price} fen", "A26")
     if amount != price:
-        return Refusal("invalid", f"变卖按固定价格 {price} 分成交 / a sell-off sells at the fixed price", "A26")
+        return Refusal(ErrorCode.INVALID, f"变卖按固定价格 {price} 分成交 / a sell-off sells at the fixed price", "A26")
     return None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from auction_site import audit, clock
-from auction_site.errors import DomainError, NotFound
+from auction_site.errors import DomainError, ErrorCode, NotFound
 from auction_site.fields import parse_fen
 from bidding import events, rules, store, throttle
 from bidding.models import ProxyBid
@@ -90,9 +90,9 @@ def _barred(user, rnd: Round) -> rules.Refusal | None:
         _ELIGIBLE_CACHE[key] = time.monotonic() + ELIGIBLE_CACHE_SECONDS
         return None
     _ELIGIBLE_CACHE.pop(key, None)
-    if violation.code == "not_a_bidder":
-        return rules.Refusal("not_registered", violation.message, violation.article)
-    return rules.Refusal("barred", violation.message, violation.article)
+    if violation.code == ErrorCode.NOT_A_BIDDER:
+        return rules.Refusal(ErrorCode.NOT_REGISTERED, violation.message, violation.article)
+    return rules.Refusal(ErrorCode.BARRED, violation.message, violation.article)
 
 
 def _user_id(user) -> int | None:
@@ -118,7 +118,7 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cur.fetchall()
 
 
-def place_bid(round_id: int, user, amount: Any, *, request_id: Any = None, via: str = "ws") -> BidResult:
+def place_bid(user, /, *, round_id: int, amount: Any, request_id: Any = None, via: str = "ws") -> BidResult:
     """Place a bid of `amount` fen on the round for `user`; the result is accepted only once committed."""
     return place_bids(round_id, [BidAttempt(user, amount, request_id, via)])[0]
 
@@ -143,19 +143,19 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
             amount = parse_fen(attempt.amount)
         except ValueError:
             results[i] = _refused(attempt.request_id, rules.Refusal(
-                "invalid", "金额须为以分为单位的正整数 / amount must be a positive integer number of fen"))
+                ErrorCode.INVALID, "金额须为以分为单位的正整数 / amount must be a positive integer number of fen"))
             continue
         uid = _user_id(attempt.user)
         if uid is None:
             results[i] = _refused(attempt.request_id, rules.Refusal(
-                "not_registered", "请先登录并报名缴纳保证金 / log in, register and pay the deposit first", "A17"))
+                ErrorCode.NOT_REGISTERED, "请先登录并报名缴纳保证金 / log in, register and pay the deposit first", "A17"))
             continue
         pending.append((i, attempt, uid, amount))
     if pending:
         allowed = throttle.allow_bids([uid for _, _, uid, _ in pending], round_id)
         for (i, attempt, _, _), ok in zip(pending, allowed):
             if not ok:
-                results[i] = _refused(attempt.request_id, rules.Refusal("rate_limited", "出价过于频繁，请稍后再试 / too many bids, slow down"))
+                results[i] = _refused(attempt.request_id, rules.Refusal(ErrorCode.RATE_LIMITED, "出价过于频繁，请稍后再试 / too many bids, slow down"))
         pending = [p for p, ok in zip(pending, allowed) if ok]
     if not pending:
         return results  # type: ignore[return-value]
@@ -320,15 +320,15 @@ def _bidder(reg: Registration) -> store.Bidder:
     return store.Bidder(reg.pk, reg.bidder_id, reg.status, reg.code, reg.priority_rank)
 
 
-def set_proxy(round_id: int, user, ceiling: Any) -> dict:
+def set_proxy(user, /, *, round_id: int, ceiling: Any) -> dict:
     """Set (or change) the caller's proxy ceiling; if they are not leading, the engine may bid for them at once."""
     try:
         ceiling = parse_fen(ceiling)
     except ValueError:
-        raise DomainError("invalid", "上限须为以分为单位的正整数 / the ceiling must be a positive integer number of fen")
+        raise DomainError(ErrorCode.INVALID, "上限须为以分为单位的正整数 / the ceiling must be a positive integer number of fen")
     uid = _user_id(user)
     if uid is None:
-        raise DomainError("not_registered", "请先登录并报名 / log in and register first", status=403)
+        raise DomainError(ErrorCode.NOT_REGISTERED, "请先登录并报名 / log in and register first", status=403)
     full_round = Round.objects.select_related("lot__case").filter(pk=round_id).first()
     if full_round is None:
         raise NotFound("拍卖轮次不存在 / no such round")
@@ -338,14 +338,14 @@ def set_proxy(round_id: int, user, ceiling: Any) -> dict:
     with transaction.atomic(), store.locked_round(round_id, expected=4, pipelined=False) as batch:
         rnd = batch.round
         if not rnd.proxy_bidding_enabled or rnd.kind != Round.Kind.AUCTION:
-            raise DomainError("invalid", "本场拍卖未开通代理出价 / proxy bidding is not enabled for this round")
+            raise DomainError(ErrorCode.INVALID, "本场拍卖未开通代理出价 / proxy bidding is not enabled for this round")
         registration = Registration.objects.filter(round_id=round_id, bidder_id=uid).first()
         refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
         if refusal:
             raise DomainError(refusal.code, refusal.message, status=403)
         now = clock.now()
         if rnd.status not in {Status.ANNOUNCED, Status.OPEN} or (rnd.status == Status.OPEN and now >= rnd.ends_at):
-            raise DomainError("closed" if rnd.status not in rules.NOT_YET_STATUSES else "not_open",
+            raise DomainError(ErrorCode.CLOSED if rnd.status not in rules.NOT_YET_STATUSES else ErrorCode.NOT_OPEN,
                               "当前不能设置代理出价 / proxy bids can be set only before the round ends", status=409)
         leader = rnd.leader
         least = rules.min_valid_bid(rnd.starting_price, rnd.increment, rnd.current_price, registration.priority_rank,
@@ -353,7 +353,7 @@ def set_proxy(round_id: int, user, ceiling: Any) -> dict:
         if leader is not None and leader.id == registration.pk:
             least = rnd.current_price or least
         if ceiling < least:
-            raise DomainError("too_low", f"代理上限须不低于 {least} 分 / the ceiling must be at least {least} fen", status=409)
+            raise DomainError(ErrorCode.TOO_LOW, f"代理上限须不低于 {least} 分 / the ceiling must be at least {least} fen", status=409)
         proxy, created = ProxyBid.objects.select_for_update(of=("self",)).get_or_create(
             round_id=round_id, registration=registration, defaults={"ceiling": ceiling, "set_at": now})
         if not created:

@@ -2,6 +2,11 @@
 
 A fixed one-second window per (bidder, round): at most BIDDING_MAX_BIDS_PER_SECOND bids. Redis is
 only an aid: if it is not configured or does not answer, an in-process token bucket does the job.
+
+A Redis outage must not slow bidding down (every batch asks the limit before it takes the round's
+lock). So a call waits at most REDIS_TIMEOUT (no retries), and after one failure Redis is left alone:
+the per-process bucket decides while a background thread pings Redis every PROBE_INTERVAL, and the
+shared count resumes once Redis answers again. At most one batch per outage waits for the timeout.
 """
 
 from __future__ import annotations
@@ -15,8 +20,12 @@ from django.conf import settings
 
 logger = logging.getLogger("bidding.throttle")
 
+REDIS_TIMEOUT = float(os.environ.get("BIDDING_RATE_LIMIT_REDIS_TIMEOUT", "0.2"))  # seconds, connect and reply
+PROBE_INTERVAL = 0.5  # seconds between pings while Redis is away
+
 _client = None
 _client_lock = threading.Lock()
+_redis_down = threading.Event()  # set: Redis failed; the local bucket decides until a ping succeeds
 _local: dict[tuple[int, int], list[float]] = {}
 _local_lock = threading.Lock()
 
@@ -38,9 +47,37 @@ def _redis():
         with _client_lock:
             if _client is None:
                 import redis
+                from redis.backoff import NoBackoff
+                from redis.retry import Retry
 
-                _client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+                _client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT,
+                                               retry=Retry(NoBackoff(), 0))
     return _client
+
+
+def redis_in_use() -> bool:
+    """Whether the limit is counted in Redis now (False while it is away, or not configured)."""
+    return _redis() is not None and not _redis_down.is_set()
+
+
+def _redis_failed(client) -> None:
+    """Stop asking Redis; ping it in the background until it answers."""
+    if _redis_down.is_set():
+        return
+    _redis_down.set()
+    threading.Thread(target=_probe, args=(client,), name="bidding-throttle-probe", daemon=True).start()
+
+
+def _probe(client) -> None:
+    while True:
+        time.sleep(PROBE_INTERVAL)
+        try:
+            client.ping()
+        except Exception:
+            continue
+        logger.info("rate limit: Redis answers again, counting there")
+        _redis_down.clear()
+        return
 
 
 class TokenBucket:
@@ -99,7 +136,7 @@ def allow_bids(user_ids: list[int], round_id: int) -> list[bool]:
     if limit <= 0 or not user_ids:
         return [True] * len(user_ids)
     client = _redis()
-    if client is not None:
+    if client is not None and not _redis_down.is_set():
         window = int(time.time())
         prefix = getattr(settings, "CHANNEL_LAYERS", {}).get("default", {}).get("CONFIG", {}).get("prefix", "auction")
         try:
@@ -107,6 +144,7 @@ def allow_bids(user_ids: list[int], round_id: int) -> list[bool]:
                 _script = client.register_script(_COUNT_SCRIPT)
             counts = _script(keys=[f"{prefix}:bidrate:{round_id}:{uid}:{window}" for uid in user_ids])
             return [int(count) <= limit for count in counts]
-        except Exception:
-            logger.warning("rate limit: Redis unavailable, using the in-process bucket", exc_info=True)
+        except Exception as exc:
+            logger.warning("rate limit: Redis unavailable (%r), using the in-process bucket until it answers", exc)
+            _redis_failed(client)
     return [_allow_local(uid, round_id, limit) for uid in user_ids]

@@ -4,21 +4,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from auction_site.errors import ErrorCode
 from bidding import selectors
 from lots.models import Round
 
 
-def refusal_messages() -> dict[str, str]:
+def refusal_messages() -> dict[ErrorCode, str]:
     """Clear Chinese messages for every refusal code of the contract (translated for English users)."""
     return {
-        "too_low": _("出价过低：请不低于下一口可出价金额（首次出价不低于起拍价）。"),
-        "not_on_increment": _("出价须为起拍价或当前价加上加价幅度的整数倍。"),
-        "not_registered": _("您尚未报名或保证金尚未冻结，不能出价。"),
-        "not_open": _("竞价尚未开始或已中止，暂不能出价。"),
-        "closed": _("竞价已结束，不能再出价。"),
-        "barred": _("您不具备本标的的竞买资格（如悔拍人、工作人员或被执行人）。"),
-        "rate_limited": _("出价过于频繁，请稍候再试。"),
-        "invalid": _("出价无效，请检查金额后重试。"),
+        ErrorCode.TOO_LOW: _("出价过低：请不低于下一口可出价金额（首次出价不低于起拍价）。"),
+        ErrorCode.NOT_ON_INCREMENT: _("出价须为起拍价或当前价加上加价幅度的整数倍。"),
+        ErrorCode.NOT_REGISTERED: _("您尚未报名或保证金尚未冻结，不能出价。"),
+        ErrorCode.NOT_OPEN: _("竞价尚未开始或已中止，暂不能出价。"),
+        ErrorCode.CLOSED: _("竞价已结束，不能再出价。"),
+        ErrorCode.BARRED: _("您不具备本标的的竞买资格（如悔拍人、工作人员或被执行人）。"),
+        ErrorCode.RATE_LIMITED: _("出价过于频繁，请稍候再试。"),
+        ErrorCode.INVALID: _("出价无效，请检查金额后重试。"),
     }
 
 

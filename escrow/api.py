@@ -16,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotFound, error_body
+from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
 from auction_site.fields import FenField, StrictCharField, StrictIntegerField, StrictRegexField
 from escrow import balances, selectors, services, webhooks
 from escrow.models import Deposit, Registration
+from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 
 logger = logging.getLogger("escrow.api")
@@ -60,7 +61,7 @@ class RegisterView(APIView):
 
     @extend_schema(request=None, responses={201: RegisterResponse})
     def post(self, request: Request, round_id: int) -> Response:
-        reg, payment = services.register(request.user, round_id)
+        reg, payment = services.register(request.user, round_id=round_id)
         return Response({"registration": RegistrationSerializer(reg).data, "payment": payment}, status=201)
 
 
@@ -82,7 +83,7 @@ class RegistrationDetailView(APIView):
 
     @extend_schema(responses={200: RegistrationSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        reg = services.own_registration(request.user, pk, allow_court=False)
+        reg = services.own_registration(request.user, registration_id=pk, allow_court=False)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -108,7 +109,7 @@ class RegistrationPayView(APIView):
         ser.is_valid(raise_exception=True)
         card = dict(ser.validated_data["card"])
         card["number"] = card["number"].replace(" ", "")
-        reg = services.pay_with_test_card(request.user, pk, card)
+        reg = services.pay_with_test_card(request.user, registration_id=pk, card=card)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -123,7 +124,7 @@ class RegistrationConfirmView(APIView):
                                "the deposit is held and the bidder code issued; a repeated call answers the same registration. "
                                "400 wrong_provider for a Stripe payment (use client_secret, or test_pay_url in test/demo mode).")
     def post(self, request: Request, pk: int) -> Response:
-        reg = services.sandbox_pay(request.user, pk)
+        reg = services.sandbox_pay(request.user, registration_id=pk)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -137,7 +138,7 @@ class BalanceConfirmView(APIView):
         "status": serializers.CharField()})},
         summary="Sandbox provider: pay the balance (the balance payment's confirm_url; token auth)")
     def post(self, request: Request, pk: int) -> Response:
-        bp = balances.sandbox_pay_balance(request.user, pk)
+        bp = balances.sandbox_pay_balance(request.user, payment_id=pk)
         return Response({"id": bp.pk, "round": bp.round_id, "amount": bp.amount, "status": bp.status})
 
 
@@ -146,7 +147,7 @@ class RegistrationRecheckView(APIView):
 
     @extend_schema(request=None, responses={200: RegistrationSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        reg = services.recheck_registration(request.user, pk)
+        reg = services.recheck_registration(request.user, registration_id=pk)
         return Response(RegistrationSerializer(reg).data)
 
 
@@ -165,7 +166,7 @@ class PayBalanceView(APIView):
         if card is not None:
             card = dict(card)
             card["number"] = card["number"].replace(" ", "")
-        bp, info = balances.start_balance_payment(request.user, round_id, card)
+        bp, info = balances.start_balance_payment(request.user, round_id=round_id, card=card)
         rnd = Round.objects.get(pk=round_id)
         return Response({"round": {"id": rnd.pk, "status": rnd.status, "sold_price": rnd.sold_price},
                          "balance_remaining": balances.balance_remaining(rnd), "payment": info})
@@ -183,7 +184,7 @@ class ConfirmTransferView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = TransferRequest(data=request.data)
         ser.is_valid(raise_exception=True)
-        bp = balances.confirm_transfer(request.user, round_id, ser.validated_data["amount"], ser.validated_data["reference"])
+        bp = balances.confirm_transfer(request.user, round_id=round_id, amount=ser.validated_data["amount"], reference=ser.validated_data["reference"])
         bp.round.refresh_from_db()
         return Response({"payment": {"id": bp.pk, "amount": bp.amount, "reference": bp.reference, "status": bp.status},
                          "round": {"id": bp.round_id, "status": bp.round.status},
@@ -194,8 +195,7 @@ def _case_for_judge(user, case_id: int) -> EnforcementCase:
     case = EnforcementCase.objects.select_related("court").filter(pk=case_id).first()
     if case is None:
         raise NotFound("案件不存在 / no such case")
-    if not (user.is_authenticated and user.role == "judge" and user.court_id == case.court_id):
-        raise Forbidden("仅本院法官可以查看案款账户 / only a judge of this court may see the case account")
+    ensure_judge_of(user, case)
     return case
 
 
@@ -222,7 +222,7 @@ class StripeWebhookView(View):
             event = stripe.Webhook.construct_event(payload, header, settings.STRIPE_WEBHOOK_SECRET)
         except (ValueError, stripe.SignatureVerificationError) as e:
             logger.warning("refused webhook: %s", e)
-            return JsonResponse(error_body("invalid_signature", "签名无效或已过期 / invalid or stale signature"), status=400)
+            return JsonResponse(error_body(ErrorCode.INVALID_SIGNATURE, "签名无效或已过期 / invalid or stale signature"), status=400)
         try:
             data = json.loads(payload)
             outcome = webhooks.handle_provider_event(data)

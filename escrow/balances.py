@@ -9,13 +9,14 @@ status moves (sold → paid, sold → defaulted) go through lots.rounds.change_s
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, Forbidden, NotFound
+from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
 from escrow import ledger, rules
 from escrow.gateway import Payment, get_gateway
 from escrow.models import BalancePayment, Deposit, Registration
@@ -26,7 +27,7 @@ from lots.models import Round
 
 logger = logging.getLogger("escrow.balances")
 
-Status = Registration.Status
+RegStatus = Registration.Status
 
 
 def winner_deposit_amount(rnd: Round) -> int:
@@ -59,11 +60,11 @@ def _winner_round(user, round_id: int) -> Round:
         raise NotFound("拍卖不存在 / no such round")
     winner = Registration.objects.filter(pk=rnd.leader_id).values_list("bidder_id", flat=True).first() if rnd.leader_id else None
     if winner is None or winner != user.pk:
-        raise Forbidden("只有买受人可以支付尾款 / only the buyer pays the balance", code="not_winner")
+        raise Forbidden("只有买受人可以支付尾款 / only the buyer pays the balance", code=ErrorCode.NOT_WINNER)
     if rnd.status == Round.Status.PAID:
-        raise Conflict("already_paid", "尾款已付清 / the balance is already paid")
+        raise Conflict(ErrorCode.ALREADY_PAID, "尾款已付清 / the balance is already paid")
     if rnd.status != Round.Status.SOLD:
-        raise Conflict("not_sold", f"该拍卖状态为 {rnd.status}，不能支付尾款 / the round is not awaiting the balance")
+        raise Conflict(ErrorCode.NOT_SOLD, f"该拍卖状态为 {rnd.status}，不能支付尾款 / the round is not awaiting the balance")
     return rnd
 
 
@@ -71,12 +72,12 @@ def _winner(rnd: Round) -> Registration:
     return Registration.objects.get(pk=rnd.leader_id)
 
 
-def start_balance_payment(user, round_id: int, card: dict | None = None) -> tuple[BalancePayment | None, dict]:
+def start_balance_payment(user, /, *, round_id: int, card: dict | None = None) -> tuple[BalancePayment | None, dict]:
     """A25: the buyer pays sold_price − deposit through the provider."""
     rnd = _winner_round(user, round_id)
     if rnd.balance_due_at and clock.now() > rnd.balance_due_at:
-        raise Conflict("balance_overdue", "已过尾款支付期限 (A24/A25) / the balance deadline has passed")
-    apply_winner_deposit(_winner(rnd), actor=user)
+        raise Conflict(ErrorCode.BALANCE_OVERDUE, "已过尾款支付期限 (A24/A25) / the balance deadline has passed")
+    apply_winner_deposit(user, reg=_winner(rnd))
     with transaction.atomic():
         rnd = rounds.lock(rnd.pk)
         remaining = balance_remaining(rnd)
@@ -104,11 +105,11 @@ def start_balance_payment(user, round_id: int, card: dict | None = None) -> tupl
             bp = locked
     if card is not None:
         if not settings.CLOCK_ADVANCE_ALLOWED:
-            raise DomainError("card_not_accepted", "生产环境不接受服务器端银行卡数据 / card data is accepted only in test/demo mode")
+            raise DomainError(ErrorCode.CARD_NOT_ACCEPTED, "生产环境不接受服务器端银行卡数据 / card data is accepted only in test/demo mode")
         gw = get_gateway(bp.provider)
         if gw.retrieve_payment(bp.payment_intent_id).status in {"requires_payment_method", "requires_confirmation"}:
             gw.confirm_with_card(bp.payment_intent_id, card)
-        sync_balance_payment(bp, actor=user)
+        sync_balance_payment(user, bp=bp)
         bp.refresh_from_db()
     return bp, balance_payment_info(bp)
 
@@ -123,23 +124,23 @@ def balance_payment_info(bp: BalancePayment) -> dict:
     return info
 
 
-def sandbox_pay_balance(user, payment_id: int) -> BalancePayment:
+def sandbox_pay_balance(user, /, *, payment_id: int) -> BalancePayment:
     bp = BalancePayment.objects.select_related("registration").filter(pk=payment_id, registration__bidder=user).first()
     if bp is None:
         raise NotFound()
     if bp.status == BalancePayment.Status.PENDING and bp.provider == "sandbox":
         get_gateway("sandbox").pay(bp.payment_intent_id)
-        sync_balance_payment(bp, actor=user)
+        sync_balance_payment(user, bp=bp)
         bp.refresh_from_db()
     return bp
 
 
-def sync_balance_payment(bp: BalancePayment, *, actor=None, event: dict | None = None) -> str:
+def sync_balance_payment(actor: Any, /, *, bp: BalancePayment, event: dict | None = None) -> str:
     payment = get_gateway(bp.provider).retrieve_payment(bp.payment_intent_id)
-    return apply_balance_state(bp.pk, payment, actor=actor, event=event)
+    return apply_balance_state(actor, bp_id=bp.pk, payment=payment, event=event)
 
 
-def apply_balance_state(bp_id: int, payment: Payment, *, actor=None, event: dict | None = None) -> str:
+def apply_balance_state(actor: Any, /, *, bp_id: int, payment: Payment, event: dict | None = None) -> str:
     with transaction.atomic():
         if not mark_event(event, payment.id):
             return "duplicate"
@@ -149,7 +150,7 @@ def apply_balance_state(bp_id: int, payment: Payment, *, actor=None, event: dict
         if payment.status != "succeeded" or bp.status != BalancePayment.Status.PENDING:
             return "unchanged"
         if payment.amount != bp.amount:
-            raise Conflict("amount_mismatch", "支付金额不符 / the paid amount differs")
+            raise Conflict(ErrorCode.AMOUNT_MISMATCH, "支付金额不符 / the paid amount differs")
         ledger.post(
             "balance_paid",
             [ledger.Line(ledger.provider_cash_account(), debit=bp.amount), ledger.Line(ledger.case_account(rnd.lot.case), credit=bp.amount)],
@@ -164,24 +165,24 @@ def apply_balance_state(bp_id: int, payment: Payment, *, actor=None, event: dict
         return "paid"
 
 
-def confirm_transfer(judge, round_id: int, amount: int, reference: str) -> BalancePayment:
+def confirm_transfer(judge, /, *, round_id: int, amount: int, reference: str) -> BalancePayment:
     """A judge of the court confirms a bank transfer of (part of) the balance, for sums too large for cards."""
     rnd = Round.objects.select_related("lot__case__court").filter(pk=round_id).first()
     if rnd is None:
         raise NotFound("拍卖不存在 / no such round")
     ensure_judge_of(judge, rnd)
     if rnd.status != Round.Status.SOLD or rnd.leader_id is None:
-        raise Conflict("not_sold", "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
-    apply_winner_deposit(_winner(rnd), actor=judge)
+        raise Conflict(ErrorCode.NOT_SOLD, "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
+    apply_winner_deposit(judge, reg=_winner(rnd))
     with transaction.atomic():
         rnd = rounds.lock(rnd.pk, related=("lot__case__court",))
         if rnd.status != Round.Status.SOLD:
-            raise Conflict("not_sold", "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
+            raise Conflict(ErrorCode.NOT_SOLD, "该拍卖不在待付尾款状态 / the round is not awaiting the balance")
         remaining = balance_remaining(rnd)
         if amount > remaining:
-            raise DomainError("overpayment", f"金额超过应付尾款 {remaining} 分 / amount exceeds the balance due ({remaining})")
+            raise DomainError(ErrorCode.OVERPAYMENT, f"金额超过应付尾款 {remaining} 分 / amount exceeds the balance due ({remaining})")
         if BalancePayment.objects.filter(round=rnd, method=BalancePayment.Method.TRANSFER, reference=reference).exists():
-            raise Conflict("duplicate_reference", "该转账凭证已确认过 / this transfer reference was already confirmed")
+            raise Conflict(ErrorCode.DUPLICATE_REFERENCE, "该转账凭证已确认过 / this transfer reference was already confirmed")
         bp = BalancePayment.objects.create(round=rnd, registration_id=rnd.leader_id, method=BalancePayment.Method.TRANSFER, amount=amount,
                                            status=BalancePayment.Status.PAID, reference=reference, confirmed_by=judge,
                                            created_at=clock.now(), paid_at=clock.now())
@@ -207,8 +208,8 @@ def default_round(round_id: int, now=None) -> bool:
         reg = lock_registration(rnd.leader_id)
         d = lock_deposit(rnd.leader_id)
         case = rnd.lot.case
-        if d is not None and reg.status in {Status.HELD, Status.APPLIED}:
-            source = ledger.deposit_account(reg) if reg.status == Status.HELD else ledger.case_account(case)
+        if d is not None and reg.status in {RegStatus.HELD, RegStatus.APPLIED}:
+            source = ledger.deposit_account(reg) if reg.status == RegStatus.HELD else ledger.case_account(case)
             ledger.post(
                 "deposit_forfeited",
                 [ledger.Line(source, debit=d.amount), ledger.Line(ledger.forfeit_account(case), credit=d.amount)],
@@ -217,7 +218,7 @@ def default_round(round_id: int, now=None) -> bool:
             )
             d.forfeited_at = now
             d.save(update_fields=["forfeited_at"])
-        reg.status = Status.FORFEITED
+        reg.status = RegStatus.FORFEITED
         reg.save(update_fields=["status"])
         audit.record("deposit.forfeited", reg, data={"round": rnd.pk, "amount": d.amount if d else 0})
         # The defaulter can no longer pay: cancel their open balance payments (at the provider after commit).

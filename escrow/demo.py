@@ -26,13 +26,13 @@ RELEASE_NOW = {"failed", "withdrawn"}
 
 def hold_deposit(user, rnd: Round) -> Registration:
     """Register and pay through the sandbox, whatever the configured provider (demo only)."""
-    deposit = services.open_registration(user, rnd, provider="sandbox")
+    deposit = services.open_registration(user, rnd=rnd, provider="sandbox")
     reg = deposit.registration
     if reg.status == Registration.Status.PENDING:
         from escrow.gateway import get_gateway
 
         get_gateway("sandbox").pay(deposit.payment_intent_id)
-        services.sync_deposit(Deposit.objects.get(pk=deposit.pk))
+        services.sync_deposit(None, deposit=Deposit.objects.get(pk=deposit.pk))
         reg.refresh_from_db()
     return reg
 
@@ -50,7 +50,7 @@ def load(stdout=None) -> None:
             reg = hold_deposit(user, rnd)
             held += 1
             if rnd.status in RELEASE_NOW and reg.status == Registration.Status.HELD:
-                services.release_deposit(Deposit.objects.get(registration=reg), reason=f"demo: round {rnd.status}")
+                services.release_deposit(None, deposit=Deposit.objects.get(registration=reg), reason=f"demo: round {rnd.status}")
                 released += 1
     if stdout:
         stdout.write(f"  escrow: {held} deposits paid through the sandbox, {released} released\n")

@@ -15,17 +15,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from auction_site import clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 
 
 class GatewayError(DomainError):
-    def __init__(self, message: str, code: str = "payment_provider_error", status: int = 502):
+    def __init__(self, message: str, code: str = ErrorCode.PAYMENT_PROVIDER_ERROR, status: int = 502):
         super().__init__(code, message, status=status)
 
 
 class CardDeclined(DomainError):
     def __init__(self, message: str = "银行卡被拒绝 / the card was declined"):
-        super().__init__("card_declined", message, status=402)
+        super().__init__(ErrorCode.CARD_DECLINED, message, status=402)
 
 
 @dataclass
@@ -162,7 +162,7 @@ class SandboxGateway:
 
         p = SandboxPayment.objects.filter(pk=payment_id).first()
         if p is None:
-            raise GatewayError("支付记录不存在 / no such payment", code="payment_not_found", status=404)
+            raise GatewayError("支付记录不存在 / no such payment", code=ErrorCode.PAYMENT_NOT_FOUND, status=404)
         return p
 
     def retrieve_payment(self, payment_id: str) -> Payment:
@@ -193,7 +193,7 @@ class SandboxGateway:
         with transaction.atomic():
             p = SandboxPayment.objects.select_for_update(of=("self",)).get(pk=self._get(payment_id).pk)
             if p.status == "succeeded":
-                raise GatewayError("已支付的款项不能取消 / a paid payment cannot be cancelled", code="cannot_cancel", status=409)
+                raise GatewayError("已支付的款项不能取消 / a paid payment cannot be cancelled", code=ErrorCode.CANNOT_CANCEL, status=409)
             p.status = "canceled"
             p.save(update_fields=["status"])
         return self._payment(p)
@@ -206,7 +206,7 @@ class SandboxGateway:
             return self._refund(existing)
         p = self._get(payment_id)
         if p.status != "succeeded":
-            raise GatewayError("未支付的款项不能退款 / cannot refund an unpaid payment", code="cannot_refund", status=409)
+            raise GatewayError("未支付的款项不能退款 / cannot refund an unpaid payment", code=ErrorCode.CANNOT_REFUND, status=409)
         r = SandboxRefund.objects.create(id="re_sbx_" + secrets.token_hex(8), payment=p, amount=amount, metadata=metadata,
                                          idempotency_key=idempotency_key, created_at=clock.now())
         crash_hook("refund")
@@ -239,4 +239,4 @@ def get_gateway(name: str | None = None):
     try:
         return _GATEWAYS[name]()
     except KeyError:
-        raise GatewayError(f"未知的支付机构 {name} / unknown payment provider", code="unknown_provider", status=500)
+        raise GatewayError(f"未知的支付机构 {name} / unknown payment provider", code=ErrorCode.UNKNOWN_PROVIDER, status=500)

@@ -10,18 +10,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from auction_site import audit, clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from escrow.models import LedgerAccount, LedgerEntry, LedgerTransaction
 
 
 class UnbalancedTransaction(DomainError):
     def __init__(self, total: int):
-        super().__init__("unbalanced", f"交易借贷不平衡 / transaction does not balance (sum {total})")
+        super().__init__(ErrorCode.UNBALANCED, f"交易借贷不平衡 / transaction does not balance (sum {total})")
 
 
 class InsufficientBalance(DomainError):
     def __init__(self, account: LedgerAccount, balance: int):
-        super().__init__("insufficient_balance", f"账户余额不足 / {account.code} would fall to {balance}")
+        super().__init__(ErrorCode.INSUFFICIENT_BALANCE, f"账户余额不足 / {account.code} would fall to {balance}")
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,10 @@ def post(kind: str, lines: list[Line], *, memo: str = "", idempotency_key: str |
     for ln in lines:
         # Integer fen only: no floats, strings, None or booleans anywhere near money.
         if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in (ln.debit, ln.credit)):
-            raise DomainError("invalid_amount", "分录金额必须为非负整数分 / entry amounts are non-negative integer fen")
+            raise DomainError(ErrorCode.INVALID_AMOUNT, "分录金额必须为非负整数分 / entry amounts are non-negative integer fen")
     lines = [ln for ln in lines if ln.signed != 0]
     if not lines:
-        raise DomainError("empty_transaction", "交易没有分录 / no entries")
+        raise DomainError(ErrorCode.EMPTY_TRANSACTION, "交易没有分录 / no entries")
     total = sum(ln.signed for ln in lines)
     if total != 0:
         raise UnbalancedTransaction(total)

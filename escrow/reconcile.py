@@ -6,9 +6,11 @@ What a crash between a provider call and the ledger write leaves behind shows up
 
 from dataclasses import dataclass
 
+from django.db.models import Sum
+
 from escrow import ledger
 from escrow.gateway import get_gateway
-from escrow.models import BalancePayment, Deposit, LedgerTransaction
+from escrow.models import BalancePayment, Deposit, LedgerEntry, LedgerTransaction
 
 OUR_KINDS = {"deposit", "balance"}
 
@@ -27,16 +29,31 @@ def _txn_amount(txn: LedgerTransaction) -> int:
     return sum(e.amount for e in txn.entries.all() if e.amount > 0)
 
 
+def _refs_of_other_providers(provider: str) -> set[str]:
+    """The provider ids (payments, refunds) our rows hold for every provider but this one: their ledger
+    postings are compared with that provider, not this one."""
+    refs: set[str] = set()
+    for pi, refund in Deposit.objects.exclude(provider=provider).values_list("payment_intent_id", "refund_id"):
+        refs.update(r for r in (pi, refund) if r)
+    refs.update(r for r in BalancePayment.objects.exclude(provider=provider).values_list("payment_intent_id", flat=True) if r)
+    return refs
+
+
 def reconcile(provider: str | None = None) -> list[Difference]:
+    """The ledger's postings through `provider` (default: settings.PAYMENT_PROVIDER) against what that
+    provider holds. A posting that names no payment or refund of ours at all is listed whichever
+    provider is asked."""
     gw = get_gateway(provider)
     diffs: list[Difference] = []
     payments = {p.id: p for p in gw.all_payments() if p.metadata.get("kind") in OUR_KINDS}
     refunds = {r.id: r for r in gw.all_refunds() if r.payment_id in payments}
 
-    held = {t.external_ref: t for t in LedgerTransaction.objects.filter(kind__in=["deposit_held", "balance_paid"]).prefetch_related("entries")}
-    released = {t.external_ref: t for t in LedgerTransaction.objects.filter(kind="deposit_released").prefetch_related("entries")}
-    deposit_pis = set(Deposit.objects.exclude(payment_intent_id=None).values_list("payment_intent_id", flat=True))
-    balance_pis = set(BalancePayment.objects.exclude(payment_intent_id=None).values_list("payment_intent_id", flat=True))
+    others = _refs_of_other_providers(gw.name)
+    ours = LedgerTransaction.objects.exclude(external_ref__in=others).prefetch_related("entries")
+    held = {t.external_ref: t for t in ours.filter(kind__in=["deposit_held", "balance_paid"])}
+    released = {t.external_ref: t for t in ours.filter(kind="deposit_released")}
+    deposit_pis = set(Deposit.objects.filter(provider=gw.name).exclude(payment_intent_id=None).values_list("payment_intent_id", flat=True))
+    balance_pis = set(BalancePayment.objects.filter(provider=gw.name).exclude(payment_intent_id=None).values_list("payment_intent_id", flat=True))
 
     provider_net = 0
     for p in payments.values():
@@ -69,7 +86,9 @@ def reconcile(provider: str | None = None) -> list[Difference]:
         if r is None or r.status != "succeeded":
             diffs.append(Difference("ledger_refund_not_at_provider", ref, f"ledger txn #{txn.pk}; provider: {r.status if r else 'missing'}"))
 
-    ledger_cash = ledger.balance(ledger.provider_cash_account())
+    cash = ledger.provider_cash_account()
+    ledger_cash = (LedgerEntry.objects.filter(account=cash).exclude(transaction__external_ref__in=others)
+                   .aggregate(s=Sum("amount"))["s"] or 0) * cash.sign
     if ledger_cash != provider_net:
         diffs.append(Difference("cash_differs", "provider_cash", f"provider holds {provider_net} fen for us; ledger says {ledger_cash} fen"))
     return diffs

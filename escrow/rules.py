@@ -13,19 +13,20 @@ from django.utils import timezone
 from accounts.models import BarredIdentity
 from accounts.rules import ADULT_AGE, is_adult_on
 from auction_site import clock
+from auction_site.errors import ErrorCode, Refusal
 from escrow.models import Registration
 from lots.models import CaseParty
-from lots.rules import RESUME_WITHIN, Violation
+from lots.rules import RESUME_WITHIN
 
 # A17: the deposit is paid before bidding ends; we take registrations while the round is announced or open.
 REGISTRATION_STATUSES = {"announced", "open"}
 
 
-def check_registration_open(round_status: str, ends_at: datetime, now: datetime) -> Violation | None:
+def check_registration_open(round_status: str, ends_at: datetime, now: datetime) -> Refusal | None:
     if round_status not in REGISTRATION_STATUSES:
-        return Violation("A17", "not_open_for_registration", "该拍卖不在公告或竞价期，不能报名 / the round is not taking registrations")
+        return Refusal(ErrorCode.NOT_OPEN_FOR_REGISTRATION, "该拍卖不在公告或竞价期，不能报名 / the round is not taking registrations", "A17")
     if now >= ends_at:
-        return Violation("A17", "bidding_ended", "竞价已结束，不能再缴纳保证金 / bidding has ended; deposits are paid before it ends")
+        return Refusal(ErrorCode.BIDDING_ENDED, "竞价已结束，不能再缴纳保证金 / bidding has ended; deposits are paid before it ends", "A17")
     return None
 
 
@@ -39,28 +40,29 @@ class BidderFacts:
     adult: bool = True  # Civil Code art. 17–18, from the ID number, on the day of the registration
 
 
-def eligibility_violation(facts: BidderFacts) -> Violation | None:
+def eligibility_violation(facts: BidderFacts) -> Refusal | None:
     if facts.is_staff:
         # A34: court and platform staff may not bid.
-        return Violation("A34", "barred", "法院及平台工作人员不得竞买 / court and platform staff may not bid")
+        return Refusal(ErrorCode.BARRED, "法院及平台工作人员不得竞买 / court and platform staff may not bid", "A34")
     if facts.role != "bidder":
-        return Violation("A17", "not_a_bidder", "仅竞买人账户可以报名 / only bidder accounts may register")
+        return Refusal(ErrorCode.NOT_A_BIDDER, "仅竞买人账户可以报名 / only bidder accounts may register", "A17")
     if not facts.adult:
         # Civil Code art. 17–18 (accounts.rules.is_adult_on): only an adult of full civil capacity bids.
-        return Violation("民法典17-18", "not_adult", f"竞买人须为年满{ADULT_AGE}周岁的完全民事行为能力人 / "
-                                                  f"a bidder must be an adult of {ADULT_AGE} or more with full civil capacity")
+        return Refusal(ErrorCode.NOT_ADULT, f"竞买人须为年满{ADULT_AGE}周岁的完全民事行为能力人 / "
+                                            f"a bidder must be an adult of {ADULT_AGE} or more with full civil capacity",
+                       "民法典17-18")
     if facts.barred_identity:
         # A34: staff's close relatives may not bid.
-        return Violation("A34", "barred", "工作人员近亲属不得竞买 / close relatives of court or platform staff may not bid")
+        return Refusal(ErrorCode.BARRED, "工作人员近亲属不得竞买 / close relatives of court or platform staff may not bid", "A34")
     if facts.is_debtor:
-        return Violation("A34", "barred", "被执行人不得竞买本案标的 / the debtor of the case may not bid")
+        return Refusal(ErrorCode.BARRED, "被执行人不得竞买本案标的 / the debtor of the case may not bid", "A34")
     if facts.defaulted_on_lot:
         # A24: a defaulting buyer may not bid again on the re-auction.
-        return Violation("A24", "barred", "悔拍的买受人不得参加该标的的再次拍卖 / a defaulting buyer may not bid on this lot again")
+        return Refusal(ErrorCode.BARRED, "悔拍的买受人不得参加该标的的再次拍卖 / a defaulting buyer may not bid on this lot again", "A24")
     return None
 
 
-def check_bidder_eligible(user, round, on: date | None = None) -> Violation | None:
+def check_bidder_eligible(user, round, on: date | None = None) -> Refusal | None:
     """Barred bidders and minors are refused before any money moves (A24, A34; Civil Code art. 17–18 on
     the day `on`, by default today on the site clock)."""
     on = on or timezone.localdate(clock.now())

@@ -17,21 +17,25 @@ Locks and providers (docs/architecture.md):
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
+from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, NotFound
+from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
 from escrow import ledger, rules
 from escrow.gateway import Payment, Refund, get_gateway
 from escrow.models import Deposit, ProcessedEvent, Registration
+from lots.access import is_judge_of
 from lots.models import EnforcementCase, PriorityHolder, Round
 
 logger = logging.getLogger("escrow")
 
-Status = Registration.Status
+RegStatus = Registration.Status
 # A refund claimed by a worker that then died is claimed again after this long (the provider is
 # asked first what it already did, so a refund that did go through is found, never asked twice).
 REFUND_CLAIM_TTL = timedelta(minutes=2)
@@ -53,7 +57,7 @@ def lock_deposit(registration_id: int) -> Deposit | None:
 
 # --- registration and the deposit payment ------------------------------------------------------
 
-def register(user, round_id: int) -> tuple[Registration, dict]:
+def register(user, /, *, round_id: int) -> tuple[Registration, dict]:
     """A bidder registers for a round: eligibility first (no money moves for a barred bidder), then a deposit payment."""
     rnd = Round.objects.select_related("lot__case").filter(pk=round_id).first()
     if rnd is None:
@@ -64,31 +68,31 @@ def register(user, round_id: int) -> tuple[Registration, dict]:
     v = rules.check_registration_open(rnd.status, rnd.ends_at, clock.now())
     if v:
         raise _violation_error(v, 409)
-    deposit = open_registration(user, rnd)
+    deposit = open_registration(user, rnd=rnd)
     return deposit.registration, payment_info(deposit)
 
 
-def open_registration(user, rnd: Round, provider: str | None = None) -> Deposit:
+def open_registration(user, /, *, rnd: Round, provider: str | None = None) -> Deposit:
     """The registration row and its deposit, then the provider payment (idempotent per bidder and round)."""
     with transaction.atomic():
         try:
             with transaction.atomic():
                 reg, created = Registration.objects.get_or_create(
-                    round=rnd, bidder=user, defaults={"status": Status.PENDING, "created_at": clock.now()},
+                    round=rnd, bidder=user, defaults={"status": RegStatus.PENDING, "created_at": clock.now()},
                 )
         except IntegrityError:  # the same bidder registering twice at once: the other request made it
             reg, created = Registration.objects.get(round=rnd, bidder=user), False
         reg = lock_registration(reg.pk)
-        if not created and reg.status not in {Status.PENDING, Status.HELD}:
-            raise Conflict("already_registered", f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
+        if not created and reg.status not in {RegStatus.PENDING, RegStatus.HELD}:
+            raise Conflict(ErrorCode.ALREADY_REGISTERED, f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
         deposit, _ = Deposit.objects.get_or_create(
             registration=reg, defaults={"amount": rnd.deposit, "provider": provider or settings.PAYMENT_PROVIDER, "created_at": clock.now()},
         )
         if created:
             audit.record("registration.created", reg, actor=user, data={"round": rnd.pk, "deposit": deposit.amount, "provider": deposit.provider})
     deposit.registration = reg
-    if reg.status == Status.PENDING:
-        deposit = ensure_payment(deposit, actor=user)
+    if reg.status == RegStatus.PENDING:
+        deposit = ensure_payment(user, deposit=deposit)
     return deposit
 
 
@@ -96,7 +100,7 @@ def _payment_key(deposit: Deposit) -> str:
     return f"deposit:reg:{deposit.registration_id}:{int(deposit.created_at.timestamp())}"
 
 
-def ensure_payment(deposit: Deposit, actor=None) -> Deposit:
+def ensure_payment(actor: Any, /, *, deposit: Deposit) -> Deposit:
     """Start the provider payment once: asked for before any lock (idempotency key per registration),
     stored under the registration's lock; a second payment made meanwhile by a racing request is
     cancelled at the provider."""
@@ -149,62 +153,80 @@ def payment_info(deposit: Deposit) -> dict:
     return info
 
 
-def own_registration(user, registration_id: int, *, allow_court: bool = False) -> Registration:
+def own_registration(user, /, *, registration_id: int, allow_court: bool = False) -> Registration:
     reg = Registration.objects.select_related("round__lot__case__court", "bidder").filter(pk=registration_id).first()
     if reg is None:
         raise NotFound("报名记录不存在 / no such registration")
     if reg.bidder_id == user.pk:
         return reg
-    if allow_court and (getattr(user, "is_operator", False) or (user.role == "judge" and user.court_id == reg.round.lot.case.court_id)):
+    if allow_court and (getattr(user, "is_operator", False) or is_judge_of(user, reg.round)):
         return reg
     raise NotFound("报名记录不存在 / no such registration")
 
 
-def pay_with_test_card(user, registration_id: int, card: dict) -> Registration:
+CONFIRMABLE = {"requires_payment_method", "requires_confirmation"}
+# How long a click whose confirmation the provider refused waits for the other click's charge to finish.
+SETTLE_WAIT = timedelta(seconds=15)
+SETTLE_POLL = 0.25  # seconds between two looks at the provider
+
+
+def _settled_payment(gw, payment_id: str) -> Payment:
+    """The payment once the provider is done with a confirmation in flight (another click's): asked
+    again every SETTLE_POLL s while it still waits for that confirmation, for at most SETTLE_WAIT.
+    No lock is held meanwhile."""
+    deadline = time.monotonic() + SETTLE_WAIT.total_seconds()
+    while True:
+        payment = gw.retrieve_payment(payment_id)
+        if payment.status not in {"requires_confirmation", "processing"} or time.monotonic() >= deadline:
+            return payment
+        time.sleep(SETTLE_POLL)
+
+
+def pay_with_test_card(user, /, *, registration_id: int, card: dict) -> Registration:
     """Test/demo mode only: confirm the deposit server-side with a test card, then act on the provider's answer.
 
     Idempotent: a second call (a double click) while or after the first one paid answers the same
     registration, never a second charge or an error."""
     if not settings.CLOCK_ADVANCE_ALLOWED:
         raise NotFound()
-    reg = own_registration(user, registration_id)
-    if reg.status != Status.PENDING:
+    reg = own_registration(user, registration_id=registration_id)
+    if reg.status != RegStatus.PENDING:
         return reg
-    deposit = ensure_payment(Deposit.objects.get(registration=reg), actor=user)
+    deposit = ensure_payment(user, deposit=Deposit.objects.get(registration=reg))
     gw = get_gateway(deposit.provider)
     current = gw.retrieve_payment(deposit.payment_intent_id)
-    if current.status in {"requires_payment_method", "requires_confirmation"}:
+    if current.status in CONFIRMABLE:
         try:
             gw.confirm_with_card(deposit.payment_intent_id, card)
         except DomainError:
-            # The other click confirmed it first: the provider refuses a second confirmation. What it
-            # holds now decides, as for the click that won.
-            if gw.retrieve_payment(deposit.payment_intent_id).status != "succeeded":
+            # The other click is confirming the same payment: the provider refuses a second
+            # confirmation (already charged, or busy charging it). Its charge decides, as for that click.
+            if _settled_payment(gw, deposit.payment_intent_id).status != "succeeded":
                 raise
-    sync_deposit(deposit, actor=user)
+    sync_deposit(user, deposit=deposit)
     reg.refresh_from_db()
     return reg
 
 
-def sandbox_pay(user, registration_id: int) -> Registration:
+def sandbox_pay(user, /, *, registration_id: int) -> Registration:
     """The 'pay' click on the sandbox page (embedded provider)."""
-    reg = own_registration(user, registration_id)
-    if reg.status != Status.PENDING:
+    reg = own_registration(user, registration_id=registration_id)
+    if reg.status != RegStatus.PENDING:
         return reg
-    deposit = ensure_payment(Deposit.objects.get(registration=reg), actor=user)
+    deposit = ensure_payment(user, deposit=Deposit.objects.get(registration=reg))
     if deposit.provider != "sandbox":
-        raise DomainError("wrong_provider", "该保证金不是通过沙箱支付的 / this deposit is not paid through the sandbox")
+        raise DomainError(ErrorCode.WRONG_PROVIDER, "该保证金不是通过沙箱支付的 / this deposit is not paid through the sandbox")
     get_gateway("sandbox").pay(deposit.payment_intent_id)
-    sync_deposit(deposit, actor=user)
+    sync_deposit(user, deposit=deposit)
     reg.refresh_from_db()
     return reg
 
 
-def recheck_registration(user, registration_id: int) -> Registration:
-    reg = own_registration(user, registration_id, allow_court=True)
+def recheck_registration(user, /, *, registration_id: int) -> Registration:
+    reg = own_registration(user, registration_id=registration_id, allow_court=True)
     deposit = Deposit.objects.filter(registration=reg).first()
     if deposit and deposit.payment_intent_id:
-        sync_deposit(deposit, actor=user)
+        sync_deposit(user, deposit=deposit)
         reg.refresh_from_db()
     return reg
 
@@ -218,10 +240,10 @@ def _fetch(deposit: Deposit) -> tuple[Payment, list[Refund]]:
     return payment, refunds
 
 
-def sync_deposit(deposit: Deposit, *, actor=None, event: dict | None = None) -> str:
+def sync_deposit(actor: Any, /, *, deposit: Deposit, event: dict | None = None) -> str:
     """Ask the provider for the real state of the deposit's payment (no lock held), then act on it (idempotent)."""
     payment, refunds = _fetch(deposit)
-    return apply_deposit_state(deposit.pk, payment, refunds, actor=actor, event=event)
+    return apply_deposit_state(actor, deposit_id=deposit.pk, payment=payment, refunds=refunds, event=event)
 
 
 def mark_event(event: dict | None, object_id: str) -> bool:
@@ -236,7 +258,7 @@ def mark_event(event: dict | None, object_id: str) -> bool:
     return True
 
 
-def apply_deposit_state(deposit_id: int, payment: Payment, refunds: list[Refund], *, actor=None, event: dict | None = None) -> str:
+def apply_deposit_state(actor: Any, /, *, deposit_id: int, payment: Payment, refunds: list[Refund], event: dict | None = None) -> str:
     """Act on what the provider said of a deposit's payment: held, cancelled or released."""
     with transaction.atomic():
         if not mark_event(event, payment.id):
@@ -250,22 +272,22 @@ def apply_deposit_state(deposit_id: int, payment: Payment, refunds: list[Refund]
         d.save(update_fields=["provider_status", "checked_at"])
         if payment.id != d.payment_intent_id:
             return outcome  # a duplicate payment of a racing request: cancelled, never held
-        if payment.status == "succeeded" and reg.status in {Status.PENDING, Status.CANCELLED}:
+        if payment.status == "succeeded" and reg.status in {RegStatus.PENDING, RegStatus.CANCELLED}:
             if payment.amount != d.amount:
                 logger.error("deposit %s: provider amount %s differs from %s", d.pk, payment.amount, d.amount)
-                raise Conflict("amount_mismatch", "支付金额与保证金不符 / the paid amount differs from the deposit")
+                raise Conflict(ErrorCode.AMOUNT_MISMATCH, "支付金额与保证金不符 / the paid amount differs from the deposit")
             _hold(d, reg, actor=actor)
             outcome = "held"
-        elif payment.status == "canceled" and reg.status == Status.PENDING:
-            reg.status = Status.CANCELLED
+        elif payment.status == "canceled" and reg.status == RegStatus.PENDING:
+            reg.status = RegStatus.CANCELLED
             reg.save(update_fields=["status"])
             audit.record("registration.cancelled", reg, actor=actor, data={"payment_intent": payment.id})
             outcome = "cancelled"
         done = [r for r in refunds if r.status == "succeeded"]
-        if done and reg.status == Status.HELD:
+        if done and reg.status == RegStatus.HELD:
             _record_release(d, reg, done[0], actor=actor)
             outcome = "released"
-        elif done and reg.status in {Status.APPLIED, Status.FORFEITED}:
+        elif done and reg.status in {RegStatus.APPLIED, RegStatus.FORFEITED}:
             logger.error("deposit %s refunded at the provider but %s here: reconciliation will list it", d.pk, reg.status)
         return outcome
 
@@ -283,7 +305,7 @@ def _issue_code(reg: Registration) -> None:
             return
         except IntegrityError:
             continue
-    raise Conflict("code_exhausted", "无法生成竞买代码 / could not issue a bidder code")
+    raise Conflict(ErrorCode.CODE_EXHAUSTED, "无法生成竞买代码 / could not issue a bidder code")
 
 
 def _hold(d: Deposit, reg: Registration, actor=None) -> None:
@@ -301,7 +323,7 @@ def _hold(d: Deposit, reg: Registration, actor=None) -> None:
     id_number = (reg.bidder.id_number or "-") if reg.bidder_id else "-"
     holder = PriorityHolder.objects.filter(lot_id=rnd.lot_id, id_number__iexact=id_number).order_by("rank").first()
     reg.priority_rank = holder.rank if holder else None
-    reg.status = Status.HELD
+    reg.status = RegStatus.HELD
     reg.held_at = now
     reg.save(update_fields=["status", "held_at", "priority_rank"])
     d.held_at = now
@@ -319,7 +341,7 @@ def _record_release(d: Deposit, reg: Registration, refund: Refund, actor=None) -
         case=rnd.lot.case, round=rnd, external_ref=refund.id, actor=actor,
     )
     now = clock.now()
-    reg.status = Status.RELEASED
+    reg.status = RegStatus.RELEASED
     reg.save(update_fields=["status"])
     d.refund_id = refund.id
     d.released_at = now
@@ -330,7 +352,7 @@ def _record_release(d: Deposit, reg: Registration, refund: Refund, actor=None) -
 
 # --- releases (A23, A28) ---------------------------------------------------------------------------
 
-class Release:
+class Release(StrEnum):
     """What `release_deposit` did (its return value)."""
 
     NO_PAYMENT = "no_payment"  # nothing was ever paid
@@ -343,13 +365,13 @@ class Release:
     ERROR = "error"  # the provider could not be reached: tried again on the next tick
 
 
-def _claim_refund(registration_id: int, now) -> str | None:
+def _claim_refund(registration_id: int, now) -> Release | None:
     """Claim the right to ask the provider for this refund (a short transaction, no provider call).
     None when the claim is ours, else why not."""
     with transaction.atomic():
         reg = lock_registration(registration_id)
         d = lock_deposit(registration_id)
-        if reg.status != Status.HELD:
+        if reg.status != RegStatus.HELD:
             return Release.NOT_HELD
         if d.refund_attempted_at and now - d.refund_attempted_at < REFUND_CLAIM_TTL and not d.last_error:
             return Release.IN_PROGRESS
@@ -360,7 +382,7 @@ def _claim_refund(registration_id: int, now) -> str | None:
     return None
 
 
-def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> str:
+def release_deposit(actor: Any, /, *, deposit: Deposit, reason: str = "") -> Release:
     """Refund a held deposit through the provider and record it (A23, A28). Safe to retry at any point.
     Returns one of the `Release` outcomes."""
     if not deposit.payment_intent_id:
@@ -392,7 +414,7 @@ def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> str:
     with transaction.atomic():
         reg = lock_registration(deposit.registration_id)
         d = lock_deposit(deposit.registration_id)
-        if reg.status != Status.HELD:
+        if reg.status != RegStatus.HELD:
             return Release.NOT_HELD
         d.refund_id = refund.id
         if refund.status == "succeeded":
@@ -409,7 +431,7 @@ def release_deposit(deposit: Deposit, *, reason: str = "", actor=None) -> str:
         return Release.PENDING
 
 
-def release_round_deposits(round_id: int, *, reason: str = "", actor=None) -> int:
+def release_round_deposits(actor: Any, /, *, round_id: int, reason: str = "") -> int:
     """Release at once every held deposit the round no longer needs (A28: on withdrawal; also after the close).
 
     The clock does the same on each tick; the withdrawal hook below calls it on commit to act at once.
@@ -417,10 +439,10 @@ def release_round_deposits(round_id: int, *, reason: str = "", actor=None) -> in
     rnd = Round.objects.get(pk=round_id)
     now = clock.now()
     done = 0
-    for d in Deposit.objects.filter(registration__round=rnd, registration__status=Status.HELD).select_related("registration"):
+    for d in Deposit.objects.filter(registration__round=rnd, registration__status=RegStatus.HELD).select_related("registration"):
         what = rules.deposit_disposition(rnd.status, rnd.leader_id == d.registration_id, rnd.suspended_at, now,
                                          has_leader=rnd.leader_id is not None)
-        if what == "release" and release_deposit(d, reason=reason or f"round {rnd.status}", actor=actor) == Release.RELEASED:
+        if what == "release" and release_deposit(actor, deposit=d, reason=reason or f"round {rnd.status}") == Release.RELEASED:
             done += 1
     return done
 
@@ -430,7 +452,7 @@ def on_round_status_changed(sender, *, round_id: int, status: str, actor=None, *
     Best effort: whatever fails here the escrow clock releases on its next tick."""
     if status == Round.Status.WITHDRAWN:
         reason = Round.objects.filter(pk=round_id).values_list("status_reason", flat=True).first() or ""
-        release_round_deposits(round_id, reason=f"撤回拍卖：{reason}", actor=actor if hasattr(actor, "pk") else None)
+        release_round_deposits(actor if hasattr(actor, "pk") else None, round_id=round_id, reason=f"撤回拍卖：{reason}")
 
 
 def on_case_opened(sender, *, case_id: int, **_: object) -> None:
@@ -438,12 +460,12 @@ def on_case_opened(sender, *, case_id: int, **_: object) -> None:
     ledger.case_account(EnforcementCase.objects.get(pk=case_id))
 
 
-def apply_winner_deposit(reg: Registration, actor=None) -> bool:
+def apply_winner_deposit(actor: Any, /, *, reg: Registration) -> bool:
     """A23/A25: the winner's deposit moves into the case account and counts toward the price."""
     with transaction.atomic():
         reg = lock_registration(reg.pk)
         d = lock_deposit(reg.pk)
-        if reg.status != Status.HELD or d is None:
+        if reg.status != RegStatus.HELD or d is None:
             return False
         rnd = Round.objects.select_related("lot__case").get(pk=reg.round_id)
         ledger.post(
@@ -452,7 +474,7 @@ def apply_winner_deposit(reg: Registration, actor=None) -> bool:
             memo=f"买受人保证金转入案款 (A25) 第{rnd.number}次拍卖", idempotency_key=f"deposit_applied:reg:{reg.pk}",
             case=rnd.lot.case, round=rnd, external_ref=d.payment_intent_id or "", actor=actor,
         )
-        reg.status = Status.APPLIED
+        reg.status = RegStatus.APPLIED
         reg.save(update_fields=["status"])
         d.applied_at = clock.now()
         d.save(update_fields=["applied_at"])
@@ -468,7 +490,15 @@ def cancel_unpaid(deposit: Deposit) -> str:
             payment = get_gateway(deposit.provider).cancel_payment(deposit.payment_intent_id)
         except DomainError:
             payment, refunds = _fetch(deposit)
-    return apply_deposit_state(deposit.pk, payment, refunds)
+    return apply_deposit_state(None, deposit_id=deposit.pk, payment=payment, refunds=refunds)
+
+
+def retry_payment(deposit: Deposit, now) -> bool:
+    """A pending registration whose deposit got no provider payment (the provider failed while the
+    bidder registered): the payment is asked for again, with the same idempotency key, so a payment
+    the provider did make but never told us about is the one found. True once it has one."""
+    Deposit.objects.filter(pk=deposit.pk).update(checked_at=now)  # the next try comes after RECHECK_EVERY
+    return bool(ensure_payment(None, deposit=deposit).payment_intent_id)
 
 
 def cancel_without_payment(registration_id: int, *, reason: str) -> bool:
@@ -477,9 +507,9 @@ def cancel_without_payment(registration_id: int, *, reason: str) -> bool:
     with transaction.atomic():
         reg = lock_registration(registration_id)
         d = lock_deposit(registration_id)
-        if reg.status != Status.PENDING or (d is not None and d.payment_intent_id):
+        if reg.status != RegStatus.PENDING or (d is not None and d.payment_intent_id):
             return False
-        reg.status = Status.CANCELLED
+        reg.status = RegStatus.CANCELLED
         reg.save(update_fields=["status"])
         audit.record("registration.cancelled", reg, data={"reason": reason, "payment_intent": None})
     return True

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from auction_site.errors import DomainError
 from escrow import balances, selectors, services
 from escrow.models import BalancePayment, Deposit, Registration
+from lots.access import is_judge_of
 from lots.models import EnforcementCase
 
 TEST_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
@@ -29,7 +30,7 @@ def my_deposits(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_account(request: HttpRequest, case_id: int) -> HttpResponse:
     case = EnforcementCase.objects.select_related("court").filter(pk=case_id).first()
-    if case is None or request.user.role != "judge" or request.user.court_id != case.court_id:
+    if case is None or not is_judge_of(request.user, case):
         raise Http404  # judge of that court only; others do not learn the case exists
     return render(request, "escrow/case_account.html", {"account": selectors.case_account(case)})
 
@@ -46,7 +47,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 @require_POST
 def register(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        reg, _payment = services.register(request.user, round_id)
+        reg, _payment = services.register(request.user, round_id=round_id)
     except DomainError as e:
         _error(request, e)
         return redirect(_next_url(request, "/"))
@@ -69,10 +70,10 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
     if request.method == "POST" and reg.status == Registration.Status.PENDING:
         try:
             if deposit.provider == "sandbox":
-                reg = services.sandbox_pay(request.user, reg.pk)
+                reg = services.sandbox_pay(request.user, registration_id=reg.pk)
             elif settings.CLOCK_ADVANCE_ALLOWED:
                 card = dict(TEST_CARD, number=request.POST.get("number", TEST_CARD["number"]).replace(" ", ""))
-                reg = services.pay_with_test_card(request.user, reg.pk, card)
+                reg = services.pay_with_test_card(request.user, registration_id=reg.pk, card=card)
             else:
                 raise Http404
         except DomainError as e:
@@ -89,7 +90,7 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
 @require_POST
 def pay_balance(request: HttpRequest, round_id: int) -> HttpResponse:
     try:
-        bp, _info = balances.start_balance_payment(request.user, round_id)
+        bp, _info = balances.start_balance_payment(request.user, round_id=round_id)
     except DomainError as e:
         _error(request, e)
         return redirect("/me/deposits/")
@@ -107,10 +108,10 @@ def pay_balance_page(request: HttpRequest, payment_id: int) -> HttpResponse:
     if request.method == "POST" and bp.status == BalancePayment.Status.PENDING:
         try:
             if bp.provider == "sandbox":
-                balances.sandbox_pay_balance(request.user, bp.pk)
+                balances.sandbox_pay_balance(request.user, payment_id=bp.pk)
             elif settings.CLOCK_ADVANCE_ALLOWED:
                 card = dict(TEST_CARD, number=request.POST.get("number", TEST_CARD["number"]).replace(" ", ""))
-                balances.start_balance_payment(request.user, bp.round_id, card)
+                balances.start_balance_payment(request.user, round_id=bp.round_id, card=card)
             else:
                 raise Http404
         except DomainError as e:

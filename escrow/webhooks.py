@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from escrow import balances, services
 from escrow.models import BalancePayment, Deposit, ProcessedEvent
 
@@ -11,7 +11,7 @@ def handle_provider_event(event: dict) -> str:
     """A verified provider event: find our object, re-fetch the real state, act once per event id."""
     event_id = event.get("id") or ""
     if not event_id:
-        raise DomainError("invalid_event", "事件缺少id / event without id")
+        raise DomainError(ErrorCode.INVALID_EVENT, "事件缺少id / event without id")
     if ProcessedEvent.objects.filter(event_id=event_id).exists():
         return "duplicate"
     obj = (event.get("data") or {}).get("object") or {}
@@ -23,10 +23,10 @@ def handle_provider_event(event: dict) -> str:
             pi_id = pi_id.get("id")
     deposit = Deposit.objects.filter(payment_intent_id=pi_id).first() if pi_id else None
     if deposit is not None:
-        return services.sync_deposit(deposit, event=event)
+        return services.sync_deposit(None, deposit=deposit, event=event)
     bp = BalancePayment.objects.filter(payment_intent_id=pi_id).first() if pi_id else None
     if bp is not None:
-        return balances.sync_balance_payment(bp, event=event)
+        return balances.sync_balance_payment(None, bp=bp, event=event)
     with transaction.atomic():
         services.mark_event(event, pi_id or "")
     return "ignored"

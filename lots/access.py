@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auction_site.errors import Forbidden, NotAuthenticated
+from auction_site.errors import ErrorCode, Forbidden, NotAuthenticated
 
 
 def _court_id(of: Any) -> int | None:
@@ -53,4 +53,4 @@ def ensure_judge_of(user: Any, of: Any, *, allow_operator: bool = False) -> None
         return
     ensure_judge(user)
     if user.court_id != _court_id(of):
-        raise Forbidden("只能操作本院的案件与标的 / a judge acts only in their own court", code="other_court")
+        raise Forbidden("只能操作本院的案件与标的 / a judge acts only in their own court", code=ErrorCode.OTHER_COURT)

@@ -18,10 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import NotFound, error_body
+from auction_site.errors import ErrorCode, NotFound, error_body
 from lots import media as media_storage
 from lots import selectors, services
-from lots.access import ensure_judge_of
+from lots.access import ensure_judge_of, is_judge_of
 from lots.models import EnforcementCase, Lot, Media, Round
 from lots.permissions import IsJudge, IsJudgeOrReadOnly
 from lots.serializers import (
@@ -65,10 +65,6 @@ class LotsAPIView(APIView):
             logger.info("refused %s %s: %s", self.request.method, self.request.path, exc.message)
             return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
         return super().handle_exception(exc)
-
-
-def _is_court_judge(user, court_id: int) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_judge", False) and user.court_id == court_id)
 
 
 # ----------------------------------------------------------------------------------------------- cases
@@ -130,7 +126,7 @@ class LotDetailView(LotsAPIView):
                               **ERRORS}, summary="A lot: full for its court's judges (Lot), published particulars for others (LotPublic)")
     def get(self, request: Request, pk: int) -> Response:
         lot = self._lot(pk)
-        if _is_court_judge(request.user, lot.case.court_id):
+        if is_judge_of(request.user, lot):
             return Response(LotSerializer(lot).data)
         if not selectors.is_published(lot):
             raise NotFound("标的不存在 / no such lot")
@@ -142,7 +138,7 @@ class LotDetailView(LotsAPIView):
         ensure_judge_of(request.user, lot)
         ser = LotWriteSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
-        lot = services.update_lot(request.user, lot, **ser.validated_data)
+        lot = services.update_lot(request.user, lot=lot, **ser.validated_data)
         return Response(LotSerializer(lot).data)
 
 
@@ -153,7 +149,7 @@ class LotRoundsView(LotsAPIView):
     def get(self, request: Request, pk: int) -> Response:
         lot = get_object_or_404(Lot.objects.select_related("case"), pk=pk)
         rounds = selectors.lot_rounds(lot)
-        if not _is_court_judge(request.user, lot.case.court_id):
+        if not is_judge_of(request.user, lot):
             rounds = rounds.exclude(status=Round.Status.DRAFT)
             if not rounds.exists():
                 raise NotFound("标的不存在 / no such lot")
@@ -166,7 +162,7 @@ class LotRoundsView(LotsAPIView):
         ensure_judge_of(request.user, lot)
         ser = RoundCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        rnd = services.create_round(request.user, lot, **ser.validated_data)
+        rnd = services.create_round(request.user, lot=lot, **ser.validated_data)
         return Response(RoundDetailSerializer(rnd).data, status=201)
 
 
@@ -206,7 +202,7 @@ class RoundDetailView(LotsAPIView):
     @extend_schema(responses={200: RoundDetailSerializer, 404: ERROR}, summary="A round with its live state (drafts: the court's judges only)")
     def get(self, request: Request, pk: int) -> Response:
         rnd = get_object_or_404(Round.objects.select_related("lot", "lot__case", "lot__case__court"), pk=pk)
-        if rnd.status == Round.Status.DRAFT and not _is_court_judge(request.user, rnd.lot.case.court_id):
+        if rnd.status == Round.Status.DRAFT and not is_judge_of(request.user, rnd):
             raise NotFound("拍卖轮次不存在 / no such round")
         return Response(RoundDetailSerializer(rnd).data)
 
@@ -217,7 +213,7 @@ class RoundDetailView(LotsAPIView):
             raise NotFound("拍卖轮次不存在 / no such round")
         ser = RoundUpdateSerializer(data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
-        rnd = services.update_draft_round(request.user, pk, **ser.validated_data)
+        rnd = services.update_draft_round(request.user, round_id=pk, **ser.validated_data)
         return Response(RoundDetailSerializer(rnd).data)
 
 
@@ -232,17 +228,17 @@ class RoundActionView(LotsAPIView):
         if not Round.objects.filter(pk=pk).exists():
             raise NotFound("拍卖轮次不存在 / no such round")
         if self.round_action == "publish":
-            rnd = services.publish_round(request.user, pk)
+            rnd = services.publish_round(request.user, round_id=pk)
         elif self.round_action == "notify-parties":
-            rnd = services.notify_parties(request.user, pk)
+            rnd = services.notify_parties(request.user, round_id=pk)
         elif self.round_action == "cause-ended":
-            rnd = services.record_suspension_cause_ended(request.user, pk)
+            rnd = services.record_suspension_cause_ended(request.user, round_id=pk)
         elif self.round_action == "suspend":
-            rnd = services.suspend_round(request.user, pk, reason=reason)
+            rnd = services.suspend_round(request.user, round_id=pk, reason=reason)
         elif self.round_action == "resume":
-            rnd = services.resume_round(request.user, pk, reason=reason)
+            rnd = services.resume_round(request.user, round_id=pk, reason=reason)
         else:
-            rnd = services.withdraw_round(request.user, pk, reason=reason)
+            rnd = services.withdraw_round(request.user, round_id=pk, reason=reason)
         return Response(RoundDetailSerializer(rnd).data)
 
 
@@ -283,7 +279,7 @@ class LotMediaView(LotsAPIView):
         ensure_judge_of(request.user, lot)
         ser = MediaRequestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        item, upload = services.request_media_upload(request.user, lot, **ser.validated_data)
+        item, upload = services.request_media_upload(request.user, lot=lot, **ser.validated_data)
         return Response({"media": MediaSerializer(item).data, "upload": upload}, status=201)
 
 
@@ -293,10 +289,10 @@ class MediaCompleteView(LotsAPIView):
     @extend_schema(request=None, responses={200: MediaSerializer, **ERRORS},
                    summary="Check the uploaded object (size, type, content) and mark it ready, or rejected and deleted")
     def post(self, request: Request, pk: int) -> Response:
-        item = services.complete_media_upload(request.user, pk)
+        item = services.complete_media_upload(request.user, media_id=pk)
         if item.status == Media.Status.REJECTED:
             problem = getattr(item, "rejection", "") or "文件被拒绝 / the upload was rejected"
-            return Response(error_body("upload_rejected", problem, {"media": MediaSerializer(item).data}), status=400)
+            return Response(error_body(ErrorCode.UPLOAD_REJECTED, problem, {"media": MediaSerializer(item).data}), status=400)
         return Response(MediaSerializer(item).data)
 
 

@@ -488,8 +488,7 @@ def load(stdout=None) -> None:
             priority_holders=[{"name": n, "id_number": idn, "rank": rank, "basis": basis} for n, idn, rank, basis in spec.priority_holders],
         )
         Lot.objects.filter(pk=lot.pk).update(created_at=now - timedelta(days=90))
-        services.set_reference_price(lot, amount=spec.reference, source=spec.reference_source, fixed_at=now - timedelta(days=60),
-                                     valid_until=now + timedelta(days=305), actor=judge)
+        services.set_reference_price(judge, lot=lot, amount=spec.reference, source=spec.reference_source, fixed_at=now - timedelta(days=60), valid_until=now + timedelta(days=305))
         # media: two photos, the panoramas of real estate, one document
         fn_name, kwargs = spec.picture
         draw = getattr(pics, fn_name)

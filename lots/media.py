@@ -30,7 +30,7 @@ from django.core import signing
 from django.core.files.storage import storages
 from django.urls import reverse
 
-from auction_site.errors import DomainError, NotFound
+from auction_site.errors import DomainError, ErrorCode, NotFound
 from lots.models import Lot, Media
 
 ALLOWED_TYPES: dict[str, set[str]] = {
@@ -69,13 +69,13 @@ def max_bytes(kind: str) -> int:
 
 def check_declared(kind: str, content_type: str, size: int) -> None:
     if kind not in ALLOWED_TYPES:
-        raise DomainError("invalid_kind", f"文件类别无效 / kind must be one of {', '.join(ALLOWED_TYPES)}", field="kind")
+        raise DomainError(ErrorCode.INVALID_KIND, f"文件类别无效 / kind must be one of {', '.join(ALLOWED_TYPES)}", field="kind")
     if content_type not in ALLOWED_TYPES[kind]:
-        raise DomainError("unsupported_type", f"不支持的文件类型 / {kind} accepts {', '.join(sorted(ALLOWED_TYPES[kind]))}", field="content_type")
+        raise DomainError(ErrorCode.UNSUPPORTED_TYPE, f"不支持的文件类型 / {kind} accepts {', '.join(sorted(ALLOWED_TYPES[kind]))}", field="content_type")
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-        raise DomainError("invalid_size", "文件大小无效 / size must be a positive integer of bytes", field="size")
+        raise DomainError(ErrorCode.INVALID_SIZE, "文件大小无效 / size must be a positive integer of bytes", field="size")
     if size > max_bytes(kind):
-        raise DomainError("too_large", f"文件过大，上限 {max_bytes(kind)} 字节 / file larger than {max_bytes(kind)} bytes", field="size", status=413)
+        raise DomainError(ErrorCode.TOO_LARGE, f"文件过大，上限 {max_bytes(kind)} 字节 / file larger than {max_bytes(kind)} bytes", field="size", status=413)
 
 
 def new_key(lot: Lot, kind: str, filename: str) -> str:
@@ -222,22 +222,22 @@ def save_local_upload(item: Media, token: str, fileobj) -> None:
     try:
         data = signing.loads(token or "", salt=UPLOAD_SALT, max_age=UPLOAD_TOKEN_MAX_AGE)
     except signing.BadSignature:
-        raise DomainError("bad_token", "上传凭证无效或已过期 / the upload token is invalid or expired", status=403)
+        raise DomainError(ErrorCode.BAD_TOKEN, "上传凭证无效或已过期 / the upload token is invalid or expired", status=403)
     if data.get("media") != item.pk or data.get("key") != item.key:
-        raise DomainError("bad_token", "上传凭证无效 / the upload token is not for this file", status=403)
+        raise DomainError(ErrorCode.BAD_TOKEN, "上传凭证无效 / the upload token is not for this file", status=403)
     if item.status != Media.Status.PENDING:
-        raise DomainError("already_uploaded", "文件已处理 / this upload is already complete", status=409)
+        raise DomainError(ErrorCode.ALREADY_UPLOADED, "文件已处理 / this upload is already complete", status=409)
     if fileobj is None:
-        raise DomainError("file_required", "缺少文件 / no file in the upload (field 'file')", field="file")
+        raise DomainError(ErrorCode.FILE_REQUIRED, "缺少文件 / no file in the upload (field 'file')", field="file")
     if fileobj.size > max_bytes(item.kind) or fileobj.size != item.size:
-        raise DomainError("size_mismatch", "文件大小与申报不符 / the file size differs from the declared size", field="file")
+        raise DomainError(ErrorCode.SIZE_MISMATCH, "文件大小与申报不符 / the file size differs from the declared size", field="file")
     storage = storages["default"]
     if storage.exists(item.key):
         storage.delete(item.key)
     saved = storage.save(item.key, fileobj)
     if saved != item.key:  # never happens with a fresh key; refuse rather than point at the wrong file
         storage.delete(saved)
-        raise DomainError("storage_error", "存储失败 / could not store the file", status=409)
+        raise DomainError(ErrorCode.STORAGE_ERROR, "存储失败 / could not store the file", status=409)
 
 
 def check_view_token(item: Media, token: str) -> None:
@@ -245,9 +245,9 @@ def check_view_token(item: Media, token: str) -> None:
         expires = int(signing.loads(token or "", salt=VIEW_SALT).get("exp") or settings.AWS_QUERYSTRING_EXPIRE)
         data = signing.loads(token or "", salt=VIEW_SALT, max_age=expires)
     except (signing.BadSignature, AttributeError, TypeError, ValueError):
-        raise DomainError("bad_token", "链接无效或已过期 / the link is invalid or expired", status=403)
+        raise DomainError(ErrorCode.BAD_TOKEN, "链接无效或已过期 / the link is invalid or expired", status=403)
     if data.get("media") != item.pk:
-        raise DomainError("bad_token", "链接无效 / the link is not for this file", status=403)
+        raise DomainError(ErrorCode.BAD_TOKEN, "链接无效 / the link is not for this file", status=403)
 
 
 def open_local(item: Media, token: str):

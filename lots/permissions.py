@@ -1,7 +1,7 @@
 """API permissions of the lots app.
 
 - ``IsJudge``: authenticated (else 401) and a judge (else 403). Court checks happen in the services
-  (``lots.services.ensure_judge_of``): a judge of another court is refused with 403 ``other_court``.
+  (``lots.access.ensure_judge_of``): a judge of another court is refused with 403 ``other_court``.
 """
 
 from rest_framework.permissions import BasePermission

@@ -1,37 +1,27 @@
 """Legal rules for lots and rounds, as pure functions ([A] = 法释〔2016〕18号, [C] = 2020 amendment).
 
-Durations are legal values, not settings. Each check returns None when satisfied or a Violation.
+Durations are legal values, not settings. Each check returns None when satisfied or a Refusal.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from auction_site.errors import ErrorCode, Refusal
+
 REAL_ESTATE_LIKE = {"real_estate", "equity", "other"}
-
-
-@dataclass(frozen=True)
-class Violation:
-    article: str
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.article}] {self.message}"
 
 
 # A10: in round 1 the starting price (= reserve) is at least 70% of the reference price.
 FIRST_ROUND_MIN_PERCENT = 70
 
 
-def check_starting_price(starting_price: int, reference_price: int | None, round_number: int) -> Violation | None:
+def check_starting_price(starting_price: int, reference_price: int | None, round_number: int) -> Refusal | None:
     if round_number != 1:
         return None
     if reference_price is None:
-        return Violation("A10", "no_reference_price", "一拍须先确定参考价 / round 1 needs a reference price")
+        return Refusal(ErrorCode.NO_REFERENCE_PRICE, "一拍须先确定参考价 / round 1 needs a reference price", "A10")
     if starting_price * 100 < reference_price * FIRST_ROUND_MIN_PERCENT:
         minimum = -(-reference_price * FIRST_ROUND_MIN_PERCENT // 100)
-        return Violation("A10", "starting_price_too_low",
-                         f"一拍起拍价不得低于参考价的70%（至少 {minimum} 分）/ round-1 starting price must be ≥ 70% of the reference price")
+        return Refusal(ErrorCode.STARTING_PRICE_TOO_LOW, f"一拍起拍价不得低于参考价的70%（至少 {minimum} 分）/ round-1 starting price must be ≥ 70% of the reference price", "A10")
     return None
 
 
@@ -44,12 +34,11 @@ def min_notice(category: str, round_number: int) -> timedelta:
     return timedelta(days=15 if real_estate_like else 7)
 
 
-def check_notice(category: str, round_number: int, published_at: datetime, starts_at: datetime) -> Violation | None:
+def check_notice(category: str, round_number: int, published_at: datetime, starts_at: datetime) -> Refusal | None:
     need = min_notice(category, round_number)
     if starts_at - published_at < need:
         article = "A12" if round_number == 1 else "A26"
-        return Violation(article, "notice_too_short",
-                         f"公告期不足 {need.days} 日 / at least {need.days} days' notice before bidding opens")
+        return Refusal(ErrorCode.NOTICE_TOO_SHORT, f"公告期不足 {need.days} 日 / at least {need.days} days' notice before bidding opens", article)
     return None
 
 
@@ -57,9 +46,9 @@ def check_notice(category: str, round_number: int, published_at: datetime, start
 DEPOSIT_MIN_PERCENT, DEPOSIT_MAX_PERCENT = 5, 20
 
 
-def check_deposit(deposit: int, starting_price: int) -> Violation | None:
+def check_deposit(deposit: int, starting_price: int) -> Refusal | None:
     if deposit * 100 < starting_price * DEPOSIT_MIN_PERCENT or deposit * 100 > starting_price * DEPOSIT_MAX_PERCENT:
-        return Violation("A17", "deposit_out_of_range", "保证金应为起拍价的5%至20% / deposit must be 5%–20% of the starting price")
+        return Refusal(ErrorCode.DEPOSIT_OUT_OF_RANGE, "保证金应为起拍价的5%至20% / deposit must be 5%–20% of the starting price", "A17")
     return None
 
 
@@ -67,16 +56,16 @@ def check_deposit(deposit: int, starting_price: int) -> Violation | None:
 MIN_BIDDING_PERIOD = timedelta(hours=24)
 
 
-def check_bidding_period(starts_at: datetime, ends_at: datetime) -> Violation | None:
+def check_bidding_period(starts_at: datetime, ends_at: datetime) -> Refusal | None:
     if ends_at - starts_at < MIN_BIDDING_PERIOD:
-        return Violation("A20", "bidding_period_too_short", "竞价时间不得少于24小时 / bidding lasts at least 24 hours")
+        return Refusal(ErrorCode.BIDDING_PERIOD_TOO_SHORT, "竞价时间不得少于24小时 / bidding lasts at least 24 hours", "A20")
     return None
 
 
-def check_increment(increment: int, starting_price: int) -> Violation | None:
+def check_increment(increment: int, starting_price: int) -> Refusal | None:
     # A20: bids rise in whole increments set by the court; an increment above the start price is absurd.
     if increment <= 0 or increment > starting_price:
-        return Violation("A20", "increment_invalid", "加价幅度须为正且不超过起拍价 / increment must be positive and not above the starting price")
+        return Refusal(ErrorCode.INCREMENT_INVALID, "加价幅度须为正且不超过起拍价 / increment must be positive and not above the starting price", "A20")
     return None
 
 
@@ -93,15 +82,15 @@ REQUIRED_DISCLOSURES = {
 }
 
 
-def check_disclosures(present: dict[str, bool], has_photo: bool, has_valuation_report: bool) -> list[Violation]:
+def check_disclosures(present: dict[str, bool], has_photo: bool, has_valuation_report: bool) -> list[Refusal]:
     out = [
-        Violation("A13", f"missing_{key}", f"公告须载明{label} / the announcement must include {key.replace('_', ' ')}")
+        Refusal(ErrorCode(f"missing_{key}"), f"公告须载明{label} / the announcement must include {key.replace('_', ' ')}", "A13")
         for key, label in REQUIRED_DISCLOSURES.items() if not present.get(key)
     ]
     if not has_photo:
-        out.append(Violation("A14", "missing_photos", "须公示标的物图片 / photos of the property must be published"))
+        out.append(Refusal(ErrorCode.MISSING_PHOTOS, "须公示标的物图片 / photos of the property must be published", "A14"))
     if not has_valuation_report:
-        out.append(Violation("A13", "missing_valuation_report", "须公示评估/询价报告或参考价依据 / the valuation report or reference price basis must be published"))
+        out.append(Refusal(ErrorCode.MISSING_VALUATION_REPORT, "须公示评估/询价报告或参考价依据 / the valuation report or reference price basis must be published", "A13"))
     return out
 
 
@@ -115,13 +104,11 @@ def publishable_from(parties_notified_at: datetime) -> datetime:
     return parties_notified_at + PARTY_NOTICE_BEFORE_ANNOUNCEMENT
 
 
-def check_parties_notified(parties_notified_at: datetime | None, published_at: datetime) -> Violation | None:
+def check_parties_notified(parties_notified_at: datetime | None, published_at: datetime) -> Refusal | None:
     if parties_notified_at is None:
-        return Violation("A16", "parties_not_notified",
-                         "发布公告前须通知当事人（至少提前3日）/ the parties must be notified at least 3 days before the announcement")
+        return Refusal(ErrorCode.PARTIES_NOT_NOTIFIED, "发布公告前须通知当事人（至少提前3日）/ the parties must be notified at least 3 days before the announcement", "A16")
     if published_at < publishable_from(parties_notified_at):
-        return Violation("A16", "party_notice_too_short",
-                         "通知当事人后须满3日方可发布公告 / the announcement may be published only 3 days after the parties were notified")
+        return Refusal(ErrorCode.PARTY_NOTICE_TOO_SHORT, "通知当事人后须满3日方可发布公告 / the announcement may be published only 3 days after the parties were notified", "A16")
     return None
 
 
@@ -130,14 +117,14 @@ def check_parties_notified(parties_notified_at: datetime | None, published_at: d
 GRACE_AFTER_EXPIRY = timedelta(days=183)
 
 
-def check_reference_price_usable(valid_until: datetime | None, now: datetime, round_number: int) -> Violation | None:
+def check_reference_price_usable(valid_until: datetime | None, now: datetime, round_number: int) -> Refusal | None:
     """May a round with this number be published now on a reference price valid until `valid_until`?"""
     if valid_until is None:
         return None  # a judge-entered price without a validity (platform issue) is checked by its source
     if round_number == 1 and now > valid_until:
-        return Violation("B27", "reference_price_expired", "参考价已过有效期，一拍须在有效期内公告 / the reference price has expired")
+        return Refusal(ErrorCode.REFERENCE_PRICE_EXPIRED, "参考价已过有效期，一拍须在有效期内公告 / the reference price has expired", "B27")
     if round_number > 1 and now > valid_until + GRACE_AFTER_EXPIRY:
-        return Violation("B27", "reference_price_expired", "参考价有效期届满超过六个月，须重新确定参考价 / more than 6 months past expiry: fix a new price")
+        return Refusal(ErrorCode.REFERENCE_PRICE_EXPIRED, "参考价有效期届满超过六个月，须重新确定参考价 / more than 6 months past expiry: fix a new price", "B27")
     return None
 
 
@@ -150,17 +137,17 @@ def min_reauction_start(previous_start: int) -> int:
     return -(-previous_start * (100 - MAX_CUT_PERCENT) // 100)
 
 
-def check_reauction_price(starting_price: int, previous_start: int) -> Violation | None:
+def check_reauction_price(starting_price: int, previous_start: int) -> Refusal | None:
     if starting_price < min_reauction_start(previous_start):
-        return Violation("A26", "cut_too_deep", "再次拍卖降价不得超过前次起拍价的20% / re-auction may cut at most 20% of the previous starting price")
+        return Refusal(ErrorCode.CUT_TOO_DEEP, "再次拍卖降价不得超过前次起拍价的20% / re-auction may cut at most 20% of the previous starting price", "A26")
     if starting_price > previous_start:
-        return Violation("A26", "reauction_price_higher", "再次拍卖起拍价不得高于前次 / re-auction starting price cannot exceed the previous one")
+        return Refusal(ErrorCode.REAUCTION_PRICE_HIGHER, "再次拍卖起拍价不得高于前次 / re-auction starting price cannot exceed the previous one", "A26")
     return None
 
 
-def check_reauction_timing(previous_closed_at: datetime, starts_at: datetime) -> Violation | None:
+def check_reauction_timing(previous_closed_at: datetime, starts_at: datetime) -> Refusal | None:
     if starts_at - previous_closed_at > REAUCTION_WITHIN:
-        return Violation("A26", "reauction_too_late", "流拍后应在30日内再次拍卖 / re-auction must open within 30 days of the failure")
+        return Refusal(ErrorCode.REAUCTION_TOO_LATE, "流拍后应在30日内再次拍卖 / re-auction must open within 30 days of the failure", "A26")
     return None
 
 
@@ -210,9 +197,8 @@ ROUND_TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
-def check_transition(current: str, target: str) -> Violation | None:
+def check_transition(current: str, target: str) -> Refusal | None:
     """None when a round may move from `current` to `target` (ROUND_TRANSITIONS)."""
     if (current, target) in ROUND_TRANSITIONS:
         return None
-    return Violation("A28" if target in {"suspended", "withdrawn"} else "A20", "illegal_transition",
-                     f"拍卖状态不能从「{current}」变为「{target}」/ a round cannot move from {current} to {target}")
+    return Refusal(ErrorCode.ILLEGAL_TRANSITION, f"拍卖状态不能从「{current}」变为「{target}」/ a round cannot move from {current} to {target}", "A28" if target in {"suspended", "withdrawn"} else "A20")

@@ -12,7 +12,7 @@
     court      a Court, its id, or its code ("苏05").
     min_price / max_price   fen, on the round's "price" = current price if bid on, else the starting price.
     sort       one of CATALOGUE_SORTS ("ends_at", "-ends_at", "starts_at", "-starts_at", "price", "-price",
-               "-published_at", "-bid_count"). Unknown values raise DomainError("invalid_sort").
+               "-published_at", "-bid_count"). Unknown values raise DomainError(ErrorCode.INVALID_SORT).
   Each row is annotated with ``price`` and has lot, lot.case and lot.case.court selected.
 - ``round_for_public(round_id) -> Round``  any non-draft round (NotFound for drafts and unknown ids).
 - ``is_published(lot) -> bool``  the lot has (or had) a round whose announcement is public.
@@ -30,7 +30,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from accounts.models import Court
-from auction_site.errors import DomainError, NotFound
+from auction_site.errors import DomainError, ErrorCode, NotFound
+from lots.access import is_judge_of
 from lots.models import EnforcementCase, Lot, Media, Round
 
 Status = Round.Status
@@ -87,7 +88,7 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
     if max_price is not None:
         qs = qs.filter(price__lte=max_price)
     if sort not in CATALOGUE_SORTS:
-        raise DomainError("invalid_sort", f"排序方式无效，可选 / sort must be one of: {', '.join(CATALOGUE_SORTS)}", field="sort")
+        raise DomainError(ErrorCode.INVALID_SORT, f"排序方式无效，可选 / sort must be one of: {', '.join(CATALOGUE_SORTS)}", field="sort")
     return qs.order_by(*CATALOGUE_SORTS[sort])
 
 
@@ -108,7 +109,7 @@ def is_published(lot: Lot) -> bool:
 
 
 def can_view_lot_drafts(user, lot: Lot) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_judge", False) and user.court_id == lot.case.court_id)
+    return is_judge_of(user, lot)
 
 
 def visible_media(lot: Lot, user=None) -> QuerySet[Media]:

@@ -3,30 +3,31 @@
 A round's status changes only through ``lots.rounds.change_status`` (the state machine of
 lots.rules.ROUND_TRANSITIONS); the judge's actions below call it. Access checks: ``lots.access``.
 
-Public interface (other apps and the pages call these; names are stable):
+Public interface (other apps and the pages call these; names are stable). The actor (the judge, or whoever
+acts; None for the clock) comes first and positionally; everything else is keyword-only:
 
 - ``create_case(judge, *, case_number, applicants, respondents, amount_owed) -> EnforcementCase``
 - ``create_lot(judge, *, case, priority_holders=(), **fields) -> Lot``
-- ``update_lot(judge, lot, *, priority_holders=None, **fields) -> Lot``   (only while no round is published)
-- ``set_reference_price(lot, *, amount, source, fixed_at, valid_until, actor=None) -> Lot``  (valuation calls it)
-- ``create_round(judge, lot, *, starting_price, deposit, increment, starts_at, ends_at, announcement="",
+- ``update_lot(judge, *, lot, priority_holders=None, **fields) -> Lot``   (only while no round is published)
+- ``set_reference_price(actor, *, lot, amount, source, fixed_at, valid_until) -> Lot``  (valuation calls it)
+- ``create_round(judge, *, lot, starting_price, deposit, increment, starts_at, ends_at, announcement="",
   balance_due_days=10, proxy_bidding_enabled=False) -> Round``  (a draft)
-- ``update_draft_round(judge, round_id, **fields) -> Round``  (drafts only; same checks as create_round)
-- ``publication_violations(round, now) -> list[Violation]``  (A10, A12/A26, A13–14, A16, A17, A20, B27)
-- ``notify_parties(judge, round_id) -> Round``     A16: records that the parties were notified (drafts only;
+- ``update_draft_round(judge, *, round_id, **fields) -> Round``  (drafts only; same checks as create_round)
+- ``publication_violations(round, now) -> list[Refusal]``  (A10, A12/A26, A13–14, A16, A17, A20, B27)
+- ``notify_parties(judge, *, round_id) -> Round``     A16: records that the parties were notified (drafts only;
   a repeated call changes nothing: the 3 days count from the first notice)
-- ``publish_round(judge, round_id) -> Round``     draft -> announced (A16: 3 days after the parties' notice)
-- ``suspend_round(judge, round_id, *, reason) -> Round``   announced/open -> suspended (A28)
-- ``record_suspension_cause_ended(judge, round_id) -> Round``  A28: the cause ended; resume due within 5 days
+- ``publish_round(judge, *, round_id) -> Round``     draft -> announced (A16: 3 days after the parties' notice)
+- ``suspend_round(judge, *, round_id, reason) -> Round``   announced/open -> suspended (A28)
+- ``record_suspension_cause_ended(judge, *, round_id) -> Round``  A28: the cause ended; resume due within 5 days
   (suspended rounds only; a repeated call changes nothing)
-- ``resume_round(judge, round_id, *, reason="") -> Round`` suspended -> announced/open (A28; a resume after the
+- ``resume_round(judge, *, round_id, reason="") -> Round`` suspended -> announced/open (A28; a resume after the
   5 days is allowed and audited with ``late: true``)
-- ``withdraw_round(judge, round_id, *, reason) -> Round``  draft/announced/open/suspended -> withdrawn (A28)
+- ``withdraw_round(judge, *, round_id, reason) -> Round``  draft/announced/open/suspended -> withdrawn (A28)
 - ``open_due_rounds(now) -> list[int]``  announced -> open at starts_at (clockwork)
-- ``mark_case_settled(case, *, actor=None)`` / ``record_settled_in_kind(lot, *, at, actor=None, data=None)``
+- ``mark_case_settled(actor, *, case)`` / ``record_settled_in_kind(actor, *, lot, at, data=None)``
   (settlement calls these)
-- ``request_media_upload(judge, lot, *, kind, filename, content_type, size, title="") -> (Media, upload dict)``
-- ``complete_media_upload(judge, media_id) -> Media``  (ready, or rejected and the object deleted)
+- ``request_media_upload(judge, *, lot, kind, filename, content_type, size, title="") -> (Media, upload dict)``
+- ``complete_media_upload(judge, *, media_id) -> Media``  (ready, or rejected and the object deleted)
 
 Services raise ``auction_site.errors.DomainError`` / ``NotFound`` / ``Forbidden`` / ``Conflict``; a refused
 publication raises ``RulesViolated`` carrying every violation (the API returns them in ``error.details``).
@@ -43,7 +44,7 @@ from typing import Any
 from django.db import transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, NotFound
+from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound, Refusal
 from lots import media as storage
 from lots import rounds, rules, signals
 from lots.access import ensure_judge, ensure_judge_of
@@ -56,7 +57,7 @@ logger = logging.getLogger("lots.services")
 class RulesViolated(DomainError):
     """One or more legal rules refuse the action; ``violations`` lists them all (each names its article)."""
 
-    def __init__(self, violations: list[rules.Violation]):
+    def __init__(self, violations: list[Refusal]):
         first = violations[0]
         message = "；".join(str(v) for v in violations)
         super().__init__(first.code, message, status=400)
@@ -76,10 +77,10 @@ CASE_NUMBER_RE = re.compile(r"^[(（](?P<year>\d{4})[)）](?P<court>.+?)(?P<kind
 def parse_case_number(value: str) -> dict[str, str]:
     match = CASE_NUMBER_RE.match((value or "").strip())
     if not match:
-        raise DomainError("invalid_case_number", "案号格式应如 (2024)苏05执123号 / case number must look like (2024)苏05执123号", field="case_number")
+        raise DomainError(ErrorCode.INVALID_CASE_NUMBER, "案号格式应如 (2024)苏05执123号 / case number must look like (2024)苏05执123号", field="case_number")
     year = int(match["year"])
     if not 1990 <= year <= clock.now().year + 1:
-        raise DomainError("invalid_case_number", "案号年份不正确 / the year of the case number is wrong", field="case_number")
+        raise DomainError(ErrorCode.INVALID_CASE_NUMBER, "案号年份不正确 / the year of the case number is wrong", field="case_number")
     return match.groupdict()
 
 
@@ -87,22 +88,22 @@ def normalise_case_number(value: str) -> str:
     return value.strip().replace("（", "(").replace("）", ")")
 
 
-def create_case(judge, *, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> EnforcementCase:
+def create_case(judge, /, *, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> EnforcementCase:
     """A judge mirrors an enforcement case of their court; the case gets its own account (一案一账号)."""
     ensure_judge(judge)
     parts = parse_case_number(case_number)
     court = judge.court
     if parts["court"] != court.code:
-        raise DomainError("case_number_court_mismatch",
+        raise DomainError(ErrorCode.CASE_NUMBER_COURT_MISMATCH,
                           f"案号中的法院代字应为本院代字「{court.code}」/ the court code in the case number must be {court.code}", field="case_number")
     applicants = [a.strip() for a in applicants if a and a.strip()]
     respondents = [r.strip() for r in respondents if r and r.strip()]
     if not applicants or not respondents:
-        raise DomainError("parties_required", "须至少有一名申请执行人和一名被执行人 / at least one applicant and one respondent", field="applicants")
+        raise DomainError(ErrorCode.PARTIES_REQUIRED, "须至少有一名申请执行人和一名被执行人 / at least one applicant and one respondent", field="applicants")
     number = normalise_case_number(case_number)
     with transaction.atomic():
         if EnforcementCase.objects.filter(case_number=number).exists():
-            raise Conflict("duplicate_case", "案号已存在 / a case with this number already exists")
+            raise Conflict(ErrorCode.DUPLICATE_CASE, "案号已存在 / a case with this number already exists")
         case = EnforcementCase.objects.create(
             court=court, case_number=number, applicants=applicants, respondents=respondents,
             amount_owed=amount_owed, created_at=clock.now(),
@@ -142,19 +143,19 @@ def _set_priority_holders(lot: Lot, holders: Iterable[dict]) -> None:
     for h in holders:
         id_number = (h.get("id_number") or "").strip().upper()
         if id_number in seen:
-            raise DomainError("duplicate_priority_holder", "优先购买权人重复 / a priority holder is listed twice", field="priority_holders")
+            raise DomainError(ErrorCode.DUPLICATE_PRIORITY_HOLDER, "优先购买权人重复 / a priority holder is listed twice", field="priority_holders")
         seen.add(id_number)
         rows.append(PriorityHolder(lot=lot, name=h["name"], id_number=id_number, rank=h.get("rank") or 1, basis=h.get("basis", "")))
     PriorityHolder.objects.bulk_create(rows)
 
 
-def create_lot(judge, *, case: EnforcementCase, priority_holders: Iterable[dict] = (), **fields: Any) -> Lot:
+def create_lot(judge, /, *, case: EnforcementCase, priority_holders: Iterable[dict] = (), **fields: Any) -> Lot:
     ensure_judge_of(judge, case.court)
     unknown = set(fields) - LOT_FIELDS
     if unknown:
-        raise DomainError("invalid", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
+        raise DomainError(ErrorCode.INVALID, f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
     if case.status != EnforcementCase.Status.OPEN:
-        raise Conflict("case_not_open", "案件已结算或结案 / the case is no longer open")
+        raise Conflict(ErrorCode.CASE_NOT_OPEN, "案件已结算或结案 / the case is no longer open")
     now = clock.now()
     with transaction.atomic():
         lot = Lot(case=case, created_at=now, **fields)
@@ -166,16 +167,16 @@ def create_lot(judge, *, case: EnforcementCase, priority_holders: Iterable[dict]
     return lot
 
 
-def update_lot(judge, lot: Lot, *, priority_holders: Iterable[dict] | None = None, **fields: Any) -> Lot:
+def update_lot(judge, /, *, lot: Lot, priority_holders: Iterable[dict] | None = None, **fields: Any) -> Lot:
     """Change a lot's particulars while none of its rounds is (or was) published."""
     ensure_judge_of(judge, lot.case.court)
     unknown = set(fields) - LOT_FIELDS
     if unknown:
-        raise DomainError("invalid", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
+        raise DomainError(ErrorCode.INVALID, f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         lot = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
         if lot.rounds.filter(status__in=PUBLISHED_STATUSES).exists():
-            raise Conflict("lot_published", "标的已公告，不能修改 / the lot has a published round and cannot be changed")
+            raise Conflict(ErrorCode.LOT_PUBLISHED, "标的已公告，不能修改 / the lot has a published round and cannot be changed")
         changed = {}
         for name, value in fields.items():
             if getattr(lot, name) != value:
@@ -192,13 +193,13 @@ def update_lot(judge, lot: Lot, *, priority_holders: Iterable[dict] | None = Non
     return lot
 
 
-def set_reference_price(lot: Lot, *, amount: int, source: str, fixed_at: datetime, valid_until: datetime | None, actor=None) -> Lot:
+def set_reference_price(actor: Any, /, *, lot: Lot, amount: int, source: str, fixed_at: datetime, valid_until: datetime | None) -> Lot:
     """Record the reference price fixed by a valuation (B13, B27): amount in fen, its basis and validity.
 
     Called by the valuation app when a valuation concludes. It does not touch rounds already published.
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise DomainError("invalid_amount", "参考价必须是正整数分 / the reference price is a positive integer of fen")
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "参考价必须是正整数分 / the reference price is a positive integer of fen")
     with transaction.atomic():
         locked = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
         locked.reference_price = amount
@@ -214,7 +215,7 @@ def set_reference_price(lot: Lot, *, amount: int, source: str, fixed_at: datetim
     return lot
 
 
-def clear_reference_price(lot: Lot, *, source_suffix: str, actor=None, data: dict | None = None) -> bool:
+def clear_reference_price(actor: Any, /, *, lot: Lot, source_suffix: str, data: dict | None = None) -> bool:
     """The valuation behind the lot's reference price was set aside (B13, objections upheld): the lot has no
     usable price until a new one is fixed. Only if the price still comes from that source."""
     with transaction.atomic():
@@ -235,8 +236,8 @@ def clear_reference_price(lot: Lot, *, source_suffix: str, actor=None, data: dic
 
 
 def _price_violations(lot: Lot, number: int, previous: Round | None, *, starting_price: int, deposit: int, increment: int,
-                      starts_at: datetime, ends_at: datetime) -> list[rules.Violation]:
-    found: list[rules.Violation | None] = [
+                      starts_at: datetime, ends_at: datetime) -> list[Refusal]:
+    found: list[Refusal | None] = [
         rules.check_deposit(deposit, starting_price),
         rules.check_bidding_period(starts_at, ends_at),
         rules.check_increment(increment, starting_price),
@@ -251,7 +252,7 @@ def _price_violations(lot: Lot, number: int, previous: Round | None, *, starting
     return [v for v in found if v]
 
 
-def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, increment: int, starts_at: datetime, ends_at: datetime,
+def create_round(judge, /, *, lot: Lot, starting_price: int, deposit: int, increment: int, starts_at: datetime, ends_at: datetime,
                  announcement: str = "", balance_due_days: int = rules.DEFAULT_BALANCE_DAYS, proxy_bidding_enabled: bool = False) -> Round:
     """A draft round of the lot. Round 1 first; a re-auction (round n+1) only after round n failed (A26)."""
     ensure_judge_of(judge, lot.case.court)
@@ -263,14 +264,14 @@ def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, incremen
         elif last.status in {Status.FAILED, Status.DEFAULTED}:
             number, previous = last.number + 1, last
         elif last.status in ACTIVE_STATUSES:
-            raise Conflict("round_in_progress", "该标的已有未结束的拍卖 / the lot already has a round in progress")
+            raise Conflict(ErrorCode.ROUND_IN_PROGRESS, "该标的已有未结束的拍卖 / the lot already has a round in progress")
         else:
-            raise Conflict("lot_finished", "该标的已成交或已撤回，不能再拍 / the lot was sold or withdrawn")
+            raise Conflict(ErrorCode.LOT_FINISHED, "该标的已成交或已撤回，不能再拍 / the lot was sold or withdrawn")
         violations = _price_violations(lot, number, previous, starting_price=starting_price, deposit=deposit, increment=increment,
                                        starts_at=starts_at, ends_at=ends_at)
         if number == 1 and lot.reference_price is None:
             # A draft may wait for the valuation; publication enforces A10 fully.
-            violations = [v for v in violations if v.code != "no_reference_price"]
+            violations = [v for v in violations if v.code != ErrorCode.NO_REFERENCE_PRICE]
         if violations:
             raise RulesViolated(violations)
         rnd = rounds.create(
@@ -287,25 +288,25 @@ def create_round(judge, lot: Lot, *, starting_price: int, deposit: int, incremen
 ROUND_FIELDS = {"starting_price", "deposit", "increment", "starts_at", "ends_at", "announcement", "balance_due_days", "proxy_bidding_enabled"}
 
 
-def update_draft_round(judge, round_id: int, **fields: Any) -> Round:
+def update_draft_round(judge, /, *, round_id: int, **fields: Any) -> Round:
     """Change a draft round (prices, times, announcement); the same rules as at creation are checked again."""
     unknown = set(fields) - ROUND_FIELDS
     if unknown:
-        raise DomainError("invalid", f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
+        raise DomainError(ErrorCode.INVALID, f"未知字段 / unknown fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         rnd = _locked_round(round_id)
         ensure_judge_of(judge, rnd.lot.case.court)
         if rnd.status != Status.DRAFT:
-            raise Conflict("not_draft", "只有草稿可以修改 / only a draft round can be changed")
+            raise Conflict(ErrorCode.NOT_DRAFT, "只有草稿可以修改 / only a draft round can be changed")
         for name, value in fields.items():
             setattr(rnd, name, value)
         if rnd.ends_at <= rnd.starts_at:
-            raise DomainError("invalid", "结束时间须晚于开始时间 / ends_at must be after starts_at", field="ends_at")
+            raise DomainError(ErrorCode.INVALID, "结束时间须晚于开始时间 / ends_at must be after starts_at", field="ends_at")
         rnd.scheduled_ends_at = rnd.ends_at
         violations = _price_violations(rnd.lot, rnd.number, rnd.previous, starting_price=rnd.starting_price, deposit=rnd.deposit,
                                        increment=rnd.increment, starts_at=rnd.starts_at, ends_at=rnd.ends_at)
         if rnd.number == 1 and rnd.lot.reference_price is None:
-            violations = [v for v in violations if v.code != "no_reference_price"]
+            violations = [v for v in violations if v.code != ErrorCode.NO_REFERENCE_PRICE]
         if violations:
             raise RulesViolated(violations)
         rnd.save()
@@ -327,10 +328,10 @@ def disclosures_present(lot: Lot, rnd: Round) -> dict[str, bool]:
     }
 
 
-def publication_violations(rnd: Round, now: datetime) -> list[rules.Violation]:
+def publication_violations(rnd: Round, now: datetime) -> list[Refusal]:
     """Every rule that refuses publishing this round now (A10, A12/A26, A13–14, A16, A17, A20, B27)."""
     lot = rnd.lot
-    found: list[rules.Violation | None] = _price_violations(
+    found: list[Refusal | None] = _price_violations(
         lot, rnd.number, rnd.previous, starting_price=rnd.starting_price, deposit=rnd.deposit, increment=rnd.increment,
         starts_at=rnd.starts_at, ends_at=rnd.ends_at,
     )
@@ -368,21 +369,21 @@ def _record_once(judge, round_id: int, *, status: str, refusal: Conflict, field:
     return rnd
 
 
-def notify_parties(judge, round_id: int) -> Round:
+def notify_parties(judge, /, *, round_id: int) -> Round:
     """A16: record that the court notified the parties of this draft round (publication may follow 3 days
     later); the 3 days always count from the first notice."""
     return _record_once(judge, round_id, status=Status.DRAFT, field="parties_notified_at", action="round.parties_notified",
-                        refusal=Conflict("not_draft", "只有草稿需要通知当事人 / the parties are notified of a draft round only"),
+                        refusal=Conflict(ErrorCode.NOT_DRAFT, "只有草稿需要通知当事人 / the parties are notified of a draft round only"),
                         data=lambda now: {"parties_notified_at": now, "publishable_from": rules.publishable_from(now)})
 
 
-def publish_round(judge, round_id: int) -> Round:
+def publish_round(judge, /, *, round_id: int) -> Round:
     """Draft -> announced, if every publication rule holds now; otherwise RulesViolated with all of them."""
     with transaction.atomic():
         rnd = _locked_round(round_id)
         ensure_judge_of(judge, rnd.lot.case.court)
         if rnd.status != Status.DRAFT:
-            raise Conflict("not_draft", "只有草稿可以发布 / only a draft round can be published")
+            raise Conflict(ErrorCode.NOT_DRAFT, "只有草稿可以发布 / only a draft round can be published")
         now = clock.now()
         violations = publication_violations(rnd, now)
         if violations:
@@ -397,17 +398,17 @@ def _require_reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         # A28: the reason for suspending or withdrawing is published.
-        raise DomainError("reason_required", f"{what}须说明理由（A28）/ a reason is required (A28)", field="reason")
+        raise DomainError(ErrorCode.REASON_REQUIRED, f"{what}须说明理由（A28）/ a reason is required (A28)", field="reason")
     return reason
 
 
-def suspend_round(judge, round_id: int, *, reason: str) -> Round:
+def suspend_round(judge, /, *, round_id: int, reason: str) -> Round:
     reason = _require_reason(reason, "中止拍卖")
     with transaction.atomic():
         rnd = _locked_round(round_id)
         ensure_judge_of(judge, rnd.lot.case.court)
         if rnd.status not in {Status.ANNOUNCED, Status.OPEN}:
-            raise Conflict("not_suspendable", "只有公告中或竞价中的拍卖可以中止 / only an announced or open round can be suspended")
+            raise Conflict(ErrorCode.NOT_SUSPENDABLE, "只有公告中或竞价中的拍卖可以中止 / only an announced or open round can be suspended")
         rnd.suspended_from = rnd.status
         rnd.suspended_at = clock.now()
         rnd.suspension_cause_ended_at = None
@@ -416,22 +417,22 @@ def suspend_round(judge, round_id: int, *, reason: str) -> Round:
     return rnd
 
 
-def record_suspension_cause_ended(judge, round_id: int) -> Round:
+def record_suspension_cause_ended(judge, /, *, round_id: int) -> Round:
     """A28: the judge records that the cause of the suspension ended; the round is to be resumed within
     5 days, a deadline that cannot be pushed back."""
     return _record_once(judge, round_id, status=Status.SUSPENDED, field="suspension_cause_ended_at",
                         action="round.suspension_cause_ended",
-                        refusal=Conflict("not_suspended", "该拍卖未中止 / the round is not suspended"),
+                        refusal=Conflict(ErrorCode.NOT_SUSPENDED, "该拍卖未中止 / the round is not suspended"),
                         data=lambda now: {"cause_ended_at": now, "resume_due_at": rules.resume_deadline(now)})
 
 
-def resume_round(judge, round_id: int, *, reason: str = "") -> Round:
+def resume_round(judge, /, *, round_id: int, reason: str = "") -> Round:
     """A28: resume a suspended round. Bidding time lost while suspended is given back."""
     with transaction.atomic():
         rnd = _locked_round(round_id)
         ensure_judge_of(judge, rnd.lot.case.court)
         if rnd.status != Status.SUSPENDED:
-            raise Conflict("not_suspended", "该拍卖未中止 / the round is not suspended")
+            raise Conflict(ErrorCode.NOT_SUSPENDED, "该拍卖未中止 / the round is not suspended")
         now = clock.now()
         paused = now - (rnd.suspended_at or now)
         target = rnd.suspended_from or Status.ANNOUNCED
@@ -462,14 +463,14 @@ def resume_round(judge, round_id: int, *, reason: str = "") -> Round:
     return rnd
 
 
-def withdraw_round(judge, round_id: int, *, reason: str) -> Round:
+def withdraw_round(judge, /, *, round_id: int, reason: str) -> Round:
     """A28: withdraw the round (deposits are then released by the escrow clock at once)."""
     reason = _require_reason(reason, "撤回拍卖")
     with transaction.atomic():
         rnd = _locked_round(round_id)
         ensure_judge_of(judge, rnd.lot.case.court)
         if rnd.status not in {Status.DRAFT, Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED}:
-            raise Conflict("not_withdrawable", "该拍卖已结束，不能撤回 / the round has ended and cannot be withdrawn")
+            raise Conflict(ErrorCode.NOT_WITHDRAWABLE, "该拍卖已结束，不能撤回 / the round has ended and cannot be withdrawn")
         rnd.withdrawn_at = clock.now()
         # A28: deposits are released at once (escrow acts on round_status_changed after the commit).
         rounds.change_status(rnd, Status.WITHDRAWN, actor=judge, reason=reason, fields=["withdrawn_at"])
@@ -493,7 +494,7 @@ def open_due_rounds(now: datetime) -> list[int]:
 # ------------------------------------------------------------------------------------- after the sale
 
 
-def mark_case_settled(case: EnforcementCase, *, actor=None) -> None:
+def mark_case_settled(actor: Any, /, *, case: EnforcementCase) -> None:
     """The case's proceeds are settled (settlement calls this when its last round is done)."""
     with transaction.atomic():
         locked = EnforcementCase.objects.select_for_update(of=("self",), no_key=True).get(pk=case.pk)
@@ -505,12 +506,12 @@ def mark_case_settled(case: EnforcementCase, *, actor=None) -> None:
     case.status = locked.status
 
 
-def record_settled_in_kind(lot: Lot, *, at: datetime, actor=None, data: dict | None = None) -> None:
+def record_settled_in_kind(actor: Any, /, *, lot: Lot, at: datetime, data: dict | None = None) -> None:
     """[C] A16: the lot was handed to a creditor in kind; no round follows it (settlement calls this)."""
     with transaction.atomic():
         locked = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
         if locked.settled_in_kind_at is not None:
-            raise Conflict("already_settled_in_kind", "该标的已以物抵债 / the lot was already settled in kind")
+            raise Conflict(ErrorCode.ALREADY_SETTLED_IN_KIND, "该标的已以物抵债 / the lot was already settled in kind")
         locked.settled_in_kind_at = at
         locked.save(update_fields=["settled_in_kind_at"])
         audit.record("lot.settled_in_kind", locked, actor=actor, data=data or {})
@@ -520,7 +521,7 @@ def record_settled_in_kind(lot: Lot, *, at: datetime, actor=None, data: dict | N
 # ----------------------------------------------------------------------------------------------- media
 
 
-def request_media_upload(judge, lot: Lot, *, kind: str, filename: str, content_type: str, size: int, title: str = "") -> tuple[Media, dict]:
+def request_media_upload(judge, /, *, lot: Lot, kind: str, filename: str, content_type: str, size: int, title: str = "") -> tuple[Media, dict]:
     """Check type and size, create a pending Media row and return where to upload it (see lots.media)."""
     ensure_judge_of(judge, lot.case.court)
     storage.check_declared(kind, content_type, size)
@@ -533,7 +534,7 @@ def request_media_upload(judge, lot: Lot, *, kind: str, filename: str, content_t
     return item, storage.upload_target(item)
 
 
-def complete_media_upload(judge, media_id: int) -> Media:
+def complete_media_upload(judge, /, *, media_id: int) -> Media:
     """After the upload: check the stored object's size and type; mark ready, or rejected and delete the object."""
     try:
         item = Media.objects.select_related("lot__case__court").get(pk=media_id)
@@ -544,7 +545,7 @@ def complete_media_upload(judge, media_id: int) -> Media:
         return item
     stored = storage.inspect(item)
     if stored is None:
-        raise Conflict("not_uploaded", "文件尚未上传 / the file has not been uploaded yet")
+        raise Conflict(ErrorCode.NOT_UPLOADED, "文件尚未上传 / the file has not been uploaded yet")
     problem = storage.mismatch(item, stored)
     with transaction.atomic():
         locked = Media.objects.select_for_update(of=("self",)).get(pk=item.pk)

@@ -20,6 +20,7 @@ from auction_site import clock
 from auction_site.errors import DomainError
 from lots import media as media_store
 from lots import selectors, services
+from lots.access import is_judge_of
 from lots.forms import ROUND_ACTIONS, CaseForm, LotForm, ReasonForm, RoundForm
 from lots.models import EnforcementCase, Lot, Round
 
@@ -38,7 +39,7 @@ def judge_required(view):
 
 
 def _own(request: HttpRequest, court_id: int) -> None:
-    if request.user.court_id != court_id:
+    if not is_judge_of(request.user, court_id):
         raise PermissionDenied(_("只能操作本院的案件与标的"))
 
 
@@ -107,7 +108,7 @@ def lot_edit(request: HttpRequest, lot_id: int) -> HttpResponse:
     form = LotForm(request.POST or None, initial=LotForm.initial_for(lot))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_lot(request.user, lot, **form.service_kwargs())
+            services.update_lot(request.user, lot=lot, **form.service_kwargs())
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
@@ -164,7 +165,7 @@ def round_create(request: HttpRequest, lot_id: int) -> HttpResponse:
     violations = []
     if form.is_valid():
         try:
-            rnd = services.create_round(request.user, lot, **form.service_kwargs())
+            rnd = services.create_round(request.user, lot=lot, **form.service_kwargs())
         except DomainError as exc:
             violations = _refusal(request, exc)
         else:
@@ -183,17 +184,17 @@ def round_action(request: HttpRequest, round_id: int, action: str) -> HttpRespon
     reason = (request.POST.get("reason") or "").strip()
     try:
         if action == "notify-parties":
-            services.notify_parties(request.user, rnd.pk)
+            services.notify_parties(request.user, round_id=rnd.pk)
         elif action == "publish":
-            services.publish_round(request.user, rnd.pk)
+            services.publish_round(request.user, round_id=rnd.pk)
         elif action == "suspend":
-            services.suspend_round(request.user, rnd.pk, reason=reason)
+            services.suspend_round(request.user, round_id=rnd.pk, reason=reason)
         elif action == "cause-ended":
-            services.record_suspension_cause_ended(request.user, rnd.pk)
+            services.record_suspension_cause_ended(request.user, round_id=rnd.pk)
         elif action == "resume":
-            services.resume_round(request.user, rnd.pk, reason=reason)
+            services.resume_round(request.user, round_id=rnd.pk, reason=reason)
         else:
-            services.withdraw_round(request.user, rnd.pk, reason=reason)
+            services.withdraw_round(request.user, round_id=rnd.pk, reason=reason)
     except DomainError as exc:
         _refusal(request, exc)
     else:

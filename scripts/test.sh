@@ -27,7 +27,8 @@ export AWS_STORAGE_BUCKET_NAME="${AWS_STORAGE_BUCKET_NAME:-auction-test-media}"
 
 if [ -z "${STRIPE_API_BASE:-}" ]; then
   port=$(free_port)
-  .venv/bin/localstripe --port "$port" > tests/artifacts/localstripe.log 2>&1 &
+  # A store of this run's own (never the shared file in /tmp): two runs on one machine never share payments.
+  $PY scripts/localstripe_private.py --port "$port" > tests/artifacts/localstripe.log 2>&1 &
   pids+=($!)
   export STRIPE_API_BASE="http://127.0.0.1:$port"
 fi

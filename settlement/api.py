@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from auction_site.errors import DomainError, ErrorCode, Forbidden, NotAuthenticated, NotFound
 from auction_site.fields import FenField, StrictCharField
 from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
@@ -56,7 +56,7 @@ class RoundSettleView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         ser = SettleSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        result = services.settle_round(pk, request.user, ser.validated_data["payouts"])
+        result = services.settle_round(request.user, round_id=pk, raw_payouts=ser.validated_data["payouts"])
         result.settlement.refresh_from_db()
         return Response(settlement_json(result))
 
@@ -92,7 +92,7 @@ class RoundDocumentsView(APIView):
         try:
             docs = services.generate_due_documents(round)
         except documents.FontMissing as exc:
-            raise DomainError("font_missing", str(exc), status=503) from exc
+            raise DomainError(ErrorCode.FONT_MISSING, str(exc), status=503) from exc
         return Response({"documents": [_doc_json(d) for d in docs]})
 
 
@@ -113,7 +113,7 @@ class CaseOutcomeView(APIView):
         if header:
             ok = signing.verify(header, signing.pull_message(request.path), settings.CASE_SYSTEM_WEBHOOK_SECRET, int(time.time()))
             if not ok:
-                raise Forbidden("签名无效或已过期 / invalid or expired signature", code="bad_signature")
+                raise Forbidden("签名无效或已过期 / invalid or expired signature", code=ErrorCode.BAD_SIGNATURE)
         else:
             if case is None and request.user.is_authenticated:
                 raise NotFound("案件不存在 / no such case")
@@ -141,6 +141,6 @@ class InKindView(APIView):
     def post(self, request: Request, round_id: int) -> Response:
         ser = InKindIn(data=request.data)
         ser.is_valid(raise_exception=True)
-        settlement = services.settle_in_kind(request.user, round_id, creditor=ser.validated_data["creditor"])
+        settlement = services.settle_in_kind(request.user, round_id=round_id, creditor=ser.validated_data["creditor"])
         return Response({"lot": settlement.lot_id, "round": settlement.round_id, "creditor": settlement.creditor,
                          "price": settlement.price, "decided_at": settlement.decided_at.isoformat()}, status=201)

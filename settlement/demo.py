@@ -43,7 +43,7 @@ def _bid_history(rnd: Round) -> bool:
     rnd.refresh_from_db()
     try:
 
-        apply_winner_deposit(winner)  # A23/A25: the winner's deposit counts toward the price
+        apply_winner_deposit(None, reg=winner)  # A23/A25: the winner's deposit counts toward the price
     except Exception:  # noqa: BLE001 - demo data: a missing deposit only leaves the money part out
         pass
     return True

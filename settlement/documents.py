@@ -62,6 +62,10 @@ class SaleFacts:
     respondents: list[str]
     paid_at: datetime | None = None
     generated_at: datetime | None = None
+    transcript_root: str = ""  # the signed Merkle root of the round's bids and events (transparency)
+    transcript_leaves: int = 0
+    key_fingerprint: str = ""
+    round_id: int = 0
 
 
 def _local(dt: datetime | None) -> str:
@@ -124,6 +128,11 @@ def render_confirmation(facts: SaleFacts) -> bytes:
         + " 于网络司法拍卖平台对上述标的进行公开竞价，以最高应价胜出。"
         "买受人应在拍卖公告确定的期限内将剩余价款交付人民法院；标的物所有权自拍卖成交裁定送达买受人时起转移。",
     ]
+    if facts.transcript_root:
+        paragraphs.append(
+            f"竞价记录签名：本轮全部 {facts.transcript_leaves} 条出价及状态事件的默克尔树根 {facts.transcript_root}，"
+            f"经平台 Ed25519 密钥签名（公钥指纹 {facts.key_fingerprint}）；任何人可在本平台 /rounds/{facts.round_id}/verify/ "
+            "页面或以 manage.py verify_round 独立验证。")
     footer = [facts.court, f"生成时间：{_local(facts.generated_at or facts.closed_at)}"]
     note = "本确认书由网络司法拍卖平台依《最高人民法院关于人民法院网络司法拍卖若干问题的规定》第二十二条生成。"
     return _build("网络竞价成交确认书", paragraphs, footer, note)

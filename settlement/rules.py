@@ -2,12 +2,12 @@
 
 [A] = 法释〔2016〕18号 (online judicial auctions); [C] = SPC Provisions on Auction and Sell-off in
 Civil Enforcement (2020 amendment). Amounts are integer fen. Each check returns None when satisfied
-or a `lots.rules.Violation` (article, code, message).
+or a `lots.rules.Refusal` (article, code, message).
 """
 
 from dataclasses import dataclass
 
-from lots.rules import Violation
+from auction_site.errors import ErrorCode, Refusal
 
 # ---------------------------------------------------------------------------------------------
 # Which rounds may be settled, which count as sold.
@@ -29,16 +29,15 @@ DONE_STATUSES = frozenset({"settled", "failed", "withdrawn", "defaulted"})
 IN_KIND_STATUSES = frozenset({"failed", "withdrawn"})
 
 
-def check_settleable(status: str, already_settled: bool, in_kind: bool = False) -> Violation | None:
+def check_settleable(status: str, already_settled: bool, in_kind: bool = False) -> Refusal | None:
     if already_settled or status == "settled":
-        return Violation("A25", "already_settled", "该拍次已结算，不得重复结算 / this round has already been settled")
+        return Refusal(ErrorCode.ALREADY_SETTLED, "该拍次已结算，不得重复结算 / this round has already been settled", "A25")
     if in_kind:
         if status not in IN_KIND_STATUSES:
-            return Violation("C16", "not_in_kind", "以物抵债须在流拍之后 / in-kind settlement follows a failed round")
+            return Refusal(ErrorCode.NOT_IN_KIND, "以物抵债须在流拍之后 / in-kind settlement follows a failed round", "C16")
         return None
     if status not in SETTLEABLE_STATUSES:
-        return Violation("A25", "not_paid",
-                         f"拍次状态为 {status}：只有买受人付清全部价款后才能结算 / only a round whose price is paid in full can be settled")
+        return Refusal(ErrorCode.NOT_PAID, f"拍次状态为 {status}：只有买受人付清全部价款后才能结算 / only a round whose price is paid in full can be settled", "A25")
     return None
 
 
@@ -94,55 +93,50 @@ def tax_from_proceeds_allowed(transfer_tax_payer: str, borne_by: str) -> bool:
 
 
 def check_distribution(available: int, payouts: list[Payout], *, applicants: list[str], amount_owed: int,
-                       transfer_tax_payer: str, in_kind_price: int = 0) -> Violation | None:
+                       transfer_tax_payer: str, in_kind_price: int = 0) -> Refusal | None:
     """Validate a judge's allocation of `available` fen (the case account balance) to payees.
 
     With an in-kind settlement the creditor's claim is reduced by the price of the property taken.
     """
     amount_owed = max(amount_owed - in_kind_price, 0)
     if not payouts and (in_kind_price == 0 or available > 0 and amount_owed > 0):
-        return Violation("A25", "no_payouts", "须至少指定一名收款人 / at least one payee is required")
+        return Refusal(ErrorCode.NO_PAYOUTS, "须至少指定一名收款人 / at least one payee is required", "A25")
     total = 0
     rank_seen = -1
     creditor_short = False
     creditors_paid = 0
     for p in payouts:
         if isinstance(p.amount, bool) or not isinstance(p.amount, int) or p.amount <= 0:
-            return Violation("A25", "invalid_amount", "分配金额须为正整数(分) / each amount is a positive integer in fen")
+            return Refusal(ErrorCode.INVALID_AMOUNT, "分配金额须为正整数(分) / each amount is a positive integer in fen", "A25")
         if p.kind not in PAYMENT_ORDER:
-            return Violation("A25", "invalid_kind", f"未知的分配类别 {p.kind} / unknown payout kind")
+            return Refusal(ErrorCode.INVALID_KIND, f"未知的分配类别 {p.kind} / unknown payout kind", "A25")
         rank = PAYMENT_ORDER.index(p.kind)
         if rank < rank_seen:
-            return Violation("A25", "payment_order",
-                             "清偿顺序：执行及拍卖费用 → 税费 → 债权人 / order of payment: costs, then taxes, then creditors")
+            return Refusal(ErrorCode.PAYMENT_ORDER, "清偿顺序：执行及拍卖费用 → 税费 → 债权人 / order of payment: costs, then taxes, then creditors", "A25")
         rank_seen = rank
         if not p.payee.strip():
-            return Violation("A25", "no_payee", "收款人名称不能为空 / a payee needs a name")
+            return Refusal(ErrorCode.NO_PAYEE, "收款人名称不能为空 / a payee needs a name", "A25")
         if p.kind == "tax":
             if p.borne_by not in {"buyer", "seller"}:
-                return Violation("A13", "tax_borne_by", "税费须注明由买受人或被执行人承担 / say who bears the tax (buyer or seller)")
+                return Refusal(ErrorCode.TAX_BORNE_BY, "税费须注明由买受人或被执行人承担 / say who bears the tax (buyer or seller)", "A13")
             if not tax_from_proceeds_allowed(transfer_tax_payer, p.borne_by):
-                return Violation("A13", "tax_not_from_proceeds",
-                                 "依拍卖公告的税费承担方式，此项税费不得从案款中支付 / under the announced tax arrangement this tax is not paid from the proceeds")
+                return Refusal(ErrorCode.TAX_NOT_FROM_PROCEEDS, "依拍卖公告的税费承担方式，此项税费不得从案款中支付 / under the announced tax arrangement this tax is not paid from the proceeds", "A13")
         if p.kind == "creditor":
             if p.payee not in applicants:
-                return Violation("A25", "not_a_creditor", f"{p.payee} 不是本案申请执行人 / not an applicant of this case")
+                return Refusal(ErrorCode.NOT_A_CREDITOR, f"{p.payee} 不是本案申请执行人 / not an applicant of this case", "A25")
             if creditor_short:
-                return Violation("A25", "creditor_order",
-                                 "前一顺位债权人未足额受偿，后一顺位不得受偿 / a later creditor is paid only after the earlier ones in full")
+                return Refusal(ErrorCode.CREDITOR_ORDER, "前一顺位债权人未足额受偿，后一顺位不得受偿 / a later creditor is paid only after the earlier ones in full", "A25")
             if p.claim is not None:
                 if p.amount > p.claim:
-                    return Violation("A25", "over_claim", f"向 {p.payee} 分配超过其债权 / more than {p.payee}'s claim")
+                    return Refusal(ErrorCode.OVER_CLAIM, f"向 {p.payee} 分配超过其债权 / more than {p.payee}'s claim", "A25")
                 creditor_short = p.amount < p.claim
             creditors_paid += p.amount
         total += p.amount
     if total > available:
-        return Violation("A25", "over_distribution",
-                         f"分配总额 {total} 分超过案款余额 {available} 分 / distributing more than the case account holds")
+        return Refusal(ErrorCode.OVER_DISTRIBUTION, f"分配总额 {total} 分超过案款余额 {available} 分 / distributing more than the case account holds", "A25")
     remainder = available - total
     if remainder > 0 and creditors_paid < amount_owed:
-        return Violation("A25", "remainder_before_debt",
-                         "执行债权未全部清偿前，余款不得退还被执行人 / the remainder returns to the debtor only after the debt is paid in full")
+        return Refusal(ErrorCode.REMAINDER_BEFORE_DEBT, "执行债权未全部清偿前，余款不得退还被执行人 / the remainder returns to the debtor only after the debt is paid in full", "A25")
     return None
 
 

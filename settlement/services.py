@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, NotFound
+from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
 from escrow import ledger
 from escrow.ledger import Line
 from escrow.models import BalancePayment, LedgerTransaction, Registration
@@ -30,6 +30,7 @@ from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 from settlement import documents, rules, signing
 from settlement.models import InKindSettlement, OutboxMessage, Payout, SaleDocument, Settlement
+from transparency import services as transparency_services
 
 logger = logging.getLogger("settlement")
 Status = Round.Status
@@ -53,7 +54,7 @@ def sale_facts(round: Round) -> documents.SaleFacts:
     lot = round.lot
     case = lot.case
     if round.leader_id is None or round.sold_price is None:
-        raise DomainError("no_buyer", "该拍次没有买受人 / the round has no buyer (A22)", status=409)
+        raise DomainError(ErrorCode.NO_BUYER, "该拍次没有买受人 / the round has no buyer (A22)", status=409)
     reg = Registration.objects.select_related("bidder").get(pk=round.leader_id)
     buyer = reg.bidder
     return documents.SaleFacts(
@@ -64,7 +65,17 @@ def sale_facts(round: Round) -> documents.SaleFacts:
         applicants=list(case.applicants or []), respondents=list(case.respondents or []),
         paid_at=_paid_at(round) if round.status in rules.RULING_STATUSES else None,
         generated_at=clock.now(),
+        **_transcript_facts(round),
     )
+
+
+def _transcript_facts(round: Round) -> dict:
+    """The signed transcript printed on the confirmation (signed here if the close's receiver missed it)."""
+    t = transparency_services.build_transcript(round.pk)
+    if t is None:
+        return {}
+    return {"transcript_root": t.root, "transcript_leaves": t.leaf_count, "key_fingerprint": t.key_fingerprint,
+            "round_id": round.pk}
 
 
 def generate_document(round_id: int, kind: str) -> SaleDocument:
@@ -79,7 +90,7 @@ def generate_document(round_id: int, kind: str) -> SaleDocument:
     if existing:
         return existing
     if kind not in rules.documents_due(round.status):
-        raise DomainError("document_not_due", f"拍次状态 {round.status} 尚不能生成该文书 / not due at this status (A22)", status=409)
+        raise DomainError(ErrorCode.DOCUMENT_NOT_DUE, f"拍次状态 {round.status} 尚不能生成该文书 / not due at this status (A22)", status=409)
     pdf = documents.RENDERERS[kind](sale_facts(round))
     key = f"settlement/rounds/{round.pk}/{kind}-{hashlib.sha256(pdf).hexdigest()[:12]}.pdf"
     stored_key = default_storage.save(key, ContentFile(pdf))
@@ -135,7 +146,7 @@ def _forfeit_to_apply(round: Round, case: EnforcementCase, costs: int) -> tuple[
     return applied, split
 
 
-def settle_round(round_id: int, judge, raw_payouts: list[dict]) -> SettleResult:
+def settle_round(judge, /, *, round_id: int, raw_payouts: list[dict]) -> SettleResult:
     """Distribute the case account to payees for a paid round; the remainder returns to the debtor.
 
     Nothing moves unless every check passes: status (paid, not settled), court, order of payment,
@@ -224,14 +235,14 @@ def _maybe_settle_case(case: EnforcementCase, actor) -> None:
     if Round.objects.filter(lot__case=case).exclude(status__in=rules.DONE_STATUSES).exists():
         return
     if Settlement.objects.filter(case=case).exists():
-        lot_services.mark_case_settled(case, actor=actor)
+        lot_services.mark_case_settled(actor, case=case)
 
 
 # ---------------------------------------------------------------------------------------------
 # In-kind settlement ([C] A16)
 
 
-def settle_in_kind(judge, round_id: int, *, creditor: str) -> InKindSettlement:
+def settle_in_kind(judge, /, *, round_id: int, creditor: str) -> InKindSettlement:
     """以物抵债 ([C] A16): after round 2 failed, hand the lot to a creditor at the round-2 starting price.
 
     `round_id` is the failed round 2 or the sell-off round that followed it (not yet sold); an open or
@@ -239,35 +250,35 @@ def settle_in_kind(judge, round_id: int, *, creditor: str) -> InKindSettlement:
     """
     creditor = (creditor or "").strip()
     if not creditor or len(creditor) > 200:
-        raise DomainError("invalid", "须写明接受抵债的申请执行人 / name the creditor who accepts the property", field="creditor")
+        raise DomainError(ErrorCode.INVALID, "须写明接受抵债的申请执行人 / name the creditor who accepts the property", field="creditor")
     with transaction.atomic():
         rnd = rounds.lock(round_id, related=("lot__case__court", "previous"))
         ensure_judge_of(judge, rnd)
         if rnd.kind == Round.Kind.SELLOFF:
             if rnd.status in {Status.SOLD, Status.PAID, Status.SETTLED, Status.WITHDRAWN}:
-                raise Conflict("not_in_kind", "变卖已成交或已撤回 / the sell-off has ended with a sale or was withdrawn")
+                raise Conflict(ErrorCode.NOT_IN_KIND, "变卖已成交或已撤回 / the sell-off has ended with a sale or was withdrawn")
             second = rnd.previous
         elif rnd.status == Status.FAILED and rnd.number >= 2:
             second = rnd
         else:
-            raise Conflict("not_in_kind", "以物抵债须在二拍流拍之后 / in-kind settlement follows a second failed auction ([C] A16)")
+            raise Conflict(ErrorCode.NOT_IN_KIND, "以物抵债须在二拍流拍之后 / in-kind settlement follows a second failed auction ([C] A16)")
         applicants = [str(a) for a in (rnd.lot.case.applicants or [])]
         if applicants and creditor not in applicants:
-            raise DomainError("invalid", "抵债对象须为本案申请执行人 / the creditor must be an applicant of the case", field="creditor")
+            raise DomainError(ErrorCode.INVALID, "抵债对象须为本案申请执行人 / the creditor must be an applicant of the case", field="creditor")
         if InKindSettlement.objects.filter(lot_id=rnd.lot_id).exists():
-            raise Conflict("already_settled_in_kind", "该标的已以物抵债 / the lot was already settled in kind")
+            raise Conflict(ErrorCode.ALREADY_SETTLED_IN_KIND, "该标的已以物抵债 / the lot was already settled in kind")
         follow = Round.objects.filter(previous=second, kind=Round.Kind.SELLOFF).values_list("pk", flat=True).first() if second else None
         selloff = rnd if follow == rnd.pk else (rounds.lock(follow) if follow else None)
         if selloff and selloff.status in {Status.DRAFT, Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED}:
             if selloff.bid_count:
-                raise Conflict("not_in_kind", "变卖已有人购买 / the sell-off already has a buyer")
+                raise Conflict(ErrorCode.NOT_IN_KIND, "变卖已有人购买 / the sell-off already has a buyer")
             selloff.withdrawn_at = clock.now()
             rounds.change_status(selloff, Status.WITHDRAWN, actor=judge, reason=f"以物抵债给{creditor}", fields=["withdrawn_at"])
         price = second.starting_price
         now = clock.now()
         settlement = InKindSettlement.objects.create(lot_id=rnd.lot_id, round=rnd, creditor=creditor, price=price,
                                                      decided_by=judge, decided_at=now)
-        lot_services.record_settled_in_kind(rnd.lot, at=now, actor=judge, data={
+        lot_services.record_settled_in_kind(judge, lot=rnd.lot, at=now, data={
             "round": rnd.pk, "creditor": creditor, "price": price, "in_kind_settlement": settlement.pk})
     return settlement
 

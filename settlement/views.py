@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Court
 from auction_site import clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from auction_site.fields import MAX_FEN
 from escrow import ledger
 from lots.access import ensure_judge_of
 from lots.models import Round
 from settlement import rules, selectors, services
 from settlement.models import Settlement
+from transparency import selectors as transparency
 
 
 def _dashboard_court(request: HttpRequest) -> Court | None:
@@ -77,12 +78,12 @@ def _parse_yuan(text: str) -> int | None:
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise DomainError("invalid_amount", _("金额格式不正确")) from exc
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("金额格式不正确")) from exc
     if not value.is_finite():
-        raise DomainError("invalid_amount", _("金额格式不正确"))
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("金额格式不正确"))
     fen = value * 100
     if fen != fen.to_integral_value() or fen <= 0 or fen > MAX_FEN:
-        raise DomainError("invalid_amount", _("金额须为正数，最多两位小数"))
+        raise DomainError(ErrorCode.INVALID_AMOUNT, _("金额须为正数，最多两位小数"))
     return int(fen)
 
 
@@ -101,14 +102,14 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
             payouts = []
             rows = request.POST.get("rows", "0")
             if not rows.isdigit() or int(rows) > 50:
-                raise DomainError("invalid", _("表单不完整"))
+                raise DomainError(ErrorCode.INVALID, _("表单不完整"))
             for i in range(int(rows)):
                 amount = _parse_yuan(request.POST.get(f"amount_{i}", ""))
                 payee = request.POST.get(f"payee_{i}", "").strip()
                 if amount is None and not payee:
                     continue
                 if amount is None:
-                    raise DomainError("invalid_amount", _("请填写金额"))
+                    raise DomainError(ErrorCode.INVALID_AMOUNT, _("请填写金额"))
                 item = {"kind": request.POST.get(f"kind_{i}", ""), "payee": payee, "amount": amount}
                 if request.POST.get(f"borne_by_{i}"):
                     item["borne_by"] = request.POST[f"borne_by_{i}"]
@@ -116,7 +117,7 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
                 if claim is not None:
                     item["claim"] = claim
                 payouts.append(item)
-            services.settle_round(round.pk, request.user, payouts)
+            services.settle_round(request.user, round_id=round.pk, raw_payouts=payouts)
             messages.success(request, _("结算完成，结果已报送执行案件系统"))
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -150,4 +151,5 @@ def round_result(request: HttpRequest, pk: int) -> HttpResponse:
              "codes": [b["code"] for b in result["bids"]]}
     return render(request, "settlement/round_result.html", {
         "round": round, "r": result, "chart_json": chart,
+        "transcript": transparency.transcript_of(round.pk), "signing_key": transparency.public_key(),
     })

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auction_site.errors import Forbidden
-from lots.access import is_judge_of
+from auction_site.errors import ErrorCode, Forbidden
+from lots.access import ensure_judge_of, is_judge_of
 from lots.models import CaseParty
 from valuation.models import Inquiry, Organisation, Valuation, Valuer
 
@@ -33,6 +33,8 @@ def ensure_can_view(user: Any, valuation: Valuation) -> None:
     """The judge of the court and the case's parties see a valuation."""
     if is_judge_of(user, valuation.lot) or parties_of(user, valuation.lot.case_id):
         return
+    if getattr(user, "is_judge", False):
+        ensure_judge_of(user, valuation.lot)  # a judge of another court: 403 other_court
     raise Forbidden("仅本案法官与当事人可查看 / only the judge and the parties of the case may see this")
 
 
@@ -40,7 +42,7 @@ def valuer_organisation(user: Any) -> Organisation:
     """The organisation this account is a valuer of."""
     valuer = Valuer.objects.select_related("organisation").filter(user_id=getattr(user, "pk", None)).first()
     if valuer is None or not getattr(user, "is_authenticated", False):
-        raise Forbidden("仅询价/评估机构人员可执行此操作 / only a valuer may do this", code="not_valuer")
+        raise Forbidden("仅询价/评估机构人员可执行此操作 / only a valuer may do this", code=ErrorCode.NOT_VALUER)
     return valuer.organisation
 
 
@@ -48,5 +50,5 @@ def ensure_valuer_of(user: Any, inquiry: Inquiry) -> Organisation:
     """Only a valuer of the organisation the inquiry was sent to may answer it."""
     org = valuer_organisation(user)
     if inquiry.organisation_id != org.pk:
-        raise Forbidden("该询价不是发给您的机构的 / this inquiry was sent to another organisation", code="other_organisation")
+        raise Forbidden("该询价不是发给您的机构的 / this inquiry was sent to another organisation", code=ErrorCode.OTHER_ORGANISATION)
     return org

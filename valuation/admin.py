@@ -21,7 +21,7 @@ class ValuerAdmin(admin.ModelAdmin):
     readonly_fields = ["joined_at"]
 
     def save_model(self, request, obj, form, change):
-        join_organisation(obj.user, obj.organisation.code)  # audited, sets the valuer role
+        join_organisation(obj.user, organisation_code=obj.organisation.code)  # audited, sets the valuer role
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

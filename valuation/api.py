@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from auction_site.errors import DomainError, ErrorCode, Forbidden, NotAuthenticated, NotFound
 from auction_site.fields import FenField, StrictCharField, StrictIntegerField, parse_digits
-from lots.access import ensure_judge_of, is_judge_of
+from lots.access import ensure_judge_of
 from lots.models import Lot
 from valuation import access, selectors, services
 from valuation.models import Inquiry, Objection, Organisation, Valuation
@@ -129,8 +129,8 @@ class LotValuationsView(APIView):
         items = [v for v in selectors.valuations_of_lot(lot)]
         if items:
             access.ensure_can_view(request.user, items[0])
-        elif not is_judge_of(request.user, lot):
-            raise Forbidden()
+        else:
+            ensure_judge_of(request.user, lot)
         return Response({"results": [selectors.valuation_dict(v) for v in items]})
 
     @extend_schema(request=StartSerializer, responses={201: ValuationOut, **ERRORS}, summary="Start a valuation (judge)")
@@ -140,9 +140,7 @@ class LotValuationsView(APIView):
         ser = StartSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        v = services.start_valuation(request.user, lot, method=d["method"], deadline=d.get("deadline"), agency=d.get("agency"),
-                                     price_basis=d.get("price_basis", ""), institutions=d.get("institutions"),
-                                     fallback_agency=d.get("fallback_agency"), fallback_basis=d.get("fallback_basis", ""))
+        v = services.start_valuation(request.user, lot=lot, method=d["method"], deadline=d.get("deadline"), agency=d.get("agency"), price_basis=d.get("price_basis", ""), institutions=d.get("institutions"), fallback_agency=d.get("fallback_agency"), fallback_basis=d.get("fallback_basis", ""))
         return Response(selectors.valuation_dict(v), status=201)
 
 
@@ -168,7 +166,7 @@ class OfferView(APIView):
         v = _get(Valuation, pk, "估价")
         ser = OfferSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        services.submit_offer(request.user, v, price=ser.validated_data["price"])
+        services.submit_offer(request.user, valuation=v, price=ser.validated_data["price"])
         v.refresh_from_db()
         return Response(selectors.valuation_dict(v), status=201)
 
@@ -189,12 +187,12 @@ class ObjectionView(APIView):
         ser = ObjectionSerializer(data=request.data)
         if not ser.is_valid():
             if "ground" in ser.errors:
-                raise DomainError("objection_ground_invalid", "[B22] 异议理由只能是：wrong_facts, out_of_scope, unqualified, unlawful_procedure",
+                raise DomainError(ErrorCode.OBJECTION_GROUND_INVALID, "[B22] 异议理由只能是：wrong_facts, out_of_scope, unqualified, unlawful_procedure",
                                   field="ground")
             ser.is_valid(raise_exception=True)
         d = ser.validated_data
         inquiry = Inquiry.objects.filter(pk=d["inquiry"], valuation=v).first() if d.get("inquiry") else None
-        o = services.file_objection(request.user, v, ground=d["ground"], reason=d["reason"], inquiry=inquiry)
+        o = services.file_objection(request.user, valuation=v, ground=d["ground"], reason=d["reason"], inquiry=inquiry)
         return Response(selectors.objection_dict(o), status=201)
 
 
@@ -211,7 +209,7 @@ class ObjectionDecideView(APIView):
         o = _get(Objection, pk, "异议")
         ser = DecideSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        o = services.decide_objection(request.user, o, upheld=ser.validated_data["decision"] == "upheld", note=ser.validated_data.get("note", ""))
+        o = services.decide_objection(request.user, objection=o, upheld=ser.validated_data["decision"] == "upheld", note=ser.validated_data.get("note", ""))
         return Response(selectors.objection_dict(o))
 
 
@@ -227,7 +225,7 @@ class CorrectionView(APIView):
         inquiry = _get(Inquiry, pk, "询价")
         ser = CorrectionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        inquiry = services.request_correction(request.user, inquiry, reason=ser.validated_data["reason"])
+        inquiry = services.request_correction(request.user, inquiry=inquiry, reason=ser.validated_data["reason"])
         return Response(selectors.inquiry_dict(inquiry))
 
 
@@ -272,19 +270,19 @@ def _price_from(request: Request) -> int:
         try:
             return FenField().to_internal_value(raw)
         except serializers.ValidationError as exc:
-            raise DomainError("invalid_price", f"price: {exc.detail[0]}", field="price")
+            raise DomainError(ErrorCode.INVALID_PRICE, f"price: {exc.detail[0]}", field="price")
     try:
         value = parse_digits(raw, positive=True) if isinstance(raw, str) else None  # the whole text: no "\n", no spaces
     except ValueError:
         value = None
     if value is None:
-        raise DomainError("invalid_price", "price 须为以分为单位的正整数 / price must be a positive integer of fen", field="price")
+        raise DomainError(ErrorCode.INVALID_PRICE, "price 须为以分为单位的正整数 / price must be a positive integer of fen", field="price")
     return value
 
 
 def _body(request: Request):
     if not hasattr(request.data, "get"):
-        raise DomainError("malformed", "请求体须为 JSON 对象或表单 / the body must be a JSON object or a form")
+        raise DomainError(ErrorCode.MALFORMED, "请求体须为 JSON 对象或表单 / the body must be a JSON object or a form")
     return request.data
 
 
@@ -293,7 +291,7 @@ def _inquiry_caller(request: Request, inquiry: Inquiry) -> tuple[object | None, 
     token = request.META.get(TOKEN_HEADER)
     if token:
         if inquiry.organisation.provider != Organisation.Provider.HTTP or not hmac.compare_digest(token, inquiry.token):
-            raise Forbidden("询价令牌无效 / invalid inquiry token", code="bad_token")
+            raise Forbidden("询价令牌无效 / invalid inquiry token", code=ErrorCode.BAD_TOKEN)
         return None, True
     if not request.user.is_authenticated:
         raise NotAuthenticated("请登录 / log in")
@@ -317,13 +315,13 @@ class QuoteView(APIView):
         upload = request.FILES.get("report")
         report_key = request.data.get("report_key") or ""
         if not isinstance(report_key, str):
-            raise DomainError("report_key_invalid", "report_key 须为字符串 / report_key must be a string", field="report")
+            raise DomainError(ErrorCode.REPORT_KEY_INVALID, "report_key 须为字符串 / report_key must be a string", field="report")
         stored = None
         if upload is not None:
-            stored, _ = services.store_report(None, inquiry, upload)
+            stored, _ = services.store_report(None, inquiry=inquiry, uploaded=upload)
             report_key = stored
         try:
-            quote = services.submit_quote(inquiry, price=price, valid_until=valid, report_key=report_key, actor=actor, via_token=via_token)
+            quote = services.submit_quote(actor, inquiry=inquiry, price=price, valid_until=valid, report_key=report_key, via_token=via_token)
         except Exception:
             if stored:  # nothing changed: drop the file we stored for a refused quote
                 transaction.on_commit(lambda: services.discard_report(stored))
@@ -341,8 +339,8 @@ class ReportUploadView(APIView):
         access.ensure_valuer_of(request.user, inquiry)
         upload = request.FILES.get("report")
         if upload is None:
-            raise DomainError("report_required", "须上传 PDF 报告 / upload a PDF report", field="report")
-        key, size = services.store_report(request.user, inquiry, upload)
+            raise DomainError(ErrorCode.REPORT_REQUIRED, "须上传 PDF 报告 / upload a PDF report", field="report")
+        key, size = services.store_report(request.user, inquiry=inquiry, uploaded=upload)
         return Response({"report_key": key, "size": size}, status=201)
 
 
@@ -359,6 +357,6 @@ class ExtensionView(APIView):
         actor, via_token = _inquiry_caller(request, inquiry)
         raw = _body(request).get("days")
         if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
-            raise DomainError("invalid_days", "days 须为整数 / days must be an integer", field="days")
-        inquiry = services.request_extension(inquiry, actor=actor, days=raw, via_token=via_token)
+            raise DomainError(ErrorCode.INVALID_DAYS, "days 须为整数 / days must be an integer", field="days")
+        inquiry = services.request_extension(actor, inquiry=inquiry, days=raw, via_token=via_token)
         return Response(selectors.inquiry_dict(inquiry))

@@ -105,7 +105,7 @@ def load(stdout=None) -> None:
     # An open network inquiry (deadline counting down) on a lot whose round is still a draft.
     lot = find("临沪大道")
     if lot is not None:
-        v = services.start_valuation(judges[lot.case.court_id], lot, method="network")
+        v = services.start_valuation(judges[lot.case.court_id], lot=lot, method="network")
         say(f"    {lot.title[:20]}…: network inquiry open until {v.started_at + rules.NETWORK_DEADLINE:%Y-%m-%d %H:%M} UTC")
     # On a lot whose first round failed: a network inquiry that every platform missed (B11), then an appraisal by lottery.
     lot = find("挖掘机")
@@ -119,6 +119,6 @@ def load(stdout=None) -> None:
             Inquiry.objects.create(valuation=missed, organisation=org, position=position, sent_at=started, token=f"demo-missed-{code}",
                                    deadline=started + rules.NETWORK_DEADLINE, status="abstained" if org.provider == "builtin_avm" else "missed")
         audit.record("valuation.failed", missed, chain=missed, actor=judge, data={"reason": missed.failure_reason, "demo": True})
-        v = services.start_valuation(judge, lot, method="appraisal")
+        v = services.start_valuation(judge, lot=lot, method="appraisal")
         Valuation.objects.filter(pk=v.pk).update(previous=missed)
         say(f"    {lot.title[:20]}…: appraisal drawn by lottery (seed {v.lottery.seed}) -> {', '.join(v.lottery.picks)}")

@@ -1,13 +1,13 @@
 """Legal rules of valuation ([B] = 法释〔2018〕15号), as pure functions.
 
-Durations are legal values, not settings. Checks return None when satisfied, or a Violation.
+Durations are legal values, not settings. Checks return None when satisfied, or a Refusal.
 """
 
 import random
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from lots.rules import Violation
+from auction_site.errors import ErrorCode, Refusal
 
 # B2: the methods, normally tried in this order; each falls through to the next when it cannot or does not succeed.
 METHOD_ORDER = ["negotiated", "directed", "network", "appraisal"]
@@ -33,12 +33,12 @@ def sale_due_by(fixed_at: datetime | None) -> datetime | None:
     return fixed_at + SALE_START_WITHIN if fixed_at else None
 
 
-def check_quote_validity(valid_until: datetime, now: datetime) -> Violation | None:
+def check_quote_validity(valid_until: datetime, now: datetime) -> Refusal | None:
     """B11/B27: a result states its validity, which is in the future and at most one year long."""
     if valid_until <= now:
-        return Violation("B27", "validity_past", "有效期须晚于出具时间 / the validity must end in the future")
+        return Refusal(ErrorCode.VALIDITY_PAST, "有效期须晚于出具时间 / the validity must end in the future", "B27")
     if valid_until > now + MAX_VALIDITY:
-        return Violation("B27", "validity_too_long", "询价/评估结果有效期最长不得超过一年 / a result is valid at most one year")
+        return Refusal(ErrorCode.VALIDITY_TOO_LONG, "询价/评估结果有效期最长不得超过一年 / a result is valid at most one year", "B27")
     return None
 
 
@@ -112,13 +112,13 @@ APPRAISAL_EXTENSION_MAX_DAYS = 15
 APPRAISAL_EXTENSION_NOTICE = timedelta(days=5)
 
 
-def check_appraisal_extension(now: datetime, deadline: datetime, extensions_granted: int, days: int) -> Violation | None:
+def check_appraisal_extension(now: datetime, deadline: datetime, extensions_granted: int, days: int) -> Refusal | None:
     if extensions_granted >= APPRAISAL_MAX_EXTENSIONS:
-        return Violation("B19", "too_many_extensions", "评估期限最多延长两次 / at most two extensions")
+        return Refusal(ErrorCode.TOO_MANY_EXTENSIONS, "评估期限最多延长两次 / at most two extensions", "B19")
     if not 1 <= days <= APPRAISAL_EXTENSION_MAX_DAYS:
-        return Violation("B19", "extension_too_long", "每次延长不超过十五日 / each extension is at most 15 days")
+        return Refusal(ErrorCode.EXTENSION_TOO_LONG, "每次延长不超过十五日 / each extension is at most 15 days", "B19")
     if deadline - now < APPRAISAL_EXTENSION_NOTICE:
-        return Violation("B19", "extension_too_late", "延期申请须在期限届满五日前提出 / ask at least 5 days before the deadline")
+        return Refusal(ErrorCode.EXTENSION_TOO_LATE, "延期申请须在期限届满五日前提出 / ask at least 5 days before the deadline", "B19")
     return None
 
 
@@ -131,16 +131,15 @@ OBJECTION_GROUNDS = {"wrong_facts", "out_of_scope", "unqualified", "unlawful_pro
 OBJECTIONABLE_METHODS = {"network", "appraisal"}
 
 
-def check_objection(method: str, ground: str, delivered_at: datetime | None, now: datetime) -> Violation | None:
+def check_objection(method: str, ground: str, delivered_at: datetime | None, now: datetime) -> Refusal | None:
     if method not in OBJECTIONABLE_METHODS:
-        return Violation("B24", "objection_not_allowed", "对议价或定向询价结果不得提出异议 / no objection lies against a negotiated or directed price")
+        return Refusal(ErrorCode.OBJECTION_NOT_ALLOWED, "对议价或定向询价结果不得提出异议 / no objection lies against a negotiated or directed price", "B24")
     if ground not in OBJECTION_GROUNDS:
-        return Violation("B22", "objection_ground_invalid",
-                         "异议只能基于：财产基本信息错误、超出财产范围、机构或人员不具备资格、程序严重违法 / grounds are limited by B22")
+        return Refusal(ErrorCode.OBJECTION_GROUND_INVALID, "异议只能基于：财产基本信息错误、超出财产范围、机构或人员不具备资格、程序严重违法 / grounds are limited by B22", "B22")
     if delivered_at is None:
-        return Violation("B22", "not_delivered", "结果尚未送达 / the result has not been delivered")
+        return Refusal(ErrorCode.NOT_DELIVERED, "结果尚未送达 / the result has not been delivered", "B22")
     if now > delivered_at + OBJECTION_WINDOW:
-        return Violation("B22", "objection_too_late", "异议须在收到报告后五日内提出 / objections within 5 days of receipt")
+        return Refusal(ErrorCode.OBJECTION_TOO_LATE, "异议须在收到报告后五日内提出 / objections within 5 days of receipt", "B22")
     return None
 
 
@@ -148,13 +147,13 @@ def check_objection(method: str, ground: str, delivered_at: datetime | None, now
 MAX_QUOTE_FEN = 10**14  # one trillion yuan
 
 
-def check_price(price: int) -> Violation | None:
+def check_price(price: int) -> Refusal | None:
     if isinstance(price, bool) or not isinstance(price, int):
-        return Violation("B11", "price_not_integer", "价格须为以分为单位的整数 / price must be an integer number of fen")
+        return Refusal(ErrorCode.PRICE_NOT_INTEGER, "价格须为以分为单位的整数 / price must be an integer number of fen", "B11")
     if price <= 0:
-        return Violation("B11", "price_not_positive", "价格须大于零 / price must be positive")
+        return Refusal(ErrorCode.PRICE_NOT_POSITIVE, "价格须大于零 / price must be positive", "B11")
     if price > MAX_QUOTE_FEN:
-        return Violation("B11", "price_absurd", "价格超出合理范围 / price is absurdly large")
+        return Refusal(ErrorCode.PRICE_ABSURD, "价格超出合理范围 / price is absurdly large", "B11")
     return None
 
 
@@ -163,13 +162,13 @@ REPORT_MAX_BYTES = 50 * 1024 * 1024
 REPORT_MIN_BYTES = 64
 
 
-def check_report_pdf(head: bytes, size: int) -> Violation | None:
+def check_report_pdf(head: bytes, size: int) -> Refusal | None:
     if not head.startswith(b"%PDF-"):
-        return Violation("B11", "report_not_pdf", "报告须为 PDF 文件 / the report must be a PDF")
+        return Refusal(ErrorCode.REPORT_NOT_PDF, "报告须为 PDF 文件 / the report must be a PDF", "B11")
     if size < REPORT_MIN_BYTES:
-        return Violation("B11", "report_too_small", "报告文件过小 / the report file is too small to be a report")
+        return Refusal(ErrorCode.REPORT_TOO_SMALL, "报告文件过小 / the report file is too small to be a report", "B11")
     if size > REPORT_MAX_BYTES:
-        return Violation("B11", "report_too_large", "报告文件过大（上限50MB）/ the report is larger than 50 MB")
+        return Refusal(ErrorCode.REPORT_TOO_LARGE, "报告文件过大（上限50MB）/ the report is larger than 50 MB", "B11")
     return None
 
 

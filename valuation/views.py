@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from auction_site import clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from auction_site.money import yuan
 from lots.access import ensure_judge_of
 from lots.models import Lot
@@ -29,13 +29,13 @@ def parse_yuan(text: str) -> int:
     """'3,309,250.5' -> 330925050 fen, exactly (Decimal, at most 2 decimals); anything else refused."""
     text = (text or "").strip().replace(",", "").replace("，", "")
     if not YUAN_TEXT.match(text):
-        raise DomainError("invalid_price", _("价格须为正数，最多两位小数（单位：元）"), field="price")
+        raise DomainError(ErrorCode.INVALID_PRICE, _("价格须为正数，最多两位小数（单位：元）"), field="price")
     try:
         fen = int(Decimal(text) * 100)
     except InvalidOperation:
-        raise DomainError("invalid_price", _("价格格式错误"), field="price")
+        raise DomainError(ErrorCode.INVALID_PRICE, _("价格格式错误"), field="price")
     if fen <= 0:
-        raise DomainError("invalid_price", _("价格须大于零"), field="price")
+        raise DomainError(ErrorCode.INVALID_PRICE, _("价格须大于零"), field="price")
     return fen
 
 
@@ -48,7 +48,7 @@ def parse_date_end(text: str) -> datetime:
         else:
             value = datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(23, 59, 59))
     except ValueError:
-        raise DomainError("invalid_date", _("日期格式错误"), field="date")
+        raise DomainError(ErrorCode.INVALID_DATE, _("日期格式错误"), field="date")
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
@@ -90,9 +90,9 @@ def valuer_answer(request: HttpRequest, pk: int) -> HttpResponse:
         valid_until = parse_date_end(request.POST.get("valid_until", ""))
         upload = request.FILES.get("report")
         if upload is None:
-            raise DomainError("report_required", _("须上传 PDF 格式的报告"))
-        stored, _size = services.store_report(request.user, inquiry, upload)
-        services.submit_quote(inquiry, price=price, valid_until=valid_until, report_key=stored, actor=request.user)
+            raise DomainError(ErrorCode.REPORT_REQUIRED, _("须上传 PDF 格式的报告"))
+        stored, _size = services.store_report(request.user, inquiry=inquiry, uploaded=upload)
+        services.submit_quote(request.user, inquiry=inquiry, price=price, valid_until=valid_until, report_key=stored)
     except DomainError as exc:
         if stored:
             services.discard_report(stored)
@@ -108,7 +108,7 @@ def valuer_extension(request: HttpRequest, pk: int) -> HttpResponse:
     inquiry = get_object_or_404(Inquiry, pk=pk)
     try:
         days = request.POST.get("days")
-        services.request_extension(inquiry, actor=request.user, days=int(days) if days and days.isdigit() else None)
+        services.request_extension(request.user, inquiry=inquiry, days=int(days) if days and days.isdigit() else None)
         messages.success(request, _("延期申请已提交"))
     except DomainError as exc:
         _fail(request, exc)
@@ -137,9 +137,7 @@ def court_lot_valuation(request: HttpRequest, lot_id: int) -> HttpResponse:
         try:
             deadline = parse_date_end(p["deadline"]) if p.get("deadline") else None
             institutions = [c for c in (p.get("inst1"), p.get("inst2"), p.get("inst3")) if c] or None
-            v = services.start_valuation(request.user, lot, method=p.get("method", ""), deadline=deadline, agency=p.get("agency") or None,
-                                         price_basis=p.get("price_basis", ""), institutions=institutions,
-                                         fallback_agency=p.get("fallback_agency") or None, fallback_basis=p.get("fallback_basis", ""))
+            v = services.start_valuation(request.user, lot=lot, method=p.get("method", ""), deadline=deadline, agency=p.get("agency") or None, price_basis=p.get("price_basis", ""), institutions=institutions, fallback_agency=p.get("fallback_agency") or None, fallback_basis=p.get("fallback_basis", ""))
         except DomainError as exc:
             _fail(request, exc)
             return redirect("valuation:court-lot", lot_id=lot.pk)
@@ -189,7 +187,7 @@ def _chain(v: Valuation) -> list[Valuation]:
 def court_decide(request: HttpRequest, pk: int) -> HttpResponse:
     o = get_object_or_404(Objection, pk=pk)
     try:
-        services.decide_objection(request.user, o, upheld=request.POST.get("decision") == "upheld", note=request.POST.get("note", ""))
+        services.decide_objection(request.user, objection=o, upheld=request.POST.get("decision") == "upheld", note=request.POST.get("note", ""))
         messages.success(request, _("已作出审查决定"))
     except DomainError as exc:
         _fail(request, exc)
@@ -201,7 +199,7 @@ def court_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def court_correction(request: HttpRequest, pk: int) -> HttpResponse:
     inquiry = get_object_or_404(Inquiry, pk=pk)
     try:
-        services.request_correction(request.user, inquiry, reason=request.POST.get("reason", ""))
+        services.request_correction(request.user, inquiry=inquiry, reason=request.POST.get("reason", ""))
         messages.success(request, _("已要求补正"))
     except DomainError as exc:
         _fail(request, exc)
@@ -235,7 +233,7 @@ def party_home(request: HttpRequest) -> HttpResponse:
 def party_offer(request: HttpRequest, pk: int) -> HttpResponse:
     v = get_object_or_404(Valuation, pk=pk)
     try:
-        services.submit_offer(request.user, v, price=parse_yuan(request.POST.get("price", "")))
+        services.submit_offer(request.user, valuation=v, price=parse_yuan(request.POST.get("price", "")))
         messages.success(request, _("已提交议价"))
     except DomainError as exc:
         _fail(request, exc)
@@ -251,7 +249,7 @@ def party_objection(request: HttpRequest, pk: int) -> HttpResponse:
     if raw.isdigit():
         inquiry = Inquiry.objects.filter(pk=int(raw), valuation=v).first()
     try:
-        services.file_objection(request.user, v, ground=request.POST.get("ground", ""), reason=request.POST.get("reason", ""), inquiry=inquiry)
+        services.file_objection(request.user, valuation=v, ground=request.POST.get("ground", ""), reason=request.POST.get("reason", ""), inquiry=inquiry)
         messages.success(request, _("异议已提交，等待法院审查"))
     except DomainError as exc:
         _fail(request, exc)

@@ -70,7 +70,7 @@ def test_a_batch_gives_the_same_outcomes_as_the_same_bids_one_by_one(enforcement
         return AnonymousUser() if u == "anonymous" else u
 
     batched = place_bids(batch_round.pk, [BidAttempt(who(u), a, request_id=f"r{i}") for i, (u, a) in enumerate(plan)])
-    single = [place_bid(single_round.pk, who(u), a, request_id=f"r{i}") for i, (u, a) in enumerate(plan)]
+    single = [place_bid(who(u), round_id=single_round.pk, amount=a, request_id=f"r{i}") for i, (u, a) in enumerate(plan)]
     assert [outcome(r) for r in batched] == [outcome(r) for r in single]
     assert [r.code for r in batched] == ["too_low", "not_on_increment", None, "too_low", "invalid", None, None,
                                          "not_on_increment", None, "not_registered", "invalid", None]
@@ -87,7 +87,7 @@ def test_a_batch_in_the_last_minutes_extends_the_end_from_the_bid_time(enforceme
         enforcement_case, bidder_factory, starts_in=timedelta(hours=-1), lasts=timedelta(hours=1, minutes=2))
     before = clock.now()
     batched = place_bids(batch_round.pk, [BidAttempt(u1, START), BidAttempt(u2, START + INCREMENT)])
-    single = [place_bid(single_round.pk, u1, START), place_bid(single_round.pk, u2, START + INCREMENT)]
+    single = [place_bid(u1, round_id=single_round.pk, amount=START), place_bid(u2, round_id=single_round.pk, amount=START + INCREMENT)]
     assert [r.extended for r in single] == [True, True]  # each a few ms later than the one before
     # one commit, one acceptance instant: the first bid moved the end to that instant + 5 min, the second
     # (accepted at the same instant) leaves it there
@@ -179,7 +179,7 @@ def test_proxies_answer_inside_a_batch_as_they_do_one_by_one(enforcement_case, b
         ProxyBid.objects.create(round=rnd, registration=reg, ceiling=START + 3 * INCREMENT, set_at=clock.now())
     plan = [(u1, START), (u2, START + 2 * INCREMENT), (u1, START + 4 * INCREMENT)]
     batched = place_bids(batch_round.pk, [BidAttempt(u, a) for u, a in plan])
-    single = [place_bid(single_round.pk, u, a) for u, a in plan]
+    single = [place_bid(u, round_id=single_round.pk, amount=a) for u, a in plan]
     assert [outcome(r) for r in batched] == [outcome(r) for r in single]
     assert any(p.proxy for r in batched for p in r.placed)
     assert state(batch_round) == state(single_round)

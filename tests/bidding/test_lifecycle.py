@@ -45,9 +45,9 @@ def publish(rnd, judge=None):
         from lots.services import notify_parties, publish_round
 
         assert rnd.parties_notified_at is None  # the clock prepares the draft; notifying is the judge's act
-        notify_parties(judge, rnd.pk)
+        notify_parties(judge, round_id=rnd.pk)
         clock.advance(int(lot_rules.PARTY_NOTICE_BEFORE_ANNOUNCEMENT.total_seconds()))
-        return publish_round(judge, rnd.pk)
+        return publish_round(judge, round_id=rnd.pk)
     Round.objects.filter(pk=rnd.pk).update(status="announced", published_at=clock.now())
     return Round.objects.get(pk=rnd.pk)
 
@@ -104,10 +104,10 @@ def test_failed_round_1_prepares_round_2_then_failed_round_2_opens_a_selloff_tha
     a, b = bidder_factory(), bidder_factory()
     hold(selloff, a, "A0301")
     hold(selloff, b, "A0302")
-    assert place_bid(selloff.pk, a, selloff.starting_price).accepted
+    assert place_bid(a, round_id=selloff.pk, amount=selloff.starting_price).accepted
     selloff.refresh_from_db()
     assert selloff.status == "sold" and selloff.sold_price == r2.starting_price and selloff.leader_code == "A0301"
-    assert place_bid(selloff.pk, b, selloff.starting_price).code == "closed"
+    assert place_bid(b, round_id=selloff.pk, amount=selloff.starting_price).code == "closed"
     run_clock()
     assert Round.objects.filter(lot=lot).count() == 3
 
@@ -166,8 +166,8 @@ def test_sold_then_default_prepares_a_reauction_that_bars_the_defaulter(lot, bid
     winner, other = bidder_factory(), bidder_factory()
     wreg = hold(r1, winner, "A0401")
     hold(r1, other, "A0402")
-    assert place_bid(r1.pk, other, START).accepted
-    assert place_bid(r1.pk, winner, START + INCREMENT).accepted
+    assert place_bid(other, round_id=r1.pk, amount=START).accepted
+    assert place_bid(winner, round_id=r1.pk, amount=START + INCREMENT).accepted
     advance_to(r1.ends_at)
     run_clock()
     r1.refresh_from_db()
@@ -185,18 +185,18 @@ def test_sold_then_default_prepares_a_reauction_that_bars_the_defaulter(lot, bid
     hold(r2, winner, "A0501")
     fresh = bidder_factory()
     hold(r2, fresh, "A0502")
-    assert place_bid(r2.pk, winner, r2.starting_price).code == "barred"  # A24
-    assert place_bid(r2.pk, fresh, r2.starting_price).accepted
+    assert place_bid(winner, round_id=r2.pk, amount=r2.starting_price).code == "barred"  # A24
+    assert place_bid(fresh, round_id=r2.pk, amount=r2.starting_price).accepted
 
 
 def test_a_late_clock_does_not_change_the_outcome(lot, bidder_factory):
     r1 = make_round(lot)
     a = bidder_factory()
     hold(r1, a, "A0601")
-    assert place_bid(r1.pk, a, START).accepted
+    assert place_bid(a, round_id=r1.pk, amount=START).accepted
     r1.refresh_from_db()
     clock.advance(int((r1.ends_at - clock.now()).total_seconds()) + 5 * 86400)  # the clock was down for 5 days
-    assert place_bid(r1.pk, a, START + INCREMENT).code == "closed"
+    assert place_bid(a, round_id=r1.pk, amount=START + INCREMENT).code == "closed"
     run_clock()
     r1.refresh_from_db()
     assert r1.status == "sold" and r1.sold_price == START and r1.closed_at == r1.ends_at
@@ -211,7 +211,7 @@ def test_two_clocks_ticking_at_once_close_each_round_once(enforcement_case, bidd
         if i % 2:
             u = bidder_factory(id_number="")
             hold(rnd, u, f"A07{i:02d}")
-            assert place_bid(rnd.pk, u, START).accepted
+            assert place_bid(u, round_id=rnd.pk, amount=START).accepted
         rounds.append(rnd)
     advance_to(rounds[-1].ends_at)
     now = clock.now()

@@ -131,6 +131,8 @@ def test_a_bid_through_one_daphne_reaches_watchers_on_the_other(daphne_servers, 
 
 
 def test_bad_input_is_refused_and_the_server_keeps_serving(live_daphne, enforcement_case, bidder_factory):
+    import websockets
+
     rnd, users, regs, tokens = setup_round(enforcement_case, bidder_factory, 2)
 
     bad_frames = [
@@ -140,6 +142,8 @@ def test_bad_input_is_refused_and_the_server_keeps_serving(live_daphne, enforcem
         '{"type":"bid","amount":' + "9" * 400 + ',"request_id":"big"}', '{"type":"bid","request_id":"missing"}',
         '{"type":"bid","amount":true,"request_id":"b"}', '{"type":"bid","amount":330925000,"request_id":{"x":1}}',
         '{"type":"bid","amount":' + str(START) + ',"pad":"' + "x" * 8000 + '"}',
+        "[" * 1100 + "]" * 1100, '{"type":"bid","amount":' + "[" * 1090 + "]" * 1090 + "}",  # 2,200 chars, deeply nested
+        '{"type":"ping","x":' + '{"a":' * 500 + "1" + "}" * 500 + "}",  # parses, but nested past the bound
     ]
 
     async def main():
@@ -151,14 +155,15 @@ def test_bad_input_is_refused_and_the_server_keeps_serving(live_daphne, enforcem
             await asyncio.sleep(0.06)  # stay under the flood limit for this part
         await c.send(b"\x00\x01binary")
         replies.append(await c.recv())
-        # a frame over Daphne's 1 MB limit closes that socket; nothing else is affected
+        # a frame over Daphne's 1 MB limit closes that socket with 1009 (a close frame, not a dropped
+        # connection); nothing else is affected
         big = await WsClient.connect(live_daphne, rnd.pk, tokens[1])
         await big.send('{"type":"bid","amount":1,"pad":"' + "x" * (1024 * 1024 + 10) + '"}')
-        closed = False
+        closed = None
         try:
             await big.recv(timeout=10)
-        except Exception:
-            closed = True
+        except websockets.ConnectionClosed as exc:
+            closed = exc.rcvd.code if exc.rcvd is not None else "no close frame"
         # a flood: refused with rate_limited, then the socket is closed
         flood = await WsClient.connect(live_daphne, rnd.pk)
         for _ in range(400):
@@ -182,7 +187,8 @@ def test_bad_input_is_refused_and_the_server_keeps_serving(live_daphne, enforcem
 
     replies, closed, flood_replies, snap, ack = asyncio.run(main())
     assert [r for r in replies if not (r["type"] == "rejected" and r["code"] == "invalid")] == []
-    assert closed
+    assert len(replies) == len(bad_frames) + 1  # each bad frame answered, none closed the socket (1011)
+    assert closed == 1009
     assert any(r.get("code") == "rate_limited" for r in flood_replies)
     assert snap["round"]["seq"] == 0 and snap["round"]["bid_count"] == 0  # nothing changed by bad input
     assert ack["type"] == "ack" and ack["seq"] == 1
@@ -272,8 +278,8 @@ def test_a_page_on_another_site_cannot_bid_with_the_session_cookie(live_daphne, 
     client.force_login(users[0])
     cookie = f"sessionid={client.cookies['sessionid'].value}"
 
-    async def attempt(origin):
-        url = f"{live_daphne.ws_url}/ws/rounds/{rnd.pk}/"
+    async def attempt(origin, query=""):
+        url = f"{live_daphne.ws_url}/ws/rounds/{rnd.pk}/{query}"
         async with websockets.connect(url, origin=origin, additional_headers={"Cookie": cookie}) as ws:
             snap = json.loads(await asyncio.wait_for(ws.recv(), 10))
             await ws.send(json.dumps({"type": "bid", "amount": START, "request_id": "x"}))
@@ -284,6 +290,10 @@ def test_a_page_on_another_site_cannot_bid_with_the_session_cookie(live_daphne, 
 
     snap, reply = asyncio.run(attempt("http://evil.example"))
     assert snap["you"] is None and reply["code"] == "not_registered"
+    # nor by naming an empty or unknown token, or by putting "token=" anywhere in the query string
+    for query in ("?token=", "?round=1&token=", "?token=forged", "?x=token="):
+        snap, reply = asyncio.run(attempt("http://evil.example", query))
+        assert snap["you"] is None and reply["code"] == "not_registered", query
     assert not Bid.objects.filter(round=rnd).exists()
     snap, reply = asyncio.run(attempt(live_daphne.url))  # the site's own page
     assert snap["you"]["code"] == "B0000" and reply["type"] == "ack"

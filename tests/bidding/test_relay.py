@@ -1,23 +1,20 @@
-"""The per-process relay puts events from several processes back in sequence order for every socket."""
+"""The per-process relay (bidding/relay.py) puts events from several processes back in sequence order for every socket."""
 
 import asyncio
-import functools
 import json
 from collections import deque
 
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from channels.layers import InMemoryChannelLayer
-from channels.sessions import InstanceSessionWrapper
-from daphne.server import Server
-from daphne.ws_protocol import WebSocketProtocol
 
-from bidding import consumers, events
+from bidding import consumers, events, transport
+from bidding import relay as relay_module
 
 
 class FakeSocket:
     """A socket outside Daphne: relayed events arrive through one ASGI send each."""
 
-    ws_protocol = None
+    wire = None
     send_frames = consumers.RoundConsumer.send_frames
 
     def __init__(self, last_seq):
@@ -49,6 +46,7 @@ class DaphneSocket(FakeSocket):
     def __init__(self, last_seq):
         super().__init__(last_seq)
         self.ws_protocol = FramedProtocol()
+        self.wire = transport.Wire(self.ws_protocol)
 
     def received(self):
         """Decode the unmasked server text frames (RFC 6455 5.2) the relay wrote."""
@@ -64,13 +62,13 @@ class DaphneSocket(FakeSocket):
 
 
 def test_relay_reorders_drops_what_the_snapshot_had_and_passes_on_gaps(monkeypatch):
-    monkeypatch.setattr(consumers, "REORDER_WAIT", 0.05)
+    monkeypatch.setattr(relay_module, "REORDER_WAIT", 0.05)
 
     async def main():
         layer = InMemoryChannelLayer()
         a, b = FakeSocket(3), FakeSocket(5)  # b connected later: its snapshot already holds 4 and 5
-        relay = await consumers.RoundRelay.join(layer, 77, a, 3)
-        await consumers.RoundRelay.join(layer, 77, b, 5)
+        relay = await relay_module.RoundRelay.join(layer, 77, a, 3)
+        await relay_module.RoundRelay.join(layer, 77, b, 5)
 
         async def publish(seq):
             await layer.group_send(events.group_name(77), {"type": "round.event", "event": {"type": "bid", "seq": seq}})
@@ -85,16 +83,16 @@ def test_relay_reorders_drops_what_the_snapshot_had_and_passes_on_gaps(monkeypat
     a_sent, b_sent = asyncio.run(main())
     assert a_sent == [4, 5, 6, 7, 9]  # in order; the gap at 8 is passed on after the wait
     assert b_sent == [6, 7, 9]
-    assert 77 not in consumers.RoundRelay.relays
+    assert 77 not in relay_module.RoundRelay.relays
 
 
 def test_under_daphne_a_committed_batch_is_framed_once_and_written_to_each_socket_in_one_go():
     async def main():
         layer = InMemoryChannelLayer()
         a, b, c = DaphneSocket(10), DaphneSocket(12), FakeSocket(10)  # b's snapshot already holds 11 and 12
-        relay = await consumers.RoundRelay.join(layer, 78, a, 10)
-        await consumers.RoundRelay.join(layer, 78, b, 12)
-        await consumers.RoundRelay.join(layer, 78, c, 10)
+        relay = await relay_module.RoundRelay.join(layer, 78, a, 10)
+        await relay_module.RoundRelay.join(layer, 78, b, 12)
+        await relay_module.RoundRelay.join(layer, 78, c, 10)
         batch = [{"type": "bid", "seq": seq, "code": "A1234", "amount": 100 * seq, "note": "价"} for seq in (11, 12, 13, 14)]
         await layer.group_send(events.group_name(78), {"type": "round.event", "events": batch})
         await asyncio.sleep(0.05)
@@ -113,62 +111,3 @@ def test_under_daphne_a_committed_batch_is_framed_once_and_written_to_each_socke
     assert [m["seq"] for m in b.received()] == [13, 14]  # only what its snapshot did not have, then closed
     assert b not in still_relayed_to and a in still_relayed_to
     assert c.sent == [11, 12, 13, 14, 15]  # the same events through ASGI sends outside Daphne
-
-
-def test_the_protocol_behind_daphnes_send_is_found_and_nothing_else_is_taken_for_it():
-    protocol = WebSocketProtocol()
-    server = Server(application=None, endpoints=["tcp:port=0:interface=127.0.0.1"])  # not started
-    daphne_send = functools.partial(server.handle_reply, protocol)
-    assert consumers._daphne_protocol(daphne_send) is protocol
-    # channels' session middleware (in the websocket stack of auction_site/asgi.py) wraps Daphne's send
-    session_send = InstanceSessionWrapper({"type": "websocket", "cookies": {}}, daphne_send).send
-    assert consumers._daphne_protocol(session_send) is protocol
-
-    async def other_send(message):
-        pass
-
-    assert consumers._daphne_protocol(other_send) is None
-    assert consumers._daphne_protocol(functools.partial(other_send, object())) is None
-
-
-def test_frames_go_out_at_once_on_an_idle_socket_and_what_the_kernel_does_not_take_queues_in_order():
-    import socket
-    from types import SimpleNamespace
-
-    from twisted.internet import reactor
-    from twisted.internet.tcp import Connection
-
-    server_end, peer = socket.socketpair()
-    peer.settimeout(2)
-    server_end.setblocking(False)
-    server_end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-    transport = Connection(server_end, None, reactor)
-    transport.connected = 1
-    protocol = SimpleNamespace(send_queue=deque(), transport=transport)
-    try:
-        consumers._write(protocol, b"first")
-        assert peer.recv(100) == b"first"  # sent at once: nothing waited for the reactor
-        assert not transport._tempDataLen
-
-        big, after = bytes(range(256)) * 8192, b"after"  # 2 MB: more than the kernel takes at once
-        consumers._write(protocol, big)
-        queued = transport._tempDataLen
-        assert 0 < queued < len(big)  # the kernel took a part; Twisted holds the rest
-        consumers._write(protocol, after)  # something is queued: this waits behind it
-        assert transport._tempDataLen == queued + len(after)
-
-        received = b""
-        peer.setblocking(False)
-        for _ in range(100_000):
-            if len(received) == len(big) + len(after):
-                break
-            transport.doWrite()  # what the reactor does when the socket is writable
-            try:
-                received += peer.recv(1 << 20)
-            except BlockingIOError:
-                pass
-        assert received == big + after  # every byte, in order
-    finally:
-        transport.stopWriting()
-        server_end.close()
-        peer.close()

@@ -28,8 +28,8 @@ def network_inquiry(live_daphne, judge, enforcement_case):
     org = Organisation.objects.create(code="NP1", kind="inquiry_platform", name="甲司法网络询价平台", provider="portal")
     Organisation.objects.create(code="AVM", kind="inquiry_platform", name="平台内置自动估价模型", provider="builtin_avm")
     valuer = make_user("valuer_platform1", "valuer", real_name="甲平台估价师")
-    services.join_organisation(valuer, org.code)
-    v = services.start_valuation(judge, lot, method="network")
+    services.join_organisation(valuer, organisation_code=org.code)
+    v = services.start_valuation(judge, lot=lot, method="network")
     return live_daphne, v
 
 

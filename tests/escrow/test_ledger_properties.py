@@ -59,8 +59,8 @@ def test_any_sequence_keeps_the_ledger_balanced_and_nonnegative(steps, round_fac
                 try:
                     if kind == "register":
                         b, r = bidders[args[0]], rounds[args[1]]
-                        reg, _pay = services.register(b, r.pk)
-                        services.sandbox_pay(b, reg.pk)
+                        reg, _pay = services.register(b, round_id=r.pk)
+                        services.sandbox_pay(b, registration_id=reg.pk)
                     elif kind == "close":
                         rnd = rounds[args[0]]
                         rnd.refresh_from_db()
@@ -86,14 +86,14 @@ def test_any_sequence_keeps_the_ledger_balanced_and_nonnegative(steps, round_fac
                         rnd.refresh_from_db()
                         if rnd.leader_id:
                             leader = Registration.objects.get(pk=rnd.leader_id)
-                            bp, _info = balances.start_balance_payment(leader.bidder, rnd.pk)
+                            bp, _info = balances.start_balance_payment(leader.bidder, round_id=rnd.pk)
                             if bp is not None:
-                                balances.sandbox_pay_balance(leader.bidder, bp.pk)
+                                balances.sandbox_pay_balance(leader.bidder, payment_id=bp.pk)
                     elif kind == "transfer":
                         from accounts.models import User
 
                         judge = User.objects.filter(role="judge").first() or make_user("prop_judge", "judge", court=rounds[0].lot.case.court)
-                        balances.confirm_transfer(judge, rounds[args[0]].pk, args[1], f"REF-{len(steps)}-{args[1]}")
+                        balances.confirm_transfer(judge, round_id=rounds[args[0]].pk, amount=args[1], reference=f"REF-{len(steps)}-{args[1]}")
                     elif kind == "withdraw":
                         rnd = rounds[args[0]]
                         rnd.refresh_from_db()

@@ -60,11 +60,17 @@ def free_port() -> int:
 # ------------------------------------------------------------------------------------------ set-up
 
 
+BENCH_SECRETS = {"DJANGO_SECRET_KEY": f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}", "DJANGO_ALLOWED_HOSTS": "*",
+                 "STRIPE_WEBHOOK_SECRET": f"whsec_bench_{uuid.uuid4().hex}", "CASE_SYSTEM_WEBHOOK_SECRET": f"bench-{uuid.uuid4().hex}"}
+
+
 def django_setup(db_url: str) -> None:
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "auction_site.settings")
     os.environ["AUCTION_MODE"] = "production"
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    for name, value in BENCH_SECRETS.items():  # production refuses to start without them (README, Production)
+        os.environ.setdefault(name, value)
     import django
 
     django.setup()

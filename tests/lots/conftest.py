@@ -45,7 +45,7 @@ def notify_parties_and_wait(judge, rnd):
     from lots import services
     from lots.rules import PARTY_NOTICE_BEFORE_ANNOUNCEMENT
 
-    services.notify_parties(judge, rnd.pk)
+    services.notify_parties(judge, round_id=rnd.pk)
     clock.advance(int(PARTY_NOTICE_BEFORE_ANNOUNCEMENT.total_seconds()))
     rnd.refresh_from_db()
     return rnd
@@ -86,8 +86,7 @@ def draft_round(lot, judge):
     p = round_payload(days_ahead=31 + PARTY_NOTICE_DAYS)
     from django.utils.dateparse import parse_datetime
 
-    return services.create_round(judge, lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"],
-                                 starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement=p["announcement"])
+    return services.create_round(judge, lot=lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"], starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement=p["announcement"])
 
 
 @pytest.fixture
@@ -96,4 +95,4 @@ def announced_round(draft_round, judge):
     from lots import services
 
     notify_parties_and_wait(judge, draft_round)
-    return services.publish_round(judge, draft_round.pk)
+    return services.publish_round(judge, round_id=draft_round.pk)

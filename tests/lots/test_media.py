@@ -168,6 +168,6 @@ def announced_round_for(judge):
                                    ends_at=starts + timedelta(days=1), scheduled_ends_at=starts + timedelta(days=1), announcement="公告",
                                    created_at=clock.now())
         notify_parties_and_wait(judge, rnd)  # A16
-        return services.publish_round(judge, rnd.pk)
+        return services.publish_round(judge, round_id=rnd.pk)
 
     return make

@@ -82,7 +82,7 @@ def test_publish_exactly_3_days_after_the_notice_is_allowed(judge_client, draft_
 def test_the_publication_check_lists_a16_until_the_3_days_have_passed(draft_round, judge):
     now = clock.now()
     assert [v.code for v in services.publication_violations(draft_round, now)] == ["parties_not_notified"]
-    services.notify_parties(judge, draft_round.pk)
+    services.notify_parties(judge, round_id=draft_round.pk)
     draft_round.refresh_from_db()
     assert [v.article for v in services.publication_violations(draft_round, draft_round.parties_notified_at)] == ["A16"]
     assert services.publication_violations(draft_round, draft_round.parties_notified_at + timedelta(days=3)) == []

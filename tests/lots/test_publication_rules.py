@@ -257,7 +257,7 @@ def test_set_reference_price_records_the_valuation(lot, judge):
     from lots.models import Lot
 
     fixed, valid = clock.now(), clock.now() + timedelta(days=365)
-    services.set_reference_price(lot, amount=5_000_000_00, source="网络询价（3家平台结果平均值）", fixed_at=fixed, valid_until=valid, actor=judge)
+    services.set_reference_price(judge, lot=lot, amount=5_000_000_00, source="网络询价（3家平台结果平均值）", fixed_at=fixed, valid_until=valid)
     stored = Lot.objects.get(pk=lot.pk)
     assert (stored.reference_price, stored.reference_price_source, stored.reference_price_valid_until) == (5_000_000_00, "网络询价（3家平台结果平均值）", valid)
     assert AuditRecord.objects.filter(action="lot.reference_price_set", object_id=str(lot.pk)).exists()
@@ -265,7 +265,7 @@ def test_set_reference_price_records_the_valuation(lot, judge):
 
     for bad in (0, -1, 1.5, "100"):
         with pytest.raises(DomainError):
-            services.set_reference_price(lot, amount=bad, source="x", fixed_at=fixed, valid_until=valid)
+            services.set_reference_price(None, lot=lot, amount=bad, source="x", fixed_at=fixed, valid_until=valid)
     assert Lot.objects.get(pk=lot.pk).reference_price == 5_000_000_00
 
 

@@ -126,8 +126,7 @@ def draft_round_factory(enforcement_case, judge):
         lot = make_lot(enforcement_case, title="另一处房产")
         add_photo(lot)
         p = round_payload()
-        return services.create_round(judge, lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"],
-                                     starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement="公告")
+        return services.create_round(judge, lot=lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"], starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement="公告")
 
     return make
 
@@ -143,10 +142,9 @@ def test_two_clocks_at_once_open_a_round_once(enforcement_case, judge, advance_c
     lot = make_lot(enforcement_case)
     add_photo(lot)
     p = round_payload(days_ahead=31 + PARTY_NOTICE_DAYS)
-    rnd = services.create_round(judge, lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"],
-                                starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement="公告")
+    rnd = services.create_round(judge, lot=lot, starting_price=p["starting_price"], deposit=p["deposit"], increment=p["increment"], starts_at=parse_datetime(p["starts_at"]), ends_at=parse_datetime(p["ends_at"]), announcement="公告")
     notify_parties_and_wait(judge, rnd)
-    services.publish_round(judge, rnd.pk)
+    services.publish_round(judge, round_id=rnd.pk)
     advance_clock(days=32)
     now = clock.now()
     results = run_at_once(lambda: clockwork.tick(now))

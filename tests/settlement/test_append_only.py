@@ -55,7 +55,7 @@ def test_settlements_and_documents_cannot_be_deleted(paid_round, judge):
     from settlement import services
 
     paid_round.lot.case.__class__.objects.filter(pk=paid_round.lot.case_id).update(amount_owed=paid_round.sold_price)
-    services.settle_round(paid_round.pk, judge, [{"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": paid_round.sold_price}])
+    services.settle_round(judge, round_id=paid_round.pk, raw_payouts=[{"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": paid_round.sold_price}])
     s = Settlement.objects.get()
     assert refused(lambda: Payout.objects.filter(settlement=s).update(amount=1))
     assert refused(lambda: Payout.objects.filter(settlement=s).delete())

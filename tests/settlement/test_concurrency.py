@@ -50,7 +50,7 @@ def test_two_settlements_at_once_settle_once(paid_round, judge):
     case.amount_owed = paid_round.sold_price
     case.save()
     payouts = [{"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": paid_round.sold_price}]
-    results = run_together(lambda: services.settle_round(paid_round.pk, judge, payouts))
+    results = run_together(lambda: services.settle_round(judge, round_id=paid_round.pk, raw_payouts=payouts))
     ok = [r for r in results if isinstance(r, services.SettleResult)]
     refused = [r for r in results if isinstance(r, DomainError)]
     assert len(ok) == 1 and len(refused) == 1 and refused[0].code == "already_settled", results
@@ -73,7 +73,7 @@ def test_two_clocks_deliver_a_message_once(paid_round, judge, settings):
     case = paid_round.lot.case
     case.amount_owed = paid_round.sold_price
     case.save()
-    services.settle_round(paid_round.pk, judge, [{"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": paid_round.sold_price}])
+    services.settle_round(judge, round_id=paid_round.pk, raw_payouts=[{"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": paid_round.sold_price}])
     with Receiver() as rx:
         original = rx.server.RequestHandlerClass.do_POST
 

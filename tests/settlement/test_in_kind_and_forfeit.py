@@ -19,7 +19,7 @@ def test_in_kind_settlement_is_settled_and_reported_without_moving_money(enforce
     lot = make_lot(enforcement_case)
     first = make_round(lot, number=1, status="failed")
     second = make_round(lot, number=2, start=264_740_000, deposit=30_000_000, status="failed", previous=first)
-    settle_in_kind(judge, second.pk, creditor="苏州银行股份有限公司")  # settlement's service ([C] A16)
+    settle_in_kind(judge, round_id=second.pk, creditor="苏州银行股份有限公司")  # settlement's service ([C] A16)
     assert InKindSettlement.objects.get(lot=lot).price == second.starting_price
     client = as_user(judge)
     assert client.post(f"/api/v1/rounds/{first.pk}/settle/", {"payouts": []}, format="json").status_code == 409

@@ -21,7 +21,7 @@ def settled_round(paid_round, judge):
     case = paid_round.lot.case
     case.amount_owed = PRICE
     case.save()
-    services.settle_round(paid_round.pk, judge, [
+    services.settle_round(judge, round_id=paid_round.pk, raw_payouts=[
         {"kind": "cost", "payee": "执行费", "amount": 925_000},
         {"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": PRICE - 925_000}])
     return paid_round

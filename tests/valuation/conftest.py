@@ -68,7 +68,7 @@ def _valuer(username, org):
     from valuation.services import join_organisation
 
     user = make_user(username, "bidder", real_name=username, email=f"{username}@example.com")
-    join_organisation(user, org.code)
+    join_organisation(user, organisation_code=org.code)
     user.refresh_from_db()
     return user
 

@@ -28,8 +28,7 @@ def _round(judge, lot, start_fen):
     from lots.services import create_round
 
     starts = clock.now() + timedelta(days=40)
-    return create_round(judge, lot, starting_price=start_fen, deposit=start_fen // 10, increment=100_00, starts_at=starts,
-                        ends_at=starts + timedelta(days=1), announcement="拍卖公告")
+    return create_round(judge, lot=lot, starting_price=start_fen, deposit=start_fen // 10, increment=100_00, starts_at=starts, ends_at=starts + timedelta(days=1), announcement="拍卖公告")
 
 
 def _codes(exc):
@@ -46,11 +45,11 @@ def test_expired_reference_price_blocks_publication(lot, platforms, start, quote
     assert lot.reference_price_valid_until == min(q.valid_until for q in Valuation.objects.get(pk=v["id"]).inquiries.get(organisation__code="P1").quotes.all())
     rnd = _round(judge, lot, 700_000_00)
     with pytest.raises(RulesViolated) as before:
-        publish_round(judge, rnd.pk)  # other disclosures are missing in this bare lot, but not the validity
+        publish_round(judge, round_id=rnd.pk)  # other disclosures are missing in this bare lot, but not the validity
     assert "reference_price_expired" not in _codes(before.value)
     advance_clock(days=61)
     with pytest.raises(RulesViolated) as after:
-        publish_round(judge, rnd.pk)
+        publish_round(judge, round_id=rnd.pk)
     assert "reference_price_expired" in _codes(after.value)
 
 

@@ -76,13 +76,13 @@ def other_writes(judge, lot, same_case) -> dict[str, float]:
     from tests.bidding.conftest import START
 
     def bid():
-        assert place_bid(same_case["other_round"].pk, same_case["bidder"], START).accepted
+        assert place_bid(same_case["bidder"], round_id=same_case["other_round"].pk, amount=START).accepted
 
     writes = {
-        "the judge changes the lot's draft round": lambda: update_draft_round(judge, same_case["draft"].pk, announcement="拍卖公告（修订）"),
-        "the judge changes the lot": lambda: update_lot(judge, lot, occupancy="空置"),
+        "the judge changes the lot's draft round": lambda: update_draft_round(judge, round_id=same_case["draft"].pk, announcement="拍卖公告（修订）"),
+        "the judge changes the lot": lambda: update_lot(judge, lot=lot, occupancy="空置"),
         "a bid on another lot of the case": bid,
-        "another valuation in the case": lambda: services.start_valuation(judge, same_case["third"], method="appraisal"),
+        "another valuation in the case": lambda: services.start_valuation(judge, lot=same_case["third"], method="appraisal"),
         "a new case in the court": lambda: create_case(judge, case_number="(2024)苏05执456号", applicants=["苏州银行"],
                                                        respondents=["李四"], amount_owed=100_000_00),
     }
@@ -103,9 +103,9 @@ def test_writes_on_the_lot_case_and_court_go_on_while_an_inquiry_is_posted(sende
         Organisation.objects.create(code="HX", kind="inquiry_platform", name="外部询价服务", provider="http", endpoint=platform.url,
                                     secret="s3cret")
         if sender == "on commit":
-            join = in_thread(lambda: services.start_valuation(judge, lot, method="network"))
+            join = in_thread(lambda: services.start_valuation(judge, lot=lot, method="network"))
         else:
-            services.start_valuation(judge, lot, method="network")
+            services.start_valuation(judge, lot=lot, method="network")
             assert platform.answered.wait(5) and len(platform.received) == 1
             platform.arrived.clear()
             platform.answered.clear()
@@ -134,7 +134,7 @@ def test_a_slow_mail_server_holds_no_lock_and_a_refused_e_mail_is_retried_from_t
         applicant, debtor = parties
         deadline = clock.now() + timedelta(days=7)
         # Starting a negotiation notifies both parties; their e-mails go out once it has committed.
-        join = in_thread(lambda: services.start_valuation(judge, lot, method="negotiated", deadline=deadline))
+        join = in_thread(lambda: services.start_valuation(judge, lot=lot, method="negotiated", deadline=deadline))
         assert mail.data_arrived.wait(10), "no e-mail was sent"
         valuation = Valuation.objects.get(lot=lot)
 
@@ -145,7 +145,7 @@ def test_a_slow_mail_server_holds_no_lock_and_a_refused_e_mail_is_retried_from_t
                 Valuation.objects.select_for_update(nowait=True).get(pk=valuation.pk)
 
         took = {"lock the parties, their notices and the valuation": timed(lock_what_the_e_mail_is_about),
-                "a party's offer": timed(lambda: services.submit_offer(applicant, valuation, price=350_000_000))}
+                "a party's offer": timed(lambda: services.submit_offer(applicant, valuation=valuation, price=350_000_000))}
         still_sending = not mail.answered.is_set()
         join()
         slow = {what: round(seconds, 2) for what, seconds in took.items() if seconds >= PROMPT}
@@ -215,7 +215,7 @@ def _every_use_case(lot, platforms, institutions, parties, judge, start, quote, 
     assert as_user(user).post(f"/api/v1/valuer/inquiries/{first.pk}/extension/", {"days": 10}, format="json").status_code == 200
     advance_clock(days=40, seconds=1)
     assert clockwork.tick(clock.now())["replaced"] == 1
-    services.join_organisation(applicant, platforms[0][0].code)
+    services.join_organisation(applicant, organisation_code=platforms[0][0].code)
 
 
 def test_every_lock_valuation_takes_is_on_its_own_rows(lot, platforms, institutions, parties, judge, start, quote, as_user, advance_clock):
@@ -271,7 +271,7 @@ def test_two_starts_at_once_open_one_valuation(lot, judge, platforms):
 
     def go():
         try:
-            return services.start_valuation(judge, lot, method="network").pk
+            return services.start_valuation(judge, lot=lot, method="network").pk
         except Conflict as exc:
             return exc.code
 

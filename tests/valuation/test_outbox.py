@@ -25,7 +25,7 @@ def test_two_senders_at_once_send_a_message_once(lot, judge, advance_clock, sett
     settings.VALUATION_HTTP_TIMEOUT = 10
     with HTTPPlatform(lambda n: (503, 0.0) if n == 1 else (202, 2.0)) as platform:
         _platform(platform.url)
-        services.start_valuation(judge, lot, method="network")  # its POST on commit is refused
+        services.start_valuation(judge, lot=lot, method="network")  # its POST on commit is refused
         advance_clock(minutes=1, seconds=1)
         reports = run_at_once(lambda: services.drain_outbox(clock.now()))
     assert sorted(r["dispatched"] for r in reports) == [0, 1]

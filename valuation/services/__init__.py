@@ -1,19 +1,20 @@
 """Every write of the valuation app: one function per use case, each transactional and audited.
 
 The public surface — what the API, the pages, the clock, the demo and other apps call — is the names below (the
-modules of this package are its inside; import from ``valuation.services``). Access checks are ``lots.access``
+modules of this package are its inside; import from ``valuation.services``). The actor comes first and positionally
+(None for the clock or a token holder), every other argument is keyword-only. Access checks are ``lots.access``
 (the judge) and ``valuation.access`` (parties, valuers); reads are ``valuation.selectors``.
 
-- ``join_organisation(user, organisation_code) -> Valuer``                  (accounts' create_account, the admin)
-- ``start_valuation(judge, lot, *, method, deadline=None, agency=None, price_basis="", institutions=None,
+- ``join_organisation(user, *, organisation_code) -> Valuer``                  (accounts' create_account, the admin)
+- ``start_valuation(judge, *, lot, method, deadline=None, agency=None, price_basis="", institutions=None,
   fallback_agency=None, fallback_basis="") -> Valuation``                    (B2, B4–B20)
-- ``submit_offer(user, valuation, *, price) -> PartyOffer``                 (B4)
-- ``store_report(actor, inquiry, uploaded_file) -> (key, size)``, ``discard_report(key)``   (PDF only)
-- ``submit_quote(inquiry, *, price, valid_until, report_key="", actor=None, via_token=False) -> Quote``
-- ``request_extension(inquiry, *, actor=None, days=None, via_token=False) -> Inquiry``   (B11 network, B19 appraisal)
-- ``request_correction(judge, inquiry, *, reason) -> Inquiry``              (B12)
-- ``file_objection(user, valuation, *, ground, reason, inquiry=None) -> Objection``    (B22, B24)
-- ``decide_objection(judge, objection, *, upheld, note="") -> Objection``   (B22; upheld: B13 / next institution)
+- ``submit_offer(user, *, valuation, price) -> PartyOffer``                 (B4)
+- ``store_report(actor, *, inquiry, uploaded) -> (key, size)``, ``discard_report(key)``   (PDF only)
+- ``submit_quote(actor, *, inquiry, price, valid_until, report_key="", via_token=False) -> Quote``
+- ``request_extension(actor, *, inquiry, days=None, via_token=False) -> Inquiry``   (B11 network, B19 appraisal)
+- ``request_correction(judge, *, inquiry, reason) -> Inquiry``              (B12)
+- ``file_objection(user, *, valuation, ground, reason, inquiry=None) -> Objection``    (B22, B24)
+- ``decide_objection(judge, *, objection, upheld, note="") -> Objection``   (B22; upheld: B13 / next institution)
 - ``award_network_fee(round) -> FeeAward | None``, ``award_fees_for_sold_rounds() -> int``   (B31)
 - ``replay_lottery(valuation) -> dict``                                      (B16)
 - ``mark_notifications_read(user) -> int``

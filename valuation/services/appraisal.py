@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from auction_site import audit
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from valuation import rules
 from valuation.models import Inquiry, Valuation
 from valuation.services import lifecycle, reference, sending
@@ -17,7 +17,7 @@ from valuation.services.refusals import refuse
 def extend(valuation: Valuation, inquiry: Inquiry, now: datetime, *, days: Any, actor: Any = None) -> None:
     """B19: granted at once by rule when asked ≥ 5 days before the deadline, ≤ 15 days, at most twice."""
     if isinstance(days, bool) or not isinstance(days, int):
-        raise DomainError("days_required", "[B19] 须申请延长的天数（整数） / give the number of days", field="days")
+        raise DomainError(ErrorCode.DAYS_REQUIRED, "[B19] 须申请延长的天数（整数） / give the number of days", field="days")
     refuse(rules.check_appraisal_extension(now, inquiry.deadline, inquiry.extensions_granted, days))
     old = inquiry.deadline
     inquiry.deadline = old + timedelta(days=days)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError
+from auction_site.errors import Conflict, DomainError, ErrorCode
 from lots.access import ensure_judge_of
 from lots.models import CaseParty, Lot, Round
 from valuation import rules
@@ -34,7 +34,7 @@ ONE_OPEN = "valuation_one_open_per_lot"
 
 
 def _open_refused() -> Conflict:
-    return Conflict("valuation_open", "该标的已有进行中的估价 / this lot already has a valuation in progress")
+    return Conflict(ErrorCode.VALUATION_OPEN, "该标的已有进行中的估价 / this lot already has a valuation in progress")
 
 
 @contextmanager
@@ -50,27 +50,25 @@ def _one_open_per_lot() -> Iterator[None]:
         raise _open_refused() from exc
 
 
-def start_valuation(judge: Any, lot: Lot, *, method: str, deadline: datetime | None = None, agency: str | None = None,
-                    price_basis: str = "", institutions: list[str] | None = None, fallback_agency: str | None = None,
-                    fallback_basis: str = "") -> Valuation:
+def start_valuation(judge: Any, /, *, lot: Lot, method: str, deadline: datetime | None = None, agency: str | None = None, price_basis: str = "", institutions: list[str] | None = None, fallback_agency: str | None = None, fallback_basis: str = "") -> Valuation:
     """The judge orders a valuation of the lot by one method (B2)."""
     with transaction.atomic():
         lot = Lot.objects.select_related("case__court").get(pk=lot.pk)
         ensure_judge_of(judge, lot)
         if method not in rules.METHOD_ORDER:
-            raise DomainError("invalid_method", "估价方式须为 negotiated、directed、network 或 appraisal / unknown method")
+            raise DomainError(ErrorCode.INVALID_METHOD, "估价方式须为 negotiated、directed、network 或 appraisal / unknown method")
         if Valuation.objects.filter(lot=lot, status=VStatus.OPEN).exists():
             raise _open_refused()
         if lot.rounds.filter(status__in=BUSY_ROUND_STATUSES).exists():
-            raise Conflict("lot_in_auction", "标的正在拍卖或已成交，不能重新估价 / the lot is being auctioned or is sold")
+            raise Conflict(ErrorCode.LOT_IN_AUCTION, "标的正在拍卖或已成交，不能重新估价 / the lot is being auctioned or is sold")
         now = clock.now()
         valuation = Valuation(lot=lot, method=method, started_by=judge, started_at=now)
         agency_org = None
         if method in (Method.NEGOTIATED, Method.DIRECTED):
             if deadline is None or deadline <= now:
-                raise DomainError("deadline_required", "须设定晚于当前时间的期限 / set a deadline in the future", field="deadline")
+                raise DomainError(ErrorCode.DEADLINE_REQUIRED, "须设定晚于当前时间的期限 / set a deadline in the future", field="deadline")
             if deadline > now + MAX_NEGOTIATION_PERIOD:
-                raise DomainError("deadline_too_far", "[B1] 期限不得超过三十日 / at most 30 days", field="deadline")
+                raise DomainError(ErrorCode.DEADLINE_TOO_FAR, "[B1] 期限不得超过三十日 / at most 30 days", field="deadline")
             valuation.deadline = deadline
         if method == Method.NEGOTIATED:
             _check_negotiable(lot)
@@ -90,7 +88,7 @@ def start_valuation(judge: Any, lot: Lot, *, method: str, deadline: datetime | N
 
 def _basis(value: str) -> str:
     if value not in Valuation.PriceBasis.values:
-        raise DomainError("price_basis_required",
+        raise DomainError(ErrorCode.PRICE_BASIS_REQUIRED,
                           "[B5] 定向询价仅适用于有计税基准价或政府定价的财产：price_basis 须为 tax_base 或 government", field="price_basis")
     return value
 
@@ -98,7 +96,7 @@ def _basis(value: str) -> str:
 def _check_negotiable(lot: Lot) -> None:
     sides = set(CaseParty.objects.filter(case_id=lot.case_id, user__isnull=False).values_list("side", flat=True))
     if sides != {CaseParty.Side.APPLICANT, CaseParty.Side.RESPONDENT}:
-        raise DomainError("parties_missing",
+        raise DomainError(ErrorCode.PARTIES_MISSING,
                           "[B4] 议价须申请执行人与被执行人均有平台账户 / both the applicant and the debtor need an account to negotiate")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict
+from auction_site.errors import Conflict, ErrorCode
 from lots.models import CaseParty
 from valuation import rules
 from valuation.access import ensure_party
@@ -19,21 +19,21 @@ from valuation.services.refusals import refuse
 VStatus = Valuation.Status
 
 
-def submit_offer(user: Any, valuation: Valuation, *, price: int) -> PartyOffer:
+def submit_offer(user: Any, /, *, valuation: Valuation, price: int) -> PartyOffer:
     """B4: a party's price; once every party has offered, the same price is the reference price, different ones fail."""
     with transaction.atomic():
         valuation = locks.valuation(valuation.pk)
         party = ensure_party(user, valuation)
         if valuation.method != Method.NEGOTIATED:
-            raise Conflict("not_negotiation", "该估价不是当事人议价 / this valuation is not a negotiation")
+            raise Conflict(ErrorCode.NOT_NEGOTIATION, "该估价不是当事人议价 / this valuation is not a negotiation")
         if valuation.status != VStatus.OPEN:
-            raise Conflict("valuation_closed", "议价已结束 / the negotiation is over")
+            raise Conflict(ErrorCode.VALUATION_CLOSED, "议价已结束 / the negotiation is over")
         refuse(rules.check_price(price))
         now = clock.now()
         if now > valuation.deadline:
-            raise Conflict("deadline_passed", "[B4] 已超过议价期限 / the negotiation deadline has passed")
+            raise Conflict(ErrorCode.DEADLINE_PASSED, "[B4] 已超过议价期限 / the negotiation deadline has passed")
         if PartyOffer.objects.filter(valuation=valuation, party=party).exists():
-            raise Conflict("already_submitted", "已提交过议价 / you already submitted a price")
+            raise Conflict(ErrorCode.ALREADY_SUBMITTED, "已提交过议价 / you already submitted a price")
         offer = PartyOffer.objects.create(valuation=valuation, party=party, price=price, submitted_at=now, submitted_by=user)
         audit.record("valuation.offer_submitted", offer, chain=valuation, actor=user,
                      data={"valuation": valuation.pk, "party": party.pk, "side": party.side})

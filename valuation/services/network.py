@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError
+from auction_site.errors import Conflict, DomainError, ErrorCode
 from lots.access import ensure_judge_of
 from valuation import rules
 from valuation.models import Inquiry, Method, Valuation
@@ -19,19 +19,19 @@ VStatus = Valuation.Status
 IStatus = Inquiry.Status
 
 
-def request_correction(judge: Any, inquiry: Inquiry, *, reason: str) -> Inquiry:
+def request_correction(judge: Any, /, *, inquiry: Inquiry, reason: str) -> Inquiry:
     """B12: the court asks a platform to correct its result within 3 days; uncorrected, the result is set aside."""
     with transaction.atomic():
         valuation = locks.valuation(inquiry.valuation_id)
         ensure_judge_of(judge, valuation.lot)
         inquiry = locks.inquiry(inquiry.pk)
         if valuation.method != Method.NETWORK or inquiry.status != IStatus.ANSWERED:
-            raise Conflict("not_correctable", "[B12] 只能要求已出具的网络询价结果补正 / only a delivered network result can be corrected")
+            raise Conflict(ErrorCode.NOT_CORRECTABLE, "[B12] 只能要求已出具的网络询价结果补正 / only a delivered network result can be corrected")
         if inquiry.correction_due is not None:
-            raise Conflict("correction_pending", "已要求补正 / a correction is already requested")
+            raise Conflict(ErrorCode.CORRECTION_PENDING, "已要求补正 / a correction is already requested")
         reason = (reason or "").strip()
         if not reason:
-            raise DomainError("reason_required", "须说明补正事项 / state what to correct", field="reason")
+            raise DomainError(ErrorCode.REASON_REQUIRED, "须说明补正事项 / state what to correct", field="reason")
         now = clock.now()
         inquiry.correction_requested_at = now
         inquiry.correction_due = rules.correction_deadline(now, now)
@@ -47,9 +47,9 @@ def request_correction(judge: Any, inquiry: Inquiry, *, reason: str) -> Inquiry:
 def ask_extension(valuation: Valuation, inquiry: Inquiry, now: datetime, *, actor: Any = None) -> None:
     """B11: a platform asks before its deadline; the request is decided at the deadline (see `deadline_passed`)."""
     if inquiry.extensions_granted or inquiry.extension_requested_at:
-        raise Conflict("extension_used", "[B11] 网络询价只能延期一次 / one extension only")
+        raise Conflict(ErrorCode.EXTENSION_USED, "[B11] 网络询价只能延期一次 / one extension only")
     if valuation.inquiries.filter(status=IStatus.ANSWERED).exists():
-        raise Conflict("others_delivered", "[B11] 其他平台已按期出具结果，延期申请不予准许 / other platforms delivered: extension refused")
+        raise Conflict(ErrorCode.OTHERS_DELIVERED, "[B11] 其他平台已按期出具结果，延期申请不予准许 / other platforms delivered: extension refused")
     inquiry.extension_requested_at = now
     inquiry.save(update_fields=["extension_requested_at"])
     audit.record("valuation.extension_requested", inquiry, chain=valuation, actor=actor, data={"method": "network"})

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError
+from auction_site.errors import Conflict, DomainError, ErrorCode
 from lots.access import ensure_judge_of
 from valuation import rules
 from valuation.access import ensure_party
@@ -21,20 +21,20 @@ VStatus = Valuation.Status
 IStatus = Inquiry.Status
 
 
-def file_objection(user: Any, valuation: Valuation, *, ground: str, reason: str, inquiry: Inquiry | None = None) -> Objection:
+def file_objection(user: Any, /, *, valuation: Valuation, ground: str, reason: str, inquiry: Inquiry | None = None) -> Objection:
     """B22: a party objects within 5 days of receipt on the listed grounds; B24: not to negotiated/directed prices."""
     with transaction.atomic():
         valuation = locks.valuation(valuation.pk)
         party = ensure_party(user, valuation)
         reason = (reason or "").strip()
         if not reason:
-            raise DomainError("reason_required", "[B22] 须说明异议理由 / state the reason", field="reason")
+            raise DomainError(ErrorCode.REASON_REQUIRED, "[B22] 须说明异议理由 / state the reason", field="reason")
         refuse(rules.check_objection(valuation.method, ground, valuation.delivered_at, clock.now()))
         if valuation.status != VStatus.CONCLUDED:
-            raise Conflict("no_result", "该估价没有可异议的结果 / there is no result to object to")
+            raise Conflict(ErrorCode.NO_RESULT, "该估价没有可异议的结果 / there is no result to object to")
         if valuation.method == Method.NETWORK:
             if inquiry is None or inquiry.valuation_id != valuation.pk or inquiry.status != IStatus.ANSWERED:
-                raise DomainError("inquiry_required", "[B22] 须指明异议针对的询价平台结果 / name the platform result objected to", field="inquiry")
+                raise DomainError(ErrorCode.INQUIRY_REQUIRED, "[B22] 须指明异议针对的询价平台结果 / name the platform result objected to", field="inquiry")
         else:
             inquiry = valuation.inquiries.filter(status=IStatus.ANSWERED).first()
         objection = Objection.objects.create(valuation=valuation, inquiry=inquiry, party=party, filed_by=user, ground=ground,
@@ -44,7 +44,7 @@ def file_objection(user: Any, valuation: Valuation, *, ground: str, reason: str,
     return objection
 
 
-def decide_objection(judge: Any, objection: Objection, *, upheld: bool, note: str = "") -> Objection:
+def decide_objection(judge: Any, /, *, objection: Objection, upheld: bool, note: str = "") -> Objection:
     """The judge upholds (result excluded: B13 network average without it; appraisal: next institution) or dismisses."""
     with transaction.atomic():
         valuation = locks.valuation(objection.valuation_id)
@@ -52,7 +52,7 @@ def decide_objection(judge: Any, objection: Objection, *, upheld: bool, note: st
         inquiry = locks.inquiry(objection.inquiry_id) if objection.inquiry_id else None  # lock order: inquiry, then objection
         objection = locks.objection(objection.pk)
         if objection.status != Objection.Status.PENDING:
-            raise Conflict("already_decided", "该异议已审查 / this objection is already decided")
+            raise Conflict(ErrorCode.ALREADY_DECIDED, "该异议已审查 / this objection is already decided")
         objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
         objection.decided_at, objection.decided_by, objection.decision_note = clock.now(), judge, (note or "")[:4000]
         objection.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])

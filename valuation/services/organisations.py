@@ -13,7 +13,7 @@ from valuation.models import Organisation, Valuer
 from valuation.services import locks
 
 
-def join_organisation(user: Any, organisation_code: str) -> Valuer:
+def join_organisation(user: Any, /, *, organisation_code: str) -> Valuer:
     """Make `user` a valuer account of the organisation with this code (role becomes valuer)."""
     with transaction.atomic():
         found = Organisation.objects.filter(code=organisation_code).values_list("pk", flat=True).first()

@@ -22,12 +22,11 @@ VStatus = Valuation.Status
 def apply_reference_price(valuation: Valuation, *, actor: Any = None, n: int | None = None) -> None:
     """The one place a valuation's outcome becomes (or stops being) the lot's reference price."""
     if valuation.reference_price is not None:
-        set_reference_price(valuation.lot, amount=valuation.reference_price, source=notices.describe(valuation, n),
-                            fixed_at=valuation.fixed_at, valid_until=valuation.valid_until, actor=actor)
+        set_reference_price(actor, lot=valuation.lot, amount=valuation.reference_price, source=notices.describe(valuation, n), fixed_at=valuation.fixed_at, valid_until=valuation.valid_until)
         return
     # Every result was set aside: the lot has no usable reference price until a new one is fixed (only if the
     # lot's price is still this valuation's).
-    clear_reference_price(valuation.lot, source_suffix=f"估价#{valuation.pk}", actor=actor, data={"valuation": valuation.pk})
+    clear_reference_price(actor, lot=valuation.lot, source_suffix=f"估价#{valuation.pk}", data={"valuation": valuation.pk})
 
 
 def deliver(valuation: Valuation) -> None:

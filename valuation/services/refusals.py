@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from auction_site.errors import DomainError
-from valuation import rules
+from auction_site.errors import DomainError, Refusal
 
 
-def refuse(violation: rules.Violation | None, status: int = 400) -> None:
+def refuse(violation: Refusal | None, status: int = 400) -> None:
     """Raise the violation (its article cited in the message); do nothing when the rule is satisfied."""
     if violation is not None:
-        raise DomainError(violation.code, f"[{violation.article}] {violation.message}", status=status)
+        raise DomainError(violation, str(violation), status=status)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 from valuation import rules
 from valuation.access import ensure_valuer_of
 from valuation.models import Inquiry
@@ -20,7 +20,7 @@ def _key_for(inquiry: Inquiry, name: str) -> str:
     return f"{REPORT_PREFIX}/inquiry-{inquiry.pk}/{secrets.token_hex(8)}-{name}"
 
 
-def store_report(actor: Any, inquiry: Inquiry, uploaded: Any) -> tuple[str, int]:
+def store_report(actor: Any, /, *, inquiry: Inquiry, uploaded: Any) -> tuple[str, int]:
     """Check an uploaded report is a real PDF (magic bytes, size) and store it in object storage -> (key, size)."""
     if actor is not None:
         ensure_valuer_of(actor, inquiry)
@@ -41,9 +41,9 @@ def discard_report(key: str) -> None:
 def check_report_key(inquiry: Inquiry, key: str) -> int:
     """A report uploaded earlier for THIS inquiry (key under its prefix) that is a real PDF -> its size."""
     if not key.startswith(f"{REPORT_PREFIX}/inquiry-{inquiry.pk}/") or ".." in key:
-        raise DomainError("report_key_invalid", "报告文件不属于该询价 / the report key does not belong to this inquiry", field="report")
+        raise DomainError(ErrorCode.REPORT_KEY_INVALID, "报告文件不属于该询价 / the report key does not belong to this inquiry", field="report")
     if not default_storage.exists(key):
-        raise DomainError("report_missing", "报告文件不存在 / no report stored under this key", field="report")
+        raise DomainError(ErrorCode.REPORT_MISSING, "报告文件不存在 / no report stored under this key", field="report")
     size = default_storage.size(key)
     with default_storage.open(key, "rb") as fh:
         head = fh.read(8)

@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError
+from auction_site.errors import Conflict, DomainError, ErrorCode
 from avm import service as avm_service
 from valuation import rules
 from valuation.models import Inquiry, Method, Organisation, Quote, Valuation
@@ -34,7 +34,7 @@ def organisation(code: str, kind: str) -> Organisation:
     """The active organisation of this kind with this code, or a 400 naming the field."""
     org = Organisation.objects.filter(code=code, kind=kind, active=True).first()
     if org is None:
-        raise DomainError("unknown_organisation", f"机构 {code!r} 不存在或未启用 / no active {kind} with this code", field="organisation")
+        raise DomainError(ErrorCode.UNKNOWN_ORGANISATION, f"机构 {code!r} 不存在或未启用 / no active {kind} with this code", field="organisation")
     return org
 
 
@@ -98,7 +98,7 @@ def open_network(valuation: Valuation) -> None:
     """B10: sent to ALL registered platforms at once; B11: each answers within 3 days."""
     platforms = list(Organisation.objects.filter(kind=Kind.INQUIRY_PLATFORM, active=True).order_by("code"))
     if not platforms:
-        raise Conflict("no_platforms", "[B10] 没有已登记的司法网络询价平台 / no inquiry platform is registered")
+        raise Conflict(ErrorCode.NO_PLATFORMS, "[B10] 没有已登记的司法网络询价平台 / no inquiry platform is registered")
     for i, org in enumerate(platforms, start=1):
         send(valuation, org, position=i, deadline=rules.NETWORK_DEADLINE)
 
@@ -109,14 +109,14 @@ def open_appraisal(valuation: Valuation, institutions: list[str] | None) -> None
     if institutions:
         codes = list(institutions)
         if len(codes) != rules.APPRAISAL_INSTITUTIONS or len(set(codes)) != len(codes):
-            raise DomainError("institutions_invalid", "[B16] 当事人须协商确定三家不同的评估机构及顺序 / agree on three different institutions")
+            raise DomainError(ErrorCode.INSTITUTIONS_INVALID, "[B16] 当事人须协商确定三家不同的评估机构及顺序 / agree on three different institutions")
         orgs = [organisation(c, Kind.APPRAISAL_INSTITUTION) for c in codes]
         valuation.institutions_agreed = True
         valuation.save(update_fields=["institutions_agreed"])
     else:
         candidates = sorted(Organisation.objects.filter(kind=Kind.APPRAISAL_INSTITUTION, active=True).values_list("code", flat=True))
         if not candidates:
-            raise Conflict("no_institutions", "[B16] 名单库中没有评估机构 / no appraisal institution on the list")
+            raise Conflict(ErrorCode.NO_INSTITUTIONS, "[B16] 名单库中没有评估机构 / no appraisal institution on the list")
         picks = lottery.draw(valuation, candidates)
         by_code = {o.code: o for o in Organisation.objects.filter(code__in=picks)}
         orgs = [by_code[c] for c in picks]

@@ -31,7 +31,7 @@ class Command(BaseCommand):
                                       real_name=opts["real_name"], court_code=opts["court_code"], organisation=opts["organisation"],
                                       id_number=opts["id_number"], phone=opts["phone"])
                 if user.role == Role.VALUER:
-                    join_organisation(user, opts["organisation"])
+                    join_organisation(user, organisation_code=opts["organisation"])
                 if user.role == Role.PARTY and user.id_number:
                     link_party_account(user)
         except DomainError as exc:

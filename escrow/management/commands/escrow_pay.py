@@ -20,7 +20,7 @@ class Command(BaseCommand):
             raise CommandError("no such registration")
         user = User.objects.get(pk=reg.bidder_id)
         try:
-            reg = services.pay_with_test_card(user, reg.pk, {"number": opts["card"], "exp_month": 12, "exp_year": 2035, "cvc": "123"})
+            reg = services.pay_with_test_card(user, registration_id=reg.pk, card={"number": opts["card"], "exp_month": 12, "exp_year": 2035, "cvc": "123"})
         except DomainError as e:
             raise CommandError(e.message)
         self.stdout.write(f"registration {reg.pk}: {reg.status} {reg.code or ''}")
