@@ -150,6 +150,12 @@ DATABASES = {
         pool_timeout=float(env_set("DB_POOL_TIMEOUT") or 10),
     )
 }
+# Reads that may lag (catalogue, statistics, public results) go to a streaming replica when one is set
+# (auction_site.replica). Its test database is the default one: tests see one database.
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=int(env("DB_CONN_MAX_AGE", "0")))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["auction_site.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
@@ -241,6 +247,14 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "pk_test_embedded")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 STRIPE_WEBHOOK_SECRET = env_set("STRIPE_WEBHOOK_SECRET") or "whsec_embedded_default"
 PAYMENT_CURRENCY = "cny"
+# The bank path (escrow/bank): the bank holding the case accounts, how their numbers are made, whether
+# it offers virtual sub-accounts, and the shared secret of its signed host-to-host statement pushes.
+BANK_NAME = env("BANK_NAME", "中国工商银行苏州分行（沙箱）")
+BANK_ACCOUNT_PREFIX = env("BANK_ACCOUNT_PREFIX", "110201")
+BANK_VIRTUAL_ACCOUNTS = env_bool("BANK_VIRTUAL_ACCOUNTS", True)
+BANK_PUSH_SECRET = env("BANK_PUSH_SECRET", "bank_push_embedded_default")
+# The embedded sandbox bank (test/demo mode only): simulated transfers and executed payment files as camt.053.
+BANK_SANDBOX = CLOCK_ADVANCE_ALLOWED and env_bool("BANK_SANDBOX", True)
 
 # Report-back to the enforcement case system (signed webhook through an outbox).
 CASE_SYSTEM_WEBHOOK_URL = env("CASE_SYSTEM_WEBHOOK_URL")

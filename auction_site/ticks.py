@@ -15,6 +15,7 @@ TICKS = [
     "lots.clockwork.follow_ups",
     "valuation.clockwork.tick",
     "escrow.clockwork.tick",
+    "escrow.bank.clockwork.tick",
     "transparency.clockwork.tick",
     "settlement.clockwork.tick",
     "avm.clockwork.tick",

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from escrow import api
+from escrow.bank import api as bank_api
 
 urlpatterns = [
     path("rounds/<int:round_id>/register/", api.RegisterView.as_view(), name="api-round-register"),
@@ -16,4 +17,9 @@ urlpatterns = [
     path("registrations/<int:pk>/recheck/", api.RegistrationRecheckView.as_view(), name="api-registration-recheck"),
     path("cases/<int:case_id>/account/", api.CaseAccountView.as_view(), name="api-case-account"),
     path("escrow/webhooks/stripe/", api.StripeWebhookView.as_view(), name="stripe-webhook"),
+    path("escrow/bank/statements/", bank_api.StatementPushView.as_view(), name="bank-statement-push"),
+    path("escrow/bank/statements/upload/", bank_api.StatementUploadView.as_view(), name="bank-statement-upload"),
+    path("escrow/bank/reconcile/", bank_api.ReconcileView.as_view(), name="bank-reconcile"),
+    path("escrow/bank/entries/<int:entry_id>/suspense/", bank_api.SuspenseView.as_view(), name="bank-suspense"),
+    path("testing/bank/transfer/", bank_api.SandboxTransferView.as_view(), name="bank-sandbox-transfer"),
 ]

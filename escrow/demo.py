@@ -6,8 +6,13 @@ that already failed or were withdrawn have their deposits released as the clock 
 bidder_chen is left unregistered so a visitor can try registering and paying on the sandbox page.
 """
 
+from datetime import timedelta
+
 from accounts.models import User
+from auction_site import clock
 from escrow import rules, services
+from escrow.bank import sandbox as bank_sandbox
+from escrow.bank import services as bank_services
 from escrow.models import Deposit, Registration
 from lots.models import Round
 
@@ -25,7 +30,17 @@ RELEASE_NOW = {"failed", "withdrawn"}
 
 
 def hold_deposit(user, rnd: Round) -> Registration:
-    """Register and pay through the sandbox, whatever the configured provider (demo only)."""
+    """Register and pay through the sandbox, whatever the configured provider (demo only). A deposit
+    over the card provider's limit goes the bank path: the sandbox bank books the bidder's transfer
+    and sends its camt.053, which is imported and matched like any statement."""
+    amount = rules.amount_to_hold(rnd.kind, rnd.deposit, rnd.starting_price)
+    if rules.payment_route(amount) == "bank":
+        reg, pr = bank_services.open_bank_registration(user, rnd=rnd, amount=amount)
+        if reg.status == Registration.Status.PENDING and pr.missing:
+            bank_sandbox.transfer(user, reference=pr.reference, amount=pr.missing, payer_name=user.display_name(),
+                                  payer_account=f"62220202{user.pk:011d}", at=min(clock.now(), rnd.ends_at - timedelta(minutes=1)))
+            reg.refresh_from_db()
+        return reg
     deposit = services.open_registration(user, rnd=rnd, provider="sandbox")
     reg = deposit.registration
     if reg.status == Registration.Status.PENDING:
@@ -50,7 +65,14 @@ def load(stdout=None) -> None:
             reg = hold_deposit(user, rnd)
             held += 1
             if rnd.status in RELEASE_NOW and reg.status == Registration.Status.HELD:
-                services.release_deposit(None, deposit=Deposit.objects.get(registration=reg), reason=f"demo: round {rnd.status}")
+                d = Deposit.objects.get(registration=reg)
+                if d.provider == bank_services.BANK:
+                    bank_services.instruct_release(None, registration_id=reg.pk, reason=f"demo: round {rnd.status}")
+                else:
+                    services.release_deposit(None, deposit=d, reason=f"demo: round {rnd.status}")
                 released += 1
+    executed = bank_sandbox.execute_instructions(None)  # the sandbox bank carries out the release transfers
     if stdout:
-        stdout.write(f"  escrow: {held} deposits paid through the sandbox, {released} released\n")
+        bank = Deposit.objects.filter(provider=bank_services.BANK).count()
+        stdout.write(f"  escrow: {held} deposits paid through the sandbox ({bank} by bank transfer, camt.053), {released} released,"
+                     f" {executed} bank transfers back confirmed\n")

@@ -15,6 +15,7 @@ from accounts.models import Court
 from auction_site import clock
 from auction_site.errors import DomainError, ErrorCode
 from auction_site.fields import MAX_FEN
+from auction_site.replica import reads_may_lag
 from escrow import ledger
 from lots.access import ensure_judge_of
 from lots.models import Round
@@ -36,6 +37,7 @@ def _dashboard_court(request: HttpRequest) -> Court | None:
 
 
 @login_required
+@reads_may_lag  # statistics: a moment behind is fine (auction_site.replica)
 def dashboard(request: HttpRequest) -> HttpResponse:
     court = _dashboard_court(request)
     d = selectors.dashboard(court)
@@ -56,6 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_may_lag
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     court = _dashboard_court(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -140,6 +143,7 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@reads_may_lag  # the public result: a moment behind is fine
 def round_result(request: HttpRequest, pk: int) -> HttpResponse:
     round = Round.objects.select_related("lot__case__court").filter(pk=pk).exclude(status=Round.Status.DRAFT).first()
     if round is None:

@@ -12,6 +12,10 @@ from escrow.gateway import get_gateway
 from escrow.models import Deposit, Registration
 from tests.escrow.conftest import CARD, DEPOSIT, START, close_round, register_and_pay
 
+# A price whose balance fits one card charge (the card provider takes at most ¥999,999.99; larger
+# balances take the bank path, tests/escrow/test_bank_flow.py).
+CARD_PRICE = DEPOSIT + 900_000_00
+
 pytestmark = pytest.mark.django_db
 
 
@@ -116,7 +120,7 @@ def test_release_is_retried_until_done_and_overdue_ones_are_listed(two_held, set
 
 def test_pay_balance_with_the_provider_marks_the_round_paid(two_held, as_user):
     rnd, win, lose, a, b = two_held
-    price = START + 50_000_00
+    price = CARD_PRICE
     close_round(rnd, win, price=price)
     seq_before = rnd.seq
     assert as_user(b).post(f"/api/v1/rounds/{rnd.pk}/pay-balance/", format="json").status_code == 403
@@ -134,11 +138,11 @@ def test_pay_balance_with_the_provider_marks_the_round_paid(two_held, as_user):
 
 def test_pay_balance_without_a_card_returns_a_provider_payment(two_held, as_user):
     rnd, win, lose, a, b = two_held
-    close_round(rnd, win, price=START)
+    close_round(rnd, win, price=CARD_PRICE)
     r = as_user(a).post(f"/api/v1/rounds/{rnd.pk}/pay-balance/", format="json")
     assert r.status_code == 200
     pay = r.json()["payment"]
-    assert pay["client_secret"] and pay["amount"] == START - DEPOSIT
+    assert pay["client_secret"] and pay["amount"] == CARD_PRICE - DEPOSIT
     again = as_user(a).post(f"/api/v1/rounds/{rnd.pk}/pay-balance/", format="json").json()["payment"]
     assert again["payment_intent"] == pay["payment_intent"]  # never two charges for one balance
     # Paid at the provider; the clock picks it up.
@@ -205,7 +209,7 @@ def test_default_forfeits_the_deposit_and_bars_the_defaulter(two_held, as_user, 
 
 def test_paid_round_never_defaults(two_held, as_user, advance_clock):
     rnd, win, lose, a, _b = two_held
-    close_round(rnd, win)
+    close_round(rnd, win, price=CARD_PRICE)
     as_user(a).post(f"/api/v1/rounds/{rnd.pk}/pay-balance/", {"card": CARD}, format="json")
     advance_clock(days=30)
     clockwork.tick(clock.now())
@@ -236,7 +240,7 @@ def test_case_account_api_for_the_judge_of_the_court_only(two_held, as_user, jud
 
 def test_default_cancels_the_open_balance_payment(two_held, as_user, advance_clock, django_capture_on_commit_callbacks):
     rnd, win, lose, a, _b = two_held
-    close_round(rnd, win)
+    close_round(rnd, win, price=CARD_PRICE)
     pay = as_user(a).post(f"/api/v1/rounds/{rnd.pk}/pay-balance/", format="json").json()["payment"]
     advance_clock(days=11)
     with django_capture_on_commit_callbacks(execute=True):

@@ -122,8 +122,11 @@ def test_case_to_settlement_and_report_back(judge, as_user, api_client, settings
     ticks.run_all()
     result = ok(api_client.get(f"/api/v1/rounds/{rid}/result/"))
     assert result["status"] == "sold" and result["sold_price"] == price and result["buyer_name"] == "王建国"
-    # 7. The balance (A25).
-    ok(wang.post(f"/api/v1/rounds/{rid}/pay-balance/", {"card": CARD}, format="json"))
+    # 7. The balance (A25): ¥2,819,250 is over the card provider's limit, so it goes by bank transfer into
+    # the case account; the sandbox bank books the transfer and sends its camt.053, matched by reference.
+    bank = ok(wang.post(f"/api/v1/rounds/{rid}/pay-balance/", {}, format="json"))["payment"]
+    assert bank["provider"] == "bank" and bank["amount"] == price - DEPOSIT
+    ok(wang.post("/api/v1/testing/bank/transfer/", {"reference": bank["reference"], "amount": bank["amount"]}, format="json"))
     ticks.run_all()
     from lots.models import EnforcementCase, Round
 
@@ -173,7 +176,11 @@ def test_case_to_settlement_and_report_back(judge, as_user, api_client, settings
     assert ledger.balance(ledger.case_account(case_obj)) == 0
     owed = -sum(LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.PAYEE, account__case=case_obj).values_list("amount", flat=True))
     assert owed == price
-    assert ledger.balance(ledger.provider_cash_account()) == price
+    # The deposit came through the card provider, the balance through the bank into the case account.
+    from escrow.bank.accounts import bank_cash
+
+    assert ledger.balance(ledger.provider_cash_account()) + ledger.balance(bank_cash(case_obj)) == price
+    assert ledger.balance(bank_cash(case_obj)) == price - DEPOSIT
     deposits = LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.BIDDER_DEPOSIT, account__registration__round_id=rid)
     assert sum(deposits.values_list("amount", flat=True)) == 0
     from django.db.models import Sum
