@@ -178,7 +178,8 @@ def _fuzz_operation(operation, world, mode: GenerationMode) -> list[str]:
         try:
             case.validate_response(response, checks=CHECKS)
         except (Exception, BaseExceptionGroup) as exc:  # schemathesis raises one group naming every failed check
-            problems.append(f"{where}: {str(exc).strip().splitlines()[0][:300]}\n    {case.as_curl_command()[:400]}")
+            detail = " | ".join(str(exc).strip().splitlines()[:8])[:600]
+            problems.append(f"{where}: {detail}\n    {case.as_curl_command()[:400]}")
             return
         if 400 <= response.status_code < 500:
             if not in_error_shape(response):
