@@ -117,7 +117,7 @@ class RegistrationPayView(APIView):
         card = dict(ser.validated_data["card"])
         card["number"] = card["number"].replace(" ", "")
         if Deposit.objects.filter(registration_id=pk, provider=bank_services.BANK, registration__bidder=request.user).exists():
-            raise DomainError("bank_transfer", "该保证金须通过银行转账缴纳，不能用银行卡 / this deposit is paid by bank transfer, not by card", status=409)
+            raise DomainError(ErrorCode.BANK_TRANSFER, "该保证金须通过银行转账缴纳，不能用银行卡 / this deposit is paid by bank transfer, not by card", status=409)
         reg = services.pay_with_test_card(request.user, registration_id=pk, card=card)
         return Response(RegistrationSerializer(reg).data)
 

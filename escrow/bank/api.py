@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auction_site.errors import DomainError, NotFound, error_body
+from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
 from auction_site.fields import FenField
 from escrow.bank import matching, sandbox, services
 from escrow.bank.models import BankStatement
@@ -38,12 +38,12 @@ def verify_push(body: bytes, header: str, secret: str, now: float | None = None)
     try:
         at = int(parts.get("t", ""))
     except ValueError:
-        raise DomainError("invalid_signature", "缺少或无效的签名 / missing or invalid signature")
+        raise DomainError(ErrorCode.INVALID_SIGNATURE, "缺少或无效的签名 / missing or invalid signature")
     expected = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, parts.get("v1", "")):
-        raise DomainError("invalid_signature", "签名无效 / invalid signature")
+        raise DomainError(ErrorCode.INVALID_SIGNATURE, "签名无效 / invalid signature")
     if abs((now or time.time()) - at) > PUSH_TOLERANCE_S:
-        raise DomainError("stale_signature", "签名已过期（超过 5 分钟）/ stale signature (older than 5 minutes)")
+        raise DomainError(ErrorCode.STALE_SIGNATURE, "签名已过期（超过 5 分钟）/ stale signature (older than 5 minutes)")
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -54,7 +54,7 @@ class StatementPushView(View):
         body = request.body
         try:
             if len(body) > MAX_STATEMENT_BYTES:
-                raise DomainError("too_large", "对账单过大 / statement too large", status=413)
+                raise DomainError(ErrorCode.TOO_LARGE, "对账单过大 / statement too large", status=413)
             verify_push(body, request.META.get("HTTP_X_BANK_SIGNATURE", ""), settings.BANK_PUSH_SECRET)
             result = matching.import_statement(None, content=body, source=BankStatement.Source.PUSH)
         except DomainError as e:
@@ -74,9 +74,9 @@ class StatementUploadView(APIView):
         services.ensure_operator(request.user)
         f = request.FILES.get("file")
         if f is None:
-            raise DomainError("no_file", "请上传对账单文件 / upload a statement file")
+            raise DomainError(ErrorCode.FILE_REQUIRED, "请上传对账单文件 / upload a statement file")
         if f.size > MAX_STATEMENT_BYTES:
-            raise DomainError("too_large", "对账单过大 / statement too large", status=413)
+            raise DomainError(ErrorCode.TOO_LARGE, "对账单过大 / statement too large", status=413)
         result = matching.import_statement(request.user, content=f.read(), source=BankStatement.Source.UPLOAD)
         return Response(result.as_dict())
 

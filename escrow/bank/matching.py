@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, NotFound
+from auction_site.errors import Conflict, ErrorCode, NotFound
 from escrow import balances, ledger, rules
 from escrow import services as escrow_services
 from escrow.bank import accounts, services
@@ -62,7 +62,7 @@ def _account_of(st: Statement) -> tuple[CaseBankAccount, str]:
     pr = PaymentReference.objects.select_related("account__case__court").filter(virtual_account=st.account_number).first()
     if pr is not None:
         return pr.account, st.account_number
-    raise StatementError("unknown_account", f"账户 {st.account_number} 不是本平台的案款账户 / {st.account_number} is not a case account of this site")
+    raise StatementError(ErrorCode.UNKNOWN_ACCOUNT, f"账户 {st.account_number} 不是本平台的案款账户 / {st.account_number} is not a case account of this site")
 
 
 def import_statement(actor, /, *, content: bytes, source: str) -> ImportResult:
@@ -330,7 +330,7 @@ def assign(operator, /, *, entry_id: int, reference: str) -> BankEntry:
         CaseBankAccount.objects.select_for_update(of=("self",)).get(pk=entry0.account_id)
         entry = BankEntry.objects.select_for_update(of=("self",)).select_related("account__case").get(pk=entry_id)
         if entry.suspense <= 0:
-            raise Conflict("not_in_suspense", "该笔来款不在挂账中 / this credit is not in suspense")
+            raise Conflict(ErrorCode.NOT_IN_SUSPENSE, "该笔来款不在挂账中 / this credit is not in suspense")
         pr = PaymentReference.objects.filter(account=entry.account, reference=reference).first()
         if pr is None:
             raise NotFound("本案没有该付款参考号 / no such payment reference in this case")

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 
 from auction_site import clock
-from auction_site.errors import DomainError, NotFound
+from auction_site.errors import DomainError, ErrorCode, NotFound
 from escrow.bank import camt, matching
 from escrow.bank.models import BankInstruction, BankStatement, CaseBankAccount, PaymentReference
 from escrow.bank.statements import Entry
@@ -36,7 +36,7 @@ def transfer(actor, /, *, reference: str, amount: int, payer_name: str, payer_ac
         raise NotFound()
     pr = PaymentReference.objects.select_related("account").filter(reference=reference).first()
     if pr is None:
-        raise DomainError("unknown_reference", "沙箱银行：没有该付款参考号 / sandbox bank: no such reference", status=404)
+        raise DomainError(ErrorCode.UNKNOWN_REFERENCE, "沙箱银行：没有该付款参考号 / sandbox bank: no such reference", status=404)
     at = at or clock.now()
     entry = Entry(entry_ref=f"SBX{secrets.token_hex(8).upper()}", direction="CRDT", amount=amount, booked_at=at,
                   remittance=f"{reference} 竞买保证金", payer_name=payer_name, payer_account=payer_account,

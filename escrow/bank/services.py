@@ -15,7 +15,7 @@ import secrets
 from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, Forbidden, NotFound
+from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
 from escrow import balances, ledger, rules
 from escrow import services as escrow_services
 from escrow.bank import accounts, payfile
@@ -64,7 +64,7 @@ def open_bank_registration(user, /, *, rnd: Round, amount: int) -> tuple[Registr
             reg, created = Registration.objects.get(round=rnd, bidder=user), False
         reg = escrow_services.lock_registration(reg.pk)
         if not created and reg.status not in {Status.PENDING, Status.HELD}:
-            raise Conflict("already_registered", f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
+            raise Conflict(ErrorCode.ALREADY_REGISTERED, f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
         deposit, _ = Deposit.objects.get_or_create(
             registration=reg, defaults={"amount": amount, "provider": BANK, "created_at": clock.now()})
         pr = PaymentReference.objects.filter(registration=reg, purpose=PaymentReference.Purpose.DEPOSIT).first()
@@ -91,9 +91,9 @@ def pay_balance(user, /, *, round_id: int) -> tuple[BalancePayment | None, dict]
         raise NotFound("拍卖不存在 / no such round")
     winner = Registration.objects.filter(pk=rnd.leader_id).first() if rnd.leader_id else None
     if winner is None or winner.bidder_id != user.pk:
-        raise Forbidden("只有买受人可以支付尾款 / only the buyer pays the balance", code="not_winner")
+        raise Forbidden("只有买受人可以支付尾款 / only the buyer pays the balance", code=ErrorCode.NOT_WINNER)
     if rnd.status != Round.Status.SOLD:
-        raise Conflict("not_sold", f"该拍卖状态为 {rnd.status}，不能支付尾款 / the round is not awaiting the balance")
+        raise Conflict(ErrorCode.NOT_SOLD, f"该拍卖状态为 {rnd.status}，不能支付尾款 / the round is not awaiting the balance")
     escrow_services.apply_winner_deposit(user, reg=winner)
     remaining = balances.balance_remaining(rnd)
     if remaining > 0 and rules.payment_route(remaining) == "card":
@@ -125,7 +125,7 @@ def ensure_card_fits(round_id: int) -> None:
     if rnd is not None and rnd.sold_price is not None:
         remaining = balances.balance_remaining(rnd)
         if remaining > 0 and rules.payment_route(remaining) == "bank":
-            raise Conflict("amount_over_card_limit", rules.ROUTE_REASONS["bank"])
+            raise Conflict(ErrorCode.AMOUNT_OVER_CARD_LIMIT, rules.ROUTE_REASONS["bank"])
 
 
 def settle_if_paid(actor, /, *, round_id: int) -> bool:
@@ -212,9 +212,9 @@ def return_suspense(operator, /, *, entry_id: int, note: str = "") -> BankInstru
         if entry is None:
             raise NotFound("银行分录不存在 / no such entry")
         if entry.suspense <= 0:
-            raise Conflict("not_in_suspense", "该笔来款不在挂账中 / this credit is not in suspense")
+            raise Conflict(ErrorCode.NOT_IN_SUSPENSE, "该笔来款不在挂账中 / this credit is not in suspense")
         if not entry.payer_account:
-            raise Conflict("no_source_account", "对账单未提供付款账户，无法原路退回 / the statement gives no debtor account to return to")
+            raise Conflict(ErrorCode.NO_SOURCE_ACCOUNT, "对账单未提供付款账户，无法原路退回 / the statement gives no debtor account to return to")
         case = entry.account.case
         amount = entry.suspense
         ledger.post("bank_suspense_returned", [ledger.Line(accounts.suspense(case), debit=amount), ledger.Line(accounts.refund_due(case), credit=amount)],
