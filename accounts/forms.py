@@ -31,7 +31,7 @@ class RegisterForm(forms.Form):
     password1 = forms.CharField(label=_("密码"), widget=forms.PasswordInput, min_length=8,
                                 error_messages={"min_length": _("密码至少8位。")})
     password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput)
-    agree = forms.BooleanField(label=_("我已阅读并同意竞买须知，保证金以本人名义交纳（网拍规定第十七条）"),
+    agree = forms.BooleanField(label=_("我知悉：每次报名前须阅读并同意该场拍卖的竞买公告和竞买须知（报名页提供全文），保证金以本人名义交纳（网拍规定第十七条）"),
                                error_messages={"required": _("请阅读并同意竞买须知。")})
 
     def clean_id_number(self) -> str:

@@ -26,11 +26,11 @@ import psycopg
 from django.db import connection, transaction
 
 from auction_site import clock
-from auction_site.db import columns_of, draw_ids_sql, insert_rows_sql
+from auction_site.db import columns_of, draw_ids_sql, insert_row_sql, insert_rows_sql
 from auction_site.models import AuditRecord
 
 GENESIS = "0" * 64
-_TABLE = AuditRecord._meta.db_table
+_TABLE = TABLE = AuditRecord._meta.db_table
 _HEAD_SQL = f"SELECT position, hash FROM {_TABLE} WHERE chain = %s ORDER BY position DESC LIMIT 1"
 _FIELDS = ("chain", "position", "at", "actor", "action", "object_type", "object_id", "data", "prev_hash", "hash")
 
@@ -96,16 +96,21 @@ class ChainStep:
     """Appends to ONE chain in the current transaction (opened by `chain_step()`).
 
     On PostgreSQL inside a psycopg pipeline (the bid engine's), the head of the chain and the ids of
-    the records are read in the caller's first round trip and the records inserted in its second."""
+    the records are read in the caller's first round trip — by the caller itself (`head`, `ids`), or
+    here — and the records written in its second (`insert_sql` hands the INSERT to the caller, who
+    sends it with its other writes as one statement)."""
 
-    def __init__(self, key: str, pg: Any = None, *, expected: int = 0):
+    def __init__(self, key: str, pg: Any = None, *, expected: int = 0, head: tuple[int, str] | None = None,
+                 ids: list[int] | None = None):
         self.key = key
         self.pg = pg  # the psycopg connection in pipeline mode, or None (plain statements)
         self._head_cur = self._ids_cur = None
-        self._ids: list[int] = []
+        self._ids: list[int] = list(ids or [])
         self.position: int | None = None
         self.last_hash: str | None = None
-        if pg is not None:
+        if head is not None:
+            self.position, self.last_hash = head
+        elif pg is not None:
             self._head_cur = psycopg.Cursor(pg)
             self._head_cur.execute(_HEAD_SQL, [key])  # after the caller's lock: its snapshot sees the committed head
             if expected > 0:
@@ -133,29 +138,43 @@ class ChainStep:
         taken, self._ids = self._ids[:count], self._ids[count:]
         return taken  # ids left over stay unused: a gap in the id sequence, never in a chain
 
+    def _chain(self, entries: Sequence[Entry]) -> list[tuple]:
+        """The entries chained after the head, in order, all at one instant: one value tuple per
+        record (_FIELDS, `data` as its JSON text), the head moved past them."""
+        self._read_head()
+        at = clock.now()
+        at_iso = at.isoformat()
+        values = []
+        position, prev = self.position, self.last_hash
+        for e in entries:
+            text = json.dumps(e.data or {}, default=str, ensure_ascii=False)
+            position += 1
+            digest = compute_hash(self.key, position, prev, at_iso, e.actor, e.action, e.object_type, e.object_id, json.loads(text))
+            values.append((self.key, position, at, e.actor, e.action, e.object_type, e.object_id, text, prev, digest))
+            prev = digest
+        self.position, self.last_hash = position, prev
+        return values
+
+    def insert_sql(self, entries: Sequence[Entry]) -> tuple[str, list]:
+        """The INSERT of the entries' records (PostgreSQL, array parameters), for the caller to send
+        with its own writes; the chain's head moves past them."""
+        values = self._chain(entries)
+        ids = self._draw(len(values))
+        if len(values) == 1:
+            return insert_row_sql(AuditRecord, _FIELDS), [ids[0], *values[0]]
+        return insert_rows_sql(AuditRecord, _FIELDS), columns_of([(pk, *v) for pk, v in zip(ids, values)])
+
     def append(self, entries: Sequence[Entry]) -> list[AuditRecord]:
         """Chain the entries after the head, in order, all at one instant, and write them."""
         if not entries:
             return []
-        self._read_head()
-        at = clock.now()
-        at_iso = at.isoformat()
-        rows, texts = [], []
-        position, prev = self.position, self.last_hash
-        for e in entries:
-            text = json.dumps(e.data or {}, default=str, ensure_ascii=False)
-            clean = json.loads(text)
-            position += 1
-            digest = compute_hash(self.key, position, prev, at_iso, e.actor, e.action, e.object_type, e.object_id, clean)
-            rows.append(AuditRecord(chain=self.key, position=position, at=at, actor=e.actor, action=e.action, object_type=e.object_type,
-                                    object_id=e.object_id, data=clean, prev_hash=prev, hash=digest))
-            texts.append(text)
-            prev = digest
-        self.position, self.last_hash = position, prev
+        values = self._chain(entries)
+        rows = [AuditRecord(chain=c, position=p, at=at, actor=actor, action=action, object_type=ot, object_id=oid,
+                            data=json.loads(text), prev_hash=prev, hash=digest)
+                for c, p, at, actor, action, ot, oid, text, prev, digest in values]
         if self.pg is not None:
             ids = self._draw(len(rows))
-            values = [(pk, *(getattr(r, f) for f in _FIELDS[:7]), text, r.prev_hash, r.hash) for pk, r, text in zip(ids, rows, texts)]
-            psycopg.Cursor(self.pg).execute(insert_rows_sql(AuditRecord, _FIELDS), columns_of(values))
+            psycopg.Cursor(self.pg).execute(insert_rows_sql(AuditRecord, _FIELDS), columns_of([(pk, *v) for pk, v in zip(ids, values)]))
             for pk, r in zip(ids, rows):
                 r.pk = pk
         else:
@@ -164,12 +183,15 @@ class ChainStep:
 
 
 @contextmanager
-def chain_step(key: str, pg: Any = None, *, expected: int = 0) -> Iterator[ChainStep]:
+def chain_step(key: str, pg: Any = None, *, expected: int = 0, head: tuple[int, str] | None = None,
+               ids: list[int] | None = None) -> Iterator[ChainStep]:
     """Open one step of the chain `key` in the current transaction (see ChainStep). `pg`: the
-    psycopg connection of an open pipeline whose earlier statements took the aggregate's lock."""
+    psycopg connection of an open pipeline whose earlier statements took the aggregate's lock;
+    `head` (position, hash) and `ids`: the chain's head and record ids, when the caller read them."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction that makes the change")
-    yield ChainStep(key, pg if connection.vendor == "postgresql" else None, expected=expected)
+    postgres = connection.vendor == "postgresql"
+    yield ChainStep(key, pg if postgres else None, expected=expected, head=head if postgres else None, ids=ids)
 
 
 # ----------------------------------------------------------------------------------------------- reads

@@ -93,6 +93,7 @@ class ErrorCode(StrEnum):
     EXTENSION_USED = "extension_used"
     FILE_REQUIRED = "file_required"
     FONT_MISSING = "font_missing"
+    FULL_PRICE_NOT_HELD = "full_price_not_held"  # A26/A37: a sell-off is bought only with the full price held
     ILLEGAL_TRANSITION = "illegal_transition"
     INCREMENT_INVALID = "increment_invalid"
     INQUIRY_CLOSED = "inquiry_closed"
@@ -107,14 +108,18 @@ class ErrorCode(StrEnum):
     INVALID_EVENT = "invalid_event"
     INVALID_ID_NUMBER = "invalid_id_number"
     INVALID_KIND = "invalid_kind"
+    INVALID_LICENCE = "invalid_licence"  # a company's business licence: PDF, JPG or PNG of at most 10 MB
     INVALID_METHOD = "invalid_method"
     INVALID_PHONE = "invalid_phone"
     INVALID_PRICE = "invalid_price"
+    INVALID_REPRESENTATIVE = "invalid_representative"  # a company's legal representative: name and a valid, adult ID
     INVALID_ROLE = "invalid_role"
     INVALID_SIGNATURE = "invalid_signature"
     INVALID_SIZE = "invalid_size"
     INVALID_SORT = "invalid_sort"
+    PAGE_TOO_DEEP = "page_too_deep"  # the catalogue pages at most 50,000 rows deep: narrow the search
     INVALID_USERNAME = "invalid_username"
+    INVALID_USCC = "invalid_uscc"  # GB 32100 check character
     LOT_FINISHED = "lot_finished"
     LOT_IN_AUCTION = "lot_in_auction"
     LOT_PUBLISHED = "lot_published"
@@ -136,6 +141,15 @@ class ErrorCode(StrEnum):
     NO_PLATFORMS = "no_platforms"
     NO_REFERENCE_PRICE = "no_reference_price"
     NO_RESULT = "no_result"
+    LOTTERY_ALREADY_COMMITTED = "lottery_already_committed"  # B16: one commitment per participant
+    LOTTERY_ALREADY_REVEALED = "lottery_already_revealed"
+    LOTTERY_COMMIT_CLOSED = "lottery_commit_closed"  # B16: commitments only before the draw time
+    LOTTERY_NOT_COMMITTED = "lottery_not_committed"
+    LOTTERY_NOT_DUE = "lottery_not_due"  # B16: the draw runs at/after its time, once reveals are in or closed
+    LOTTERY_REVEAL_CLOSED = "lottery_reveal_closed"
+    LOTTERY_REVEAL_MISMATCH = "lottery_reveal_mismatch"  # B16: the revealed secret does not hash to the commitment
+    LOTTERY_REVEAL_NOT_OPEN = "lottery_reveal_not_open"
+    LOTTERY_SECRET_INVALID = "lottery_secret_invalid"
     NOT_A_BIDDER = "not_a_bidder"
     NOT_ADULT = "not_adult"  # Civil Code art. 17-18: a bidder is 18 or older on the day they register
     NOT_A_CREDITOR = "not_a_creditor"
@@ -153,6 +167,7 @@ class ErrorCode(StrEnum):
     NOT_VALUER = "not_valuer"
     NOT_WINNER = "not_winner"
     NOT_WITHDRAWABLE = "not_withdrawable"
+    NOTICE_NOT_ACCEPTED = "notice_not_accepted"  # the 竞买公告 and 竞买须知 not accepted at registration
     NOTICE_TOO_SHORT = "notice_too_short"
     OBJECTION_GROUND_INVALID = "objection_ground_invalid"
     OBJECTION_NOT_ALLOWED = "objection_not_allowed"
@@ -174,8 +189,13 @@ class ErrorCode(StrEnum):
     PRICE_BASIS_REQUIRED = "price_basis_required"
     PRICE_NOT_INTEGER = "price_not_integer"
     PRICE_NOT_POSITIVE = "price_not_positive"
+    PRIORITY_NOT_CONFIRMED = "priority_not_confirmed"  # A19: a declared priority right not on the court's list
     REAL_NAME_REQUIRED = "real_name_required"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    INVALID_CURSOR = "invalid_cursor"
     REASON_REQUIRED = "reason_required"
+    REPLAYED = "replayed"
+    STALE_TIMESTAMP = "stale_timestamp"
     REAUCTION_PRICE_HIGHER = "reauction_price_higher"
     REAUCTION_TOO_LATE = "reauction_too_late"
     REFERENCE_PRICE_EXPIRED = "reference_price_expired"
@@ -187,6 +207,7 @@ class ErrorCode(StrEnum):
     REPORT_TOO_LARGE = "report_too_large"
     REPORT_TOO_SMALL = "report_too_small"
     ROUND_IN_PROGRESS = "round_in_progress"
+    SIGNATURE_MISMATCH = "signature_mismatch"  # the 竞买承诺书 signed by someone else
     SIZE_MISMATCH = "size_mismatch"
     STARTING_PRICE_TOO_LOW = "starting_price_too_low"
     STORAGE_ERROR = "storage_error"
@@ -217,6 +238,14 @@ class ErrorCode(StrEnum):
     VALUATION_OPEN = "valuation_open"
     WEAK_PASSWORD = "weak_password"
     WRONG_PROVIDER = "wrong_provider"
+    # the bank path (escrow.bank)
+    AMOUNT_OVER_CARD_LIMIT = "amount_over_card_limit"  # never sent to the card provider: pay by transfer
+    BANK_TRANSFER = "bank_transfer"
+    NO_FILE = "no_file"
+    NO_SOURCE_ACCOUNT = "no_source_account"  # a refund goes only to the account the money came from
+    NOT_IN_SUSPENSE = "not_in_suspense"
+    STALE_SIGNATURE = "stale_signature"
+    UNKNOWN_REFERENCE = "unknown_reference"
 
 # The codes of a websocket `rejected` frame (ARCHITECTURE.md, "Websocket"): a subset of ErrorCode.
 WS_REFUSALS: frozenset[ErrorCode] = frozenset({
@@ -248,6 +277,9 @@ class Refusal:
     message: str
     article: str | None = None
     field: str | None = None
+    # Finer than the code, for a page's plain-language message (a bid's `rejected` frame carries it):
+    # already_leading, below_start, below_next, priority_tie, selloff_fixed_price, full_price_not_held.
+    reason: str | None = None
 
     def __str__(self) -> str:
         return f"[{self.article}] {self.message}" if self.article else self.message

@@ -4,6 +4,7 @@ With no environment set: SQLite, in-memory channel layer, local file storage, sa
 With DATABASE_URL / REDIS_URL / AWS_S3_ENDPOINT_URL / STRIPE_SECRET_KEY set: the real services.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -150,6 +151,12 @@ DATABASES = {
         pool_timeout=float(env_set("DB_POOL_TIMEOUT") or 10),
     )
 }
+# Reads that may lag (catalogue, statistics, public results) go to a streaming replica when one is set
+# (auction_site.replica). Its test database is the default one: tests see one database.
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=int(env("DB_CONN_MAX_AGE", "0")))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["auction_site.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
@@ -253,6 +260,9 @@ BANK_SANDBOX = CLOCK_ADVANCE_ALLOWED and env_bool("BANK_SANDBOX", True)
 # Report-back to the enforcement case system (signed webhook through an outbox).
 CASE_SYSTEM_WEBHOOK_URL = env("CASE_SYSTEM_WEBHOOK_URL")
 CASE_SYSTEM_WEBHOOK_SECRET = env_set("CASE_SYSTEM_WEBHOOK_SECRET") or "case-system-embedded-secret"
+# Case intake (lots/intake.py): each court's case system signs with its own secret. JSON object
+# {"<court code>": "<secret>"}; a court without a secret cannot send cases.
+CASE_INTAKE_SECRETS: dict[str, str] = json.loads(env_set("CASE_INTAKE_SECRETS") or "{}")
 
 # Embedded default: e-mails are written to var/mail/ (one file per message) instead of being sent.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")

@@ -13,8 +13,12 @@ import logging
 from bisect import bisect_right
 from typing import Any, Protocol
 
+from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer
+
 from bidding import events
 from bidding.transport import Frames
+from lots.models import Round
 
 logger = logging.getLogger("bidding.relay")
 
@@ -22,6 +26,9 @@ REORDER_WAIT = 0.25  # seconds an early event waits for the ones before it
 JOIN_WAIT = 2.0  # seconds a joining socket waits for the relay's first subscription attempt, at most
 SUBSCRIBE_TIMEOUT = 2.0  # one attempt to subscribe (a hung Redis must not hold the relay forever)
 RETRY_FIRST, RETRY_MAX = 0.2, 5.0  # backoff between attempts: doubling from RETRY_FIRST up to RETRY_MAX
+# The embedded mode's in-memory channel layer does not cross processes: a status change made by the
+# clock process reaches this process's sockets by a look at the round's row this often instead.
+EMBEDDED_STATUS_POLL = 1.0
 
 
 class Socket(Protocol):
@@ -50,6 +57,8 @@ class RoundRelay:
         self.subscribed = False
         self.task: asyncio.Task | None = None
         self.flush_task: asyncio.Task | None = None
+        self.watch_task: asyncio.Task | None = None
+        self.known_status: str | None = None
         self.attempted = asyncio.Event()  # the first subscription attempt is over (either way)
 
     @classmethod
@@ -58,6 +67,8 @@ class RoundRelay:
         if relay is None or relay.task is None or relay.task.done():
             relay = cls.relays[round_id] = cls(layer, round_id, seq)
             relay.task = asyncio.create_task(relay.run())
+            if isinstance(layer, InMemoryChannelLayer):
+                relay.watch_task = asyncio.create_task(relay.watch_status())
         relay.sockets.add(socket)
         try:  # events published after this returns reach the socket (unless Redis is away: then later)
             await asyncio.wait_for(relay.attempted.wait(), JOIN_WAIT)
@@ -69,7 +80,7 @@ class RoundRelay:
         self.sockets.discard(socket)
         if not self.sockets and self.relays.get(self.round_id) is self:
             del self.relays[self.round_id]
-            for task in (self.task, self.flush_task):
+            for task in (self.task, self.flush_task, self.watch_task):
                 if task is not None:
                     task.cancel()
             if self.channel and self.subscribed:
@@ -120,6 +131,25 @@ class RoundRelay:
             except Exception:  # keep relaying; clients resync on gaps
                 logger.warning("relay of round %s failed", self.round_id, exc_info=True)
                 await asyncio.sleep(0.1)
+
+    async def watch_status(self) -> None:
+        """Embedded mode only: relay a status change another process committed (its seq moved past
+        ours and the status differs from the last one seen) as the contract's `status` event."""
+        read = database_sync_to_async(
+            lambda: Round.objects.filter(pk=self.round_id).values_list("status", "seq", "ends_at").first())
+        while True:
+            await asyncio.sleep(EMBEDDED_STATUS_POLL)
+            try:
+                row = await read()
+            except Exception:
+                logger.warning("round %s: status look failed", self.round_id, exc_info=True)
+                continue
+            if row is None:
+                continue
+            status, seq, ends_at = row
+            if status != self.known_status and seq > self.last_seq:
+                await self.accept_events([events.status_event(status, seq, ends_at)])
+            self.known_status = status
 
     async def accept_events(self, batch: list[dict]) -> None:
         ready: list[tuple[int | None, dict]] = []

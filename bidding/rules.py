@@ -56,18 +56,20 @@ def min_valid_bid(starting_price: int, increment: int, current_price: int | None
 def check_amount(amount: int, *, starting_price: int, increment: int, current_price: int | None,
                  bidder_rank: int | None, leader_rank: int | None, is_leader: bool) -> Refusal | None:
     if is_leader:
-        return Refusal(ErrorCode.INVALID, "您已是当前最高出价人，无需再次加价 / you already hold the highest bid")
+        return Refusal(ErrorCode.INVALID, "您已是当前最高出价人，无需再次加价 / you already hold the highest bid", reason="already_leading")
     if current_price is None:
         if amount < starting_price:
-            return Refusal(ErrorCode.TOO_LOW, f"首次出价不得低于起拍价 {starting_price} 分 / the first bid must be at least the starting price", "A20")
+            return Refusal(ErrorCode.TOO_LOW, f"首次出价不得低于起拍价 {starting_price} 分 / the first bid must be at least the starting price", "A20",
+                           reason="below_start")
         if (amount - starting_price) % increment:
             return Refusal(ErrorCode.NOT_ON_INCREMENT, "出价须为起拍价加整数倍加价幅度 / bids rise in whole increments", "A20")
         return None
     least = min_valid_bid(starting_price, increment, current_price, bidder_rank, leader_rank)
     if amount < least:
         if amount == current_price and bidder_rank is not None:
-            return Refusal(ErrorCode.TOO_LOW, "同价时优先顺位在前或在先出价者优先 / at an equal price the better priority rank, then the earlier bid, wins", "A21")
-        return Refusal(ErrorCode.TOO_LOW, f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20")
+            return Refusal(ErrorCode.TOO_LOW, "同价时优先顺位在前或在先出价者优先 / at an equal price the better priority rank, then the earlier bid, wins", "A21",
+                           reason="priority_tie")
+        return Refusal(ErrorCode.TOO_LOW, f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20", reason="below_next")
     if (amount - current_price) % increment:
         return Refusal(ErrorCode.NOT_ON_INCREMENT, "出价须为当前价加整数倍加价幅度 / bids rise in whole increments above the current price", "A20")
     return None
@@ -80,17 +82,27 @@ def surely_too_low(amount: int, current_price: int | None, increment: int, bidde
         return None
     least = current_price if bidder_rank is not None else current_price + increment
     if amount < least:
-        return Refusal(ErrorCode.TOO_LOW, f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20")
+        return Refusal(ErrorCode.TOO_LOW, f"出价须不低于 {least} 分 / the bid must be at least {least} fen", "A20", reason="below_next")
     return None
 
 
 # A26/A37: in a sell-off the buyer pays exactly the sell-off price; the first valid buy wins.
 def check_selloff_amount(amount: int, price: int) -> Refusal | None:
     if amount < price:
-        return Refusal(ErrorCode.TOO_LOW, f"变卖价格为 {price} 分 / the sell-off price is {price} fen", "A26")
+        return Refusal(ErrorCode.TOO_LOW, f"变卖价格为 {price} 分 / the sell-off price is {price} fen", "A26", reason="selloff_fixed_price")
     if amount != price:
-        return Refusal(ErrorCode.INVALID, f"变卖按固定价格 {price} 分成交 / a sell-off sells at the fixed price", "A26")
+        return Refusal(ErrorCode.INVALID, f"变卖按固定价格 {price} 分成交 / a sell-off sells at the fixed price", "A26", reason="selloff_fixed_price")
     return None
+
+
+# Not a legal rule but a safety net of the bid page: a bid more than this many increments above the current
+# price (or the starting price before any bid) asks for a second, distinct confirmation.
+LARGE_JUMP_INCREMENTS = 10
+
+
+def is_large_jump(amount: int, *, current_price: int | None, starting_price: int, increment: int) -> bool:
+    base = current_price if current_price is not None else starting_price
+    return amount - base > LARGE_JUMP_INCREMENTS * increment
 
 
 # A20: a bid in the last 5 minutes moves the end to bid time + 5 minutes, without limit.

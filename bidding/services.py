@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from auction_site import audit, clock
 from auction_site.errors import DomainError, ErrorCode, NotFound
 from auction_site.fields import parse_fen
 from bidding import events, rules, store, throttle
 from bidding.models import ProxyBid
-from escrow.models import Registration
-from escrow.rules import check_bidder_eligible
+from escrow.models import Deposit, Registration
+from escrow.rules import check_bidder_eligible, eligibility_violation, full_price_violation
 from lots import rounds
 from lots.models import Round
 
@@ -53,6 +53,7 @@ class BidResult:
     ends_at: datetime | None = None
     extended: bool = False
     bidder_code: str | None = None
+    reason: str = ""  # the refusal's finer reason (bidding.rules.Refusal.reason), for the page's message
     placed: list[PlacedBid] = field(default_factory=list)  # this bid and the proxy bids it triggered
     status: str | None = None  # the round's status after the bid (sold: a sell-off buy)
 
@@ -60,11 +61,21 @@ class BidResult:
         if self.accepted:
             return {"type": "ack", "request_id": self.request_id, "seq": self.seq, "amount": self.amount,
                     "current_price": self.current_price, "ends_at": self.ends_at.isoformat() if self.ends_at else None}
-        return {"type": "rejected", "request_id": self.request_id, "code": self.code, "message": self.message}
+        rejected = {"type": "rejected", "request_id": self.request_id, "code": self.code, "message": self.message}
+        if self.reason:
+            rejected["reason"] = self.reason
+        return rejected
 
 
 def _refused(request_id: Any, refusal: rules.Refusal) -> BidResult:
-    return BidResult(accepted=False, request_id=request_id, code=refusal.code, message=refusal.message)
+    return BidResult(accepted=False, request_id=request_id, code=refusal.code, message=refusal.message, reason=refusal.reason or "")
+
+
+def _selloff_unpaid(registration: store.Bidder, price: int) -> rules.Refusal | None:
+    """A26/A37 (escrow.rules, the one place): a sell-off is bought only with the full price held."""
+    held = Deposit.objects.filter(registration_id=registration.id, held_at__isnull=False).values_list("amount", flat=True).first()
+    v = full_price_violation(Round.Kind.SELLOFF, held, price)
+    return rules.Refusal(ErrorCode.NOT_REGISTERED, v.message, v.article, reason=str(v.code)) if v else None
 
 
 _ELIGIBLE_CACHE: dict[tuple[int, int], float] = {}
@@ -82,8 +93,12 @@ def _barred(user, rnd: Round) -> rules.Refusal | None:
     default on an earlier round or a staff listing, change rarely; the deposit itself is re-checked on
     every bid), which keeps the database work of a bid small.
     """
-    key = (user.pk, rnd.pk)
-    violation = check_bidder_eligible(user, rnd)
+    return _barred_by(check_bidder_eligible(user, rnd), user.pk, rnd.pk)
+
+
+def _barred_by(violation, user_id: int, round_id: int) -> rules.Refusal | None:
+    """The refusal for escrow's eligibility answer (None: eligible, remembered for a while)."""
+    key = (user_id, round_id)
     if violation is None:
         if len(_ELIGIBLE_CACHE) > 100_000:
             _ELIGIBLE_CACHE.clear()
@@ -107,15 +122,6 @@ class BidAttempt:
     amount: Any
     request_id: Any = None
     via: str = "ws"
-
-
-_REGISTRATION_TABLE = Registration._meta.db_table
-
-
-def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
 
 
 def place_bid(user, /, *, round_id: int, amount: Any, request_id: Any = None, via: str = "ws") -> BidResult:
@@ -159,29 +165,39 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
         pending = [p for p, ok in zip(pending, allowed) if ok]
     if not pending:
         return results  # type: ignore[return-value]
+    if len(pending) == 1 and store.reads_bidder_with_lock():
+        # A lone bid (HTTP, a quiet round's socket): its registration and eligibility are read with the
+        # round's lock, in the same round trip, instead of by a query before it.
+        i, attempt, uid, amount = pending[0]
+        with transaction.atomic():
+            rnd, _, sold = _place_locked(round_id, [(i, attempt, None, amount)], results, on_locked, lone=uid)  # type: ignore[list-item]
+            if sold:
+                _record_selloff_sale(rnd, rnd.closed_at)
+        return results  # type: ignore[return-value]
 
-    # The hot path reads with plain SQL (no ORM query building per batch); SQL kept portable for SQLite.
-    # The round as last committed and the bidders' registrations, in one query (no lock).
+    # The round as last committed and the bidders' registrations, in one query without a lock; on
+    # PostgreSQL with the eligibility facts (A24/A34) of the bidders not checked lately (store.seen_sql).
     bidder_ids = sorted({p[2] for p in pending})
-    seen = _rows(f"SELECT r.status, r.kind, r.current_price, r.increment, g.id, g.bidder_id, g.status, g.code, g.priority_rank"
-                 f" FROM {rounds.TABLE} r LEFT JOIN {_REGISTRATION_TABLE} g ON g.round_id = r.id"
-                 f" AND g.bidder_id IN ({', '.join(['%s'] * len(bidder_ids))}) WHERE r.id = %s", [*bidder_ids, round_id])
-    if not seen:
+    unchecked = [uid for uid in bidder_ids if not _recently_eligible(uid, round_id)]
+    seen = store.seen(round_id, bidder_ids, unchecked)
+    if seen is None:
         raise NotFound("拍卖轮次不存在 / no such round")
-    seen_status, seen_kind, seen_price, seen_increment = seen[0][:4]
-    registrations = {row[5]: store.Bidder(*row[4:]) for row in seen if row[4] is not None}
     full_round: Round | None = None
     candidates: list[tuple[int, BidAttempt, store.Bidder, int]] = []
     for i, attempt, uid, amount in pending:
-        registration = registrations.get(uid)
+        registration = seen.registrations.get(uid)
         refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
-        if refusal is None and seen_status == Status.OPEN and seen_kind == Round.Kind.AUCTION:
+        if refusal is None and seen.status == Status.OPEN and seen.kind == Round.Kind.AUCTION:
             # read without the lock: prices only rise while a round is open
-            refusal = rules.surely_too_low(amount, seen_price, seen_increment, registration.priority_rank)
+            refusal = rules.surely_too_low(amount, seen.current_price, seen.increment, registration.priority_rank)
         if refusal is None and not _recently_eligible(uid, round_id):
-            if full_round is None:
-                full_round = Round.objects.select_related("lot__case").get(pk=round_id)
-            refusal = _barred(attempt.user, full_round)
+            facts = seen.facts.get(uid)
+            if facts is not None:
+                refusal = _barred_by(eligibility_violation(facts), uid, round_id)
+            else:  # SQLite (the embedded mode): escrow gathers the facts with the ORM
+                if full_round is None:
+                    full_round = Round.objects.select_related("lot__case").get(pk=round_id)
+                refusal = _barred(attempt.user, full_round)
         if refusal:
             results[i] = _refused(attempt.request_id, refusal)
         else:
@@ -197,18 +213,32 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
 
 
 def _place_locked(round_id: int, candidates: list[tuple[int, BidAttempt, store.Bidder, int]], results: list[BidResult | None],
-                  on_locked: Callable[[], None] | None) -> tuple[store.LiveRound, list[PlacedBid], bool]:
+                  on_locked: Callable[[], None] | None, *, lone: int | None = None) -> tuple[store.LiveRound, list[PlacedBid], bool]:
     """The part of `place_bids` under the round's lock: validate each candidate against the live state,
-    append the accepted bids, write them with their records and the live state (one pipeline)."""
-    with store.locked_round(round_id, expected=len(candidates)) as batch:
+    append the accepted bids, write them with their records and the live state (one pipeline).
+    `lone`: the bidder of a single candidate whose registration and eligibility are read with the lock."""
+    with_facts = lone is not None and not _recently_eligible(lone, round_id)
+    with store.locked_round(round_id, expected=len(candidates), bidder_id=lone, with_facts=with_facts) as batch:
         rnd = batch.round
         if on_locked is not None:
             on_locked()  # the socket batcher may now cut its next batch (it queues behind this lock)
+        if lone is not None:
+            (i, attempt, _, amount), = candidates
+            registration = batch.bidder
+            refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
+            if refusal is None and batch.facts is not None:
+                refusal = _barred_by(eligibility_violation(batch.facts), lone, round_id)
+            if refusal:
+                results[i] = _refused(attempt.request_id, refusal)
+                return rnd, [], False
+            candidates = [(i, attempt, registration, amount)]  # type: ignore[list-item]
         now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
         placed_all: list[PlacedBid] = []
         sold = False
         for i, attempt, registration, amount in candidates:
             refusal = _check_locked(rnd, registration, amount, now)
+            if refusal is None and rnd.kind == Round.Kind.SELLOFF:
+                refusal = _selloff_unpaid(registration, rnd.starting_price)  # A26/A37: the full price held
             if refusal:
                 results[i] = _refused(attempt.request_id, refusal)
                 continue
@@ -227,8 +257,8 @@ def _place_locked(round_id: int, candidates: list[tuple[int, BidAttempt, store.B
                 extended=rnd.kind == Round.Kind.AUCTION and rnd.ends_at != end_before,
             )
         if placed_all:
-            batch.flush()
             _broadcast_on_commit(rnd, placed_all)
+            batch.flush(commit=not sold)  # a sell-off's sale is written after the pipeline, then committed
     return rnd, placed_all, sold
 
 

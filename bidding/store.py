@@ -3,11 +3,15 @@
 `locked_round(round_id, expected=n)` opens the transaction's writes on PostgreSQL as ONE psycopg
 pipeline of two round trips before the COMMIT:
 
-1. the round's lock (lots.rounds.lock_sql: FOR NO KEY UPDATE of the round row only), the leading
-   registration, the head of the round's audit chain, and ids for the bids and audit records the
-   batch may write;
-2. the bids (one INSERT from array parameters), their audit records in the round's chain, and the
-   live state (lots.rounds.live_state_sql).
+1. the round's lock (lots.rounds.lock_sql: FOR NO KEY UPDATE of the round row only), then in one
+   more statement the leading registration, the head of the round's audit chain, and ids for the
+   bids and audit records the batch may write;
+2. ONE statement writing the bids (an INSERT from array parameters), their audit records in the
+   round's chain (the same) and the live state (lots.rounds.live_state_sql), followed, when nothing
+   else is written in the transaction, by its COMMIT.
+
+Every statement is prepared once per connection (psycopg's `prepare=True`): a bid parses and plans
+nothing.
 
 On SQLite (the embedded mode) the same statements run one after another. Bids are immutable: this
 module only ever inserts them (A29).
@@ -23,13 +27,18 @@ from typing import Any
 
 import psycopg
 from django.db import connection, transaction
+from django.utils import timezone
 
-from auction_site import audit
-from auction_site.db import columns_of, draw_ids_sql, insert_rows_sql
+from accounts.models import BarredIdentity, User
+from accounts.rules import is_adult_on
+from auction_site import audit, clock
+from auction_site.db import columns_of, draw_ids_sql, insert_row_sql, insert_rows_sql
 from auction_site.errors import NotFound
 from bidding.models import Bid
 from escrow.models import Registration
+from escrow.rules import BidderFacts
 from lots import rounds
+from lots.models import CaseParty, Lot
 
 _REGISTRATION = Registration._meta.db_table
 _BID_FIELDS = ("round_id", "registration_id", "seq", "amount", "placed_at", "is_priority", "is_proxy")
@@ -89,6 +98,72 @@ class _NewBid:
     entry: audit.Entry  # its audit record; object_id set once the bid has its id
 
 
+# ------------------------------------------------------------------------------ the read before the lock
+
+_USER = User._meta.db_table
+_WHITESPACE = "E' \\t\\n\\r\\f\\v'"
+# escrow.rules.check_bidder_eligible's facts (A24, A34) in SQL, per bidder; the verdict stays with
+# escrow.rules.eligibility_violation. NULL for a bidder whose answer is still remembered (not in %s).
+_FACTS_SQL = (
+    f", u.role, u.is_staff, u.is_superuser, u.id_kind, n.idn,"
+    f" CASE WHEN u.id IS NOT NULL THEN n.idn <> ''"
+    f" AND EXISTS (SELECT 1 FROM {BarredIdentity._meta.db_table} x WHERE upper(x.id_number) = n.idn) END,"
+    f" CASE WHEN u.id IS NOT NULL THEN EXISTS (SELECT 1 FROM {CaseParty._meta.db_table} p"
+    f" WHERE p.case_id = l.case_id AND p.side = 'respondent' AND (p.user_id = u.id OR (n.idn <> '' AND upper(p.id_number) = n.idn))) END,"
+    f" CASE WHEN u.id IS NOT NULL THEN EXISTS (SELECT 1 FROM {_REGISTRATION} f JOIN {rounds.TABLE} fr ON fr.id = f.round_id"
+    f" JOIN {_USER} fu ON fu.id = f.bidder_id WHERE fr.lot_id = r.lot_id AND f.round_id <> r.id AND f.status = 'forfeited'"
+    f" AND (f.bidder_id = u.id OR (n.idn <> '' AND upper(fu.id_number) = n.idn))) END")
+_SEEN_SQL = (
+    f"SELECT r.status, r.kind, r.current_price, r.increment, g.id, g.bidder_id, g.status, g.code, g.priority_rank{_FACTS_SQL}"
+    f" FROM {rounds.TABLE} r JOIN {Lot._meta.db_table} l ON l.id = r.lot_id"
+    f" LEFT JOIN {_REGISTRATION} g ON g.round_id = r.id AND g.bidder_id = ANY(%s::bigint[])"
+    f" LEFT JOIN {_USER} u ON u.id = g.bidder_id AND u.id = ANY(%s::bigint[])"
+    f" LEFT JOIN LATERAL (SELECT upper(btrim(u.id_number, {_WHITESPACE})) AS idn) n ON true"
+    f" WHERE r.id = %s")
+
+
+@dataclass
+class Seen:
+    """The round as last committed (no lock), the bidders' registrations by bidder id, and the
+    eligibility facts of the bidders asked for (PostgreSQL only)."""
+
+    status: str
+    kind: str
+    current_price: int | None
+    increment: int
+    registrations: dict[int, Bidder]
+    facts: dict[int, BidderFacts]
+
+
+def seen(round_id: int, bidder_ids: list[int], unchecked: list[int]) -> Seen | None:
+    """One query, no lock: the round, the registrations of `bidder_ids` and, on PostgreSQL, the
+    eligibility facts of `unchecked` (prepared once per connection). None: no such round."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT r.status, r.kind, r.current_price, r.increment, g.id, g.bidder_id, g.status, g.code, g.priority_rank"
+                        f" FROM {rounds.TABLE} r LEFT JOIN {_REGISTRATION} g ON g.round_id = r.id"
+                        f" AND g.bidder_id IN ({', '.join(['%s'] * len(bidder_ids))}) WHERE r.id = %s", [*bidder_ids, round_id])
+            rows = cur.fetchall()
+    else:
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            rows = psycopg.Cursor(connection.connection).execute(_SEEN_SQL, [bidder_ids, unchecked, round_id], prepare=True).fetchall()
+    if not rows:
+        return None
+    registrations, facts = {}, {}
+    for row in rows:
+        if row[4] is None:
+            continue
+        registrations[row[5]] = Bidder(*row[4:9])
+        found = _facts(row[9:9 + _FACT_COLUMNS]) if len(row) > 9 else None
+        if found is not None:
+            facts[row[5]] = found
+    return Seen(*rows[0][:4], registrations, facts)
+
+
+# ------------------------------------------------------------------------------------ under the lock
+
+
 @dataclass
 class LockedRound:
     """The engine's open transaction on one round: `round` is live; `add_bid` and `note` collect the
@@ -100,6 +175,9 @@ class LockedRound:
     _bid_ids: list[int] = field(default_factory=list)
     _bids: list[_NewBid] = field(default_factory=list)
     _notes: list[audit.Entry] = field(default_factory=list)
+    committed: bool = False  # the COMMIT went out with the writes (flush(commit=True))
+    bidder: Bidder | None = None  # locked_round(bidder_id=...): that bidder's registration
+    facts: BidderFacts | None = None  # ... and its eligibility facts, when asked for
 
     def add_bid(self, registration: Bidder, amount: int, at: datetime, *, priority: bool, proxy: bool, entry: audit.Entry) -> None:
         rnd = self.round
@@ -109,43 +187,104 @@ class LockedRound:
         """An audit record of the round's chain written with the bids (after them)."""
         self._notes.append(entry)
 
-    def flush(self) -> None:
-        """Write what the batch collected: bids, then their audit records and the notes, then the live state."""
+    def flush(self, *, commit: bool = False) -> None:
+        """Write what the batch collected: bids, then their audit records and the notes, then the live state.
+
+        On PostgreSQL in the pipeline: ONE statement (the two INSERTs as data-modifying CTEs of the
+        live state's UPDATE). `commit=True`: nothing else is written in this transaction, so its
+        COMMIT goes out in the same round trip (only when the caller's atomic block is the outermost
+        one: a savepoint is never committed)."""
         rnd = self.round
         if not self._bids and not self._notes:
             return
-        live = rounds.live_state_sql(rnd.id, current_price=rnd.current_price, leader_id=rnd.leader_id,
-                                     leader_code=rnd.leader.code if rnd.leader else "", seq=rnd.seq, bid_count=rnd.bid_count,
-                                     ends_at=rnd.ends_at)
-        if self._pg is not None:
-            need = len(self._bids) - len(self._bid_ids)
-            if need > 0:  # more bids than announced (proxy bids): one more round trip
-                cur = psycopg.Cursor(self._pg)
-                cur.execute(draw_ids_sql(Bid, need))
-                self._bid_ids.extend(row[0] for row in cur.fetchall())
-            ids = self._bid_ids[:len(self._bids)]
-            if self._bids:
-                psycopg.Cursor(self._pg).execute(insert_rows_sql(Bid, _BID_FIELDS),
-                                                 columns_of([(pk, *b.values) for pk, b in zip(ids, self._bids)]))
-        else:
+        live_sql, live_params = rounds.live_state_sql(
+            rnd.id, current_price=rnd.current_price, leader_id=rnd.leader_id, leader_code=rnd.leader.code if rnd.leader else "",
+            seq=rnd.seq, bid_count=rnd.bid_count, ends_at=rnd.ends_at)
+        if self._pg is None:
             made = Bid.objects.bulk_create([Bid(**dict(zip(_BID_FIELDS, b.values))) for b in self._bids])
-            ids = [b.pk for b in made]
+            for pk, b in zip((b.pk for b in made), self._bids):
+                b.entry.object_id = str(pk)
+            self._step.append([b.entry for b in self._bids] + self._notes)
+            with connection.cursor() as cur:
+                cur.execute(live_sql, live_params)
+            self._bids, self._notes = [], []
+            return
+        need = len(self._bids) - len(self._bid_ids)
+        if need > 0:  # more bids than announced (proxy bids): one more round trip
+            cur = psycopg.Cursor(self._pg)
+            cur.execute(draw_ids_sql(Bid, need))
+            self._bid_ids.extend(row[0] for row in cur.fetchall())
+        ids, self._bid_ids = self._bid_ids[:len(self._bids)], self._bid_ids[len(self._bids):]
         for pk, b in zip(ids, self._bids):
             b.entry.object_id = str(pk)
-        self._step.append([b.entry for b in self._bids] + self._notes)
-        if self._pg is not None:
-            psycopg.Cursor(self._pg).execute(*live)
-        else:
-            with connection.cursor() as cur:
-                cur.execute(*live)
+        parts, params = [], []
+        if len(self._bids) == 1:  # a lone bid: scalar parameters
+            parts.append(f"b AS ({insert_row_sql(Bid, _BID_FIELDS)})")
+            params.extend([ids[0], *self._bids[0].values])
+        elif self._bids:
+            parts.append(f"b AS ({insert_rows_sql(Bid, _BID_FIELDS)})")
+            params.extend(columns_of([(pk, *b.values) for pk, b in zip(ids, self._bids)]))
+        audit_sql, audit_params = self._step.insert_sql([b.entry for b in self._bids] + self._notes)
+        parts.append(f"a AS ({audit_sql})")
+        params.extend(audit_params)
+        psycopg.Cursor(self._pg).execute(f"WITH {', '.join(parts)} {live_sql}", [*params, *live_params], prepare=True)
+        if commit and len(connection.atomic_blocks) == 1 and not connection.needs_rollback:
+            self._pg.commit()  # queued behind the writes; the pipeline syncs once for both
+            self.committed = True
         self._bids, self._notes = [], []
 
 
+# The round's context read under its lock, in ONE statement after the lock's: the leading
+# registration, the head of the round's audit chain and ids for the bids and records of the batch
+# (a statement of its own, so its snapshot is taken once the lock is held and sees the last commit).
+_CONTEXT_SQL = (
+    f"SELECT g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash,"
+    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{Bid._meta.db_table}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
+    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{audit.TABLE}', 'id')) FROM generate_series(1, %s) ORDER BY 1)"
+    f" FROM (SELECT leader_id FROM {rounds.TABLE} WHERE id = %s) r"
+    f" LEFT JOIN {_REGISTRATION} g ON g.id = r.leader_id"
+    f" LEFT JOIN LATERAL (SELECT position, hash FROM {audit.TABLE} WHERE chain = %s ORDER BY position DESC LIMIT 1) h ON true")
+
+
+# The same, for a lone bid: also its bidder's registration and (when asked) eligibility facts, so a
+# single bid needs no read before the lock.
+_CONTEXT_BIDDER_SQL = (
+    f"SELECT g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash,"
+    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{Bid._meta.db_table}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
+    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{audit.TABLE}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
+    f" b.id, b.bidder_id, b.status, b.code, b.priority_rank{_FACTS_SQL}"
+    f" FROM (SELECT id, lot_id, leader_id FROM {rounds.TABLE} WHERE id = %s) r JOIN {Lot._meta.db_table} l ON l.id = r.lot_id"
+    f" LEFT JOIN {_REGISTRATION} g ON g.id = r.leader_id"
+    f" LEFT JOIN LATERAL (SELECT position, hash FROM {audit.TABLE} WHERE chain = %s ORDER BY position DESC LIMIT 1) h ON true"
+    f" LEFT JOIN {_REGISTRATION} b ON b.round_id = r.id AND b.bidder_id = %s"
+    f" LEFT JOIN {_USER} u ON u.id = b.bidder_id AND %s"
+    f" LEFT JOIN LATERAL (SELECT upper(btrim(u.id_number, {_WHITESPACE})) AS idn) n ON true")
+
+
+_FACT_COLUMNS = 8
+
+
+def _facts(row: tuple) -> BidderFacts | None:
+    """BidderFacts from the columns of _FACTS_SQL, as escrow.rules.check_bidder_eligible builds them
+    (the adult fact from the ID number on today's date of the site clock)."""
+    role, is_staff, is_superuser, id_kind, id_number, barred, debtor, defaulted = row
+    if role is None:
+        return None
+    adult = not id_number or is_adult_on(id_kind or ("resident_id" if id_number[:17].isdigit() else ""), id_number,
+                                         timezone.localdate(clock.now()))
+    return BidderFacts(role=role, is_staff=role in {"judge", "operator"} or bool(is_staff or is_superuser),
+                       barred_identity=bool(barred), is_debtor=bool(debtor), defaulted_on_lot=bool(defaulted), adult=adult)
+
+
 @contextmanager
-def locked_round(round_id: int, *, expected: int, pipelined: bool = True) -> Iterator[LockedRound]:
+def locked_round(round_id: int, *, expected: int, pipelined: bool = True, bidder_id: int | None = None,
+                 with_facts: bool = False) -> Iterator[LockedRound]:
     """Lock the round and open its writes (see the module docstring); `expected`: bids the batch may
     write (their ids, and those of their audit records, are drawn with the lock). Runs inside the
     caller's transaction.atomic(); raises NotFound when the round does not exist.
+
+    `bidder_id` (PostgreSQL, pipelined; see `reads_bidder_with_lock`): also read that bidder's
+    registration (`LockedRound.bidder`) and, `with_facts`, eligibility facts (`LockedRound.facts`).
 
     Inside a pipelined block only reads may go through the ORM (a write's row count is not known
     until the pipeline syncs): callers that write other rows under the lock (a proxy ceiling) pass
@@ -166,19 +305,32 @@ def locked_round(round_id: int, *, expected: int, pipelined: bool = True) -> Ite
         return
     connection.ensure_connection()
     pg = connection.connection
-    # The statements go straight to psycopg: its errors reach the caller as Django's (IntegrityError...).
+    # The statements go straight to psycopg (prepared once per connection): its errors reach the
+    # caller as Django's (IntegrityError...).
     with connection.wrap_database_errors, pg.pipeline():
-        lock_cur, leader_cur, ids_cur = psycopg.Cursor(pg), psycopg.Cursor(pg), psycopg.Cursor(pg)
-        lock_cur.execute(*rounds.lock_sql(round_id))
-        leader_cur.execute(_LEADER_SQL, [round_id])
-        with audit.chain_step(key, pg, expected=expected + 1) as step:
-            if expected > 0:
-                ids_cur.execute(draw_ids_sql(Bid, expected))
-            row = lock_cur.fetchone()  # one round trip for all of the above
-            if row is None:
-                raise NotFound("拍卖轮次不存在 / no such round")
-            bid_ids = [r[0] for r in ids_cur.fetchall()] if expected > 0 else []
-            yield _open(row, leader_cur.fetchone(), pg, step, bid_ids)
+        lock_cur, context_cur = psycopg.Cursor(pg), psycopg.Cursor(pg)
+        lock_cur.execute(*rounds.lock_sql(round_id), prepare=True)
+        if bidder_id is None:
+            context_cur.execute(_CONTEXT_SQL, [max(expected, 0), expected + 1, round_id, key], prepare=True)
+        else:
+            context_cur.execute(_CONTEXT_BIDDER_SQL, [max(expected, 0), expected + 1, round_id, key, bidder_id, with_facts], prepare=True)
+        row = lock_cur.fetchone()  # one round trip for both
+        if row is None:
+            raise NotFound("拍卖轮次不存在 / no such round")
+        context = context_cur.fetchone()
+        leader = context[:5] if context[0] is not None else None
+        head = (context[5], context[6]) if context[5] is not None else (0, audit.GENESIS)
+        with audit.chain_step(key, pg, head=head, ids=list(context[8])) as step:
+            batch = _open(row, leader, pg, step, list(context[7]))
+            if bidder_id is not None:
+                batch.bidder = Bidder(*context[9:14]) if context[9] is not None else None
+                batch.facts = _facts(context[14:14 + _FACT_COLUMNS])
+            yield batch
+
+
+def reads_bidder_with_lock() -> bool:
+    """Whether `locked_round(bidder_id=...)` reads the bidder with the lock (PostgreSQL only)."""
+    return connection.vendor == "postgresql"
 
 
 def _open(row: tuple, leader: tuple | None, pg: Any, step: audit.ChainStep, bid_ids: list[int]) -> LockedRound:

@@ -6,4 +6,5 @@ from bidding import views
 
 urlpatterns: list = [
     path("rounds/<int:round_id>/live/", views.live, name="bidding-live"),
+    path("rounds/<int:round_id>/live/outcome/", views.outcome, name="bidding-outcome"),
 ]

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from auction_site.errors import ErrorCode
-from bidding import selectors
+from bidding import rules, selectors
 from lots.models import Round
 
 
@@ -23,6 +23,18 @@ def refusal_messages() -> dict[ErrorCode, str]:
     }
 
 
+def reason_messages() -> dict[str, str]:
+    """Plainer messages for the finer reasons some refusals carry (bidding.rules.Refusal.reason)."""
+    return {
+        "already_leading": _("您已是当前最高出价人，无需再次出价；被他人超越后可继续加价。"),
+        "below_start": _("出价过低：首次出价不能低于起拍价。"),
+        "below_next": _("出价过低：须不低于当前价加一个加价幅度。"),
+        "priority_tie": _("同价应价时，优先购买权顺位在先者优先；顺位相同的，在先出价者优先。"),
+        "selloff_fixed_price": _("变卖按变卖价成交，请按变卖价购买。"),
+        "full_price_not_held": _("变卖须一次性付清全款后方可购买，仅缴纳保证金不能成交。请先支付全款。"),
+    }
+
+
 def ui_text() -> dict:
     return {
         "status": {"draft": _("草稿"), "announced": _("公告中"), "open": _("竞价中"), "closed": _("已结束"), "sold": _("已成交"),
@@ -32,6 +44,13 @@ def ui_text() -> dict:
         "accepted": _("出价成功"), "proxySet": _("代理出价已设置"), "toStart": _("距开始"), "toEnd": _("距结束"), "ended": _("已结束"),
         "days": _("天"), "noBids": _("（起拍价，尚无出价）"), "price": _("出价"), "badAmount": _("请输入正确的金额（元，最多两位小数）"),
         "extendedTo": _("结束时间已延长至"), "proxy": _("代理"), "priority": _("优先"), "youLead": _("您目前领先"),
+        "outbid": _("已被超越：其他竞买人出价更高，您可以继续加价。"), "me": _("我"), "leading": _("领先"), "out": _("出局"),
+        "sent": _("出价已提交，等待确认…"), "youWon": _("竞得"), "youLost": _("未竞得"),
+        "confirmTitle": _("确认出价"), "confirmSelloff": _("确认以变卖价全款购买"), "confirmOk": _("确认出价"),
+        "confirmCancel": _("取消"), "jumpTitle": _("请再次核对：出价远高于当前价"),
+        "jumpText": _("您的出价比当前价高出 %(n)s 个加价幅度（多出 ¥%(diff)s）。出价一经确认不可撤回，竞得后须按此价付款。"),
+        "jumpOk": _("我已核对金额，仍要出价"), "capital": _("大写"),
+        "largeJumpIncrements": rules.LARGE_JUMP_INCREMENTS,
     }
 
 
@@ -40,5 +59,11 @@ def live(request: HttpRequest, round_id: int) -> HttpResponse:
     snapshot = selectors.snapshot(round_id, request.user)
     return render(request, "bidding/live.html", {
         "round": rnd, "lot": rnd.lot, "snapshot": snapshot, "you": snapshot["you"],
-        "messages_by_code": refusal_messages(), "ui_text": ui_text(),
+        "messages_by_code": refusal_messages(), "messages_by_reason": reason_messages(), "ui_text": ui_text(),
     })
+
+
+def outcome(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The viewer's outcome and next steps once the round has ended (the live page loads it on the status event)."""
+    rnd = get_object_or_404(Round.objects.select_related("lot__case__court"), pk=round_id)
+    return render(request, "bidding/_outcome.html", {"round": rnd})

@@ -1,5 +1,7 @@
 """Escrow's API views: thin; every write is a service call, every read a selector."""
 
+import base64
+import binascii
 import json
 import logging
 
@@ -18,7 +20,7 @@ from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
 from auction_site.fields import FenField, StrictCharField, StrictIntegerField, StrictRegexField
-from escrow import balances, selectors, services, webhooks
+from escrow import balances, commitments, selectors, services, webhooks
 from escrow.bank import accounts as bank_accounts
 from escrow.bank import services as bank_services
 from escrow.models import Deposit, Registration
@@ -62,13 +64,42 @@ PaymentSerializer = inline_serializer("DepositPayment", {
 RegisterResponse = inline_serializer("RegisterResponse", {"registration": RegistrationSerializer(), "payment": PaymentSerializer})
 
 
+class RegisterRequest(serializers.Serializer):
+    """Optional: with `accept_notice` the registration records the signed commitment (竞买承诺书), as the page does."""
+
+    accept_notice = serializers.BooleanField(required=False)
+    signed_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    priority = serializers.BooleanField(required=False, default=False)
+    legal_representative = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    legal_representative_id = serializers.CharField(required=False, allow_blank=True, max_length=18)
+    licence = serializers.CharField(required=False, allow_blank=True, help_text="the business licence, base64 (PDF, JPG or PNG)")
+
+
+def _declaration(request: Request) -> commitments.Declaration | None:
+    body = request.data if isinstance(request.data, dict) else {}
+    if "accept_notice" not in body:
+        return None  # the contract's bare call: registration without a recorded commitment
+    data = RegisterRequest(data=body)
+    data.is_valid(raise_exception=True)
+    v = data.validated_data
+    try:
+        licence = base64.b64decode(v["licence"], validate=True) if v.get("licence") else None
+    except (binascii.Error, ValueError):
+        raise DomainError(ErrorCode.INVALID_LICENCE, "营业执照须为 base64 编码 / the licence must be base64") from None
+    return commitments.Declaration(
+        accept_notice=bool(v.get("accept_notice")), signed_name=v.get("signed_name", ""), priority=v.get("priority", False),
+        ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        legal_representative=v.get("legal_representative", ""), legal_representative_id=v.get("legal_representative_id", ""),
+        licence=licence)
+
+
 class RegisterView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={201: RegisterResponse})
+    @extend_schema(request=RegisterRequest, responses={201: RegisterResponse})
     def post(self, request: Request, round_id: int) -> Response:
         # Routed by size: over the card provider's limit, a payment reference into the case account.
-        reg, payment = bank_services.register(request.user, round_id=round_id)
+        reg, payment = bank_services.register(request.user, round_id=round_id, declaration=_declaration(request))
         return Response({"registration": RegistrationSerializer(reg).data, "payment": payment}, status=201)
 
 

@@ -54,6 +54,14 @@ def _check_paid_in_full(rnd: Round, actor=None) -> bool:
     return True
 
 
+def mark_paid_if_covered(round_id: int, actor=None) -> bool:
+    """A sold round whose price is already covered (a sell-off bought with the full price held, A26/A37:
+    the buyer's balance is zero once the held money counts toward the price) becomes paid."""
+    with transaction.atomic():
+        rnd = rounds.lock(round_id)
+        return _check_paid_in_full(rnd, actor=actor)
+
+
 def _winner_round(user, round_id: int) -> Round:
     rnd = Round.objects.select_related("lot__case__court").filter(pk=round_id).first()
     if rnd is None:

@@ -95,6 +95,8 @@ def _dispose_held(now: datetime, report: dict) -> None:
             if what == "apply":
                 if services.apply_winner_deposit(None, reg=reg):
                     report["applied"] += 1
+                    if rnd.kind == Round.Kind.SELLOFF:  # A26/A37: the full price was held, nothing is left to pay
+                        balances.mark_paid_if_covered(rnd.pk, actor="clock")
             elif what == "release":
                 outcome = services.release_deposit(None, deposit=d, reason=f"round {rnd.status}")
                 if outcome == services.Release.RELEASED:

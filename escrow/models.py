@@ -44,6 +44,41 @@ class Registration(models.Model):
         return self.status == self.Status.HELD and bool(self.code)
 
 
+class Commitment(models.Model):
+    """The bidder's signed commitment (竞买承诺书) for one registration, with what they read and declared.
+
+    Written once, before the deposit is paid, never changed: the texts' SHA-256 hashes, the time and
+    the IP address prove what was accepted and signed (A13–A14 notice and rules; A19 priority right;
+    a company through its legal representative with its unified social credit code and licence).
+    """
+
+    registration = models.OneToOneField("escrow.Registration", on_delete=models.PROTECT, related_name="commitment")
+    notice_sha256 = models.CharField("竞买公告与竞买须知的哈希", max_length=64)
+    text = models.TextField("承诺书全文")
+    text_sha256 = models.CharField("承诺书哈希", max_length=64)
+    signed_name = models.CharField("签署人", max_length=200)
+    signed_at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    # A19/A21: a declared priority right, matched to the court's list on the lot.
+    priority_holder = models.ForeignKey("lots.PriorityHolder", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A company bids through its legal representative (GB 32100 code checked; licence in object storage).
+    company_uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=200, blank=True)
+    legal_representative_id = models.CharField("法定代表人身份证号", max_length=18, blank=True)
+    licence_key = models.CharField("营业执照存储键", max_length=500, blank=True)
+    licence_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(company_uscc="") | ~models.Q(licence_key=""), name="commitment_company_has_licence"),
+            models.CheckConstraint(condition=models.Q(company_uscc="") | ~models.Q(legal_representative=""), name="commitment_company_has_representative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"commitment of registration {self.registration_id}"
+
+
 class LedgerAccount(models.Model):
     class Kind(models.TextChoices):
         PROVIDER_CASH = "provider_cash", "平台托管资金(支付机构)"  # asset: money held at Stripe/bank

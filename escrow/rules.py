@@ -4,6 +4,7 @@
 `eligibility_violation(...)`; everything else here takes plain values.
 """
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -256,3 +257,74 @@ def unknown_credit_verdict(amount: int) -> CreditVerdict:
 # due then, and its confirmation by the bank's statement is overdue after it.
 def refund_confirmation_due(instructed_at: datetime, release_due_at: datetime | None) -> datetime:
     return release_due_at if release_due_at is not None and release_due_at > instructed_at else instructed_at + RELEASE_WITHIN
+# --- registration: the commitment, declarations, the amount held -----------------------------------
+
+# A26/A37: what a registration holds is `amount_to_hold` above (the bank path's section): the full
+# sell-off price, never a deposit alone.
+def holds_full_price(round_kind: str, held_amount: int | None, price: int) -> bool:
+    """A26/A37: a sell-off is bought only by a bidder whose held money covers the full price."""
+    if round_kind != "selloff":
+        return True
+    return held_amount is not None and held_amount >= price
+
+
+def full_price_violation(round_kind: str, held_amount: int | None, price: int) -> Refusal | None:
+    if holds_full_price(round_kind, held_amount, price):
+        return None
+    return Refusal(ErrorCode.FULL_PRICE_NOT_HELD,
+                   "变卖须一次性付清全款后方可购买，仅缴纳保证金不能成交 / a sell-off is bought only once the full price is paid", "A37")
+
+
+# The commitment (竞买承诺书) a bidder signs before paying: its text is fixed per bidder and round, so its
+# hash proves later what exactly was signed (A13–A14: the notice and rules published with the sale).
+COMMITMENT_TEMPLATE = (
+    "竞买承诺书\n"
+    "本人（单位）{name}（证件号码：{id_number}）自愿参加{court}{case}项下“{lot}”的{round}，郑重承诺：\n"
+    "一、已仔细阅读并完全理解本次{round}的竞买公告、竞买须知及标的物的全部瑕疵与权利负担说明，"
+    "自愿接受其全部内容，按标的物现状竞买；\n"
+    "二、具有完全民事行为能力，以自己的名义缴纳{money_label}¥{money}；单位竞买的，由法定代表人{rep}代表单位竞买；\n"
+    "三、不属于法院及平台工作人员及其近亲属、被执行人或曾在本标的物拍卖中悔拍的人员（网拍规定第二十四条、第三十四条）；\n"
+    "四、竞得后按期支付全部价款，逾期不付的，保证金不予退还（网拍规定第二十四条）；\n"
+    "五、{priority}\n"
+    "六、所提交的身份信息及材料真实、合法、有效，如有虚假，愿承担法律责任。"
+)
+
+
+def commitment_text(*, name: str, id_number: str, court: str, case: str, lot: str, round_label: str, kind: str,
+                    amount: int, representative: str = "", priority_basis: str = "") -> str:
+    """The text of the commitment the bidder signs (pure: the same inputs give the same text and hash)."""
+    money = f"{amount // 100:,}.{amount % 100:02d}"
+    priority = (f"声明享有优先购买权（依据：{priority_basis}），经法院确认的权利人名单核对一致；"
+                if priority_basis else "声明对本标的物不享有优先购买权；")
+    return COMMITMENT_TEMPLATE.format(
+        name=name, id_number=id_number, court=court, case=case, lot=lot, round=round_label, money=money,
+        money_label="全部价款" if kind == "selloff" else "竞买保证金", rep=representative or "（不适用）", priority=priority)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def priority_violation(declared: bool, holder_found: bool) -> Refusal | None:
+    """A19/A21 ([A] art. 16, 19): a priority right counts only when the court confirmed the holder and listed
+    them with the sale; a declaration that does not match the court's list is refused."""
+    if declared and not holder_found:
+        return Refusal(ErrorCode.PRIORITY_NOT_CONFIRMED,
+                       "您不在法院确认的本标的优先购买权人名单中，不能以优先购买权人身份报名 / "
+                       "you are not on the court's list of priority holders of this lot", "A19")
+    return None
+
+
+# Business licence (营业执照) uploaded by a company bidder: a PDF or a photo, at most 10 MB.
+LICENCE_MAX_BYTES = 10 * 1024 * 1024
+LICENCE_SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def licence_content_type(head: bytes, size: int) -> str | None:
+    """The licence's type from its first bytes (never the browser's word), or None when not acceptable."""
+    if size <= 0 or size > LICENCE_MAX_BYTES:
+        return None
+    for magic, ctype in LICENCE_SIGNATURES.items():
+        if head.startswith(magic):
+            return ctype
+    return None

@@ -97,3 +97,33 @@ def case_account(case: EnforcementCase) -> dict:
 
 def accounts_below_zero() -> list[LedgerAccount]:
     return [a for a in LedgerAccount.objects.all() if ledger.balance(a) < 0]
+
+
+@dataclass
+class Standing:
+    """Where a bidder stands on a round after it ends: the next steps the page shows them."""
+
+    registration: Registration
+    won: bool
+    balance_remaining: int  # A25: what is still to pay (0 once paid, or for a sell-off bought outright)
+    balance_due_at: datetime | None
+    held_amount: int
+    release_due_at: datetime | None  # A23: when a non-winner's money is back at the latest
+    released_at: datetime | None
+
+
+def standing(user, rnd: Round) -> Standing | None:
+    """The signed-in bidder's outcome on a finished round (None when they did not register)."""
+    reg = registration_for(user, rnd)
+    if reg is None or rnd.status not in rules.FINISHED_STATUSES | {"withdrawn"}:
+        return None
+    d = getattr(reg, "deposit", None)
+    held = d.amount if d else 0
+    won = rnd.leader_id == reg.pk and rnd.status in {"sold", "paid", "settled", "closed"}
+    remaining = 0
+    if won and rnd.sold_price is not None:
+        paid = sum(bp.amount for bp in rnd.balance_payments.filter(status="paid"))
+        remaining = max(rules.balance_due(rnd.sold_price, held) - paid, 0)
+    return Standing(registration=reg, won=won, balance_remaining=remaining, balance_due_at=rnd.balance_due_at if won else None,
+                    held_amount=held, release_due_at=None if won else release_deadline_for(rnd),
+                    released_at=d.released_at if d else None)

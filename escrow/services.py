@@ -27,9 +27,9 @@ from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
-from escrow import ledger, rules
+from escrow import commitments, ledger, rules
 from escrow.gateway import Payment, Refund, get_gateway
-from escrow.models import Deposit, ProcessedEvent, Registration
+from escrow.models import Commitment, Deposit, ProcessedEvent, Registration
 from lots.access import is_judge_of
 from lots.models import EnforcementCase, PriorityHolder, Round
 
@@ -57,8 +57,9 @@ def lock_deposit(registration_id: int) -> Deposit | None:
 
 # --- registration and the deposit payment ------------------------------------------------------
 
-def register(user, /, *, round_id: int) -> tuple[Registration, dict]:
-    """A bidder registers for a round: eligibility first (no money moves for a barred bidder), then a deposit payment."""
+def register(user, /, *, round_id: int, declaration: commitments.Declaration | None = None) -> tuple[Registration, dict]:
+    """A bidder registers for a round: eligibility first (no money moves for a barred bidder), then the
+    commitment (read, accepted, signed, declared: escrow.commitments), then the deposit payment."""
     rnd = Round.objects.select_related("lot__case").filter(pk=round_id).first()
     if rnd is None:
         raise NotFound("拍卖不存在 / no such round")
@@ -68,11 +69,12 @@ def register(user, /, *, round_id: int) -> tuple[Registration, dict]:
     v = rules.check_registration_open(rnd.status, rnd.ends_at, clock.now())
     if v:
         raise _violation_error(v, 409)
-    deposit = open_registration(user, rnd=rnd)
+    prepared = commitments.prepare(user, rnd, declaration) if declaration is not None else None
+    deposit = open_registration(user, rnd=rnd, commitment=prepared)
     return deposit.registration, payment_info(deposit)
 
 
-def open_registration(user, /, *, rnd: Round, provider: str | None = None) -> Deposit:
+def open_registration(user, /, *, rnd: Round, provider: str | None = None, commitment: commitments.Prepared | None = None) -> Deposit:
     """The registration row and its deposit, then the provider payment (idempotent per bidder and round)."""
     with transaction.atomic():
         try:
@@ -85,8 +87,11 @@ def open_registration(user, /, *, rnd: Round, provider: str | None = None) -> De
         reg = lock_registration(reg.pk)
         if not created and reg.status not in {RegStatus.PENDING, RegStatus.HELD}:
             raise Conflict(ErrorCode.ALREADY_REGISTERED, f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
+        if commitment is not None:
+            commitments.record(reg, commitment, actor=user)
+        # A17 deposit; A26/A37: a sell-off holds the full price (escrow.rules.amount_to_hold)
         deposit, _ = Deposit.objects.get_or_create(
-            registration=reg, defaults={"amount": rnd.deposit, "provider": provider or settings.PAYMENT_PROVIDER, "created_at": clock.now()},
+            registration=reg, defaults={"amount": rules.amount_to_hold(rnd.kind, rnd.deposit, rnd.starting_price), "provider": provider or settings.PAYMENT_PROVIDER, "created_at": clock.now()},
         )
         if created:
             audit.record("registration.created", reg, actor=user, data={"round": rnd.pk, "deposit": deposit.amount, "provider": deposit.provider})
@@ -322,6 +327,9 @@ def _hold(d: Deposit, reg: Registration, actor=None) -> None:
         _issue_code(reg)
     id_number = (reg.bidder.id_number or "-") if reg.bidder_id else "-"
     holder = PriorityHolder.objects.filter(lot_id=rnd.lot_id, id_number__iexact=id_number).order_by("rank").first()
+    signed = Commitment.objects.filter(registration=reg).first()
+    if signed is not None:  # A19: with a signed commitment, the right counts only when declared (and matched then)
+        holder = signed.priority_holder
     reg.priority_rank = holder.rank if holder else None
     reg.status = RegStatus.HELD
     reg.held_at = now

@@ -8,6 +8,7 @@ urlpatterns = [
     path("me/deposits/", views.my_deposits, name="escrow-my-deposits"),
     path("court/cases/<int:case_id>/account/", views.case_account, name="escrow-case-account"),
     path("escrow/rounds/<int:round_id>/register/", views.register, name="escrow-register"),
+    path("rounds/<int:round_id>/notice/", views.notice, name="escrow-notice"),
     path("escrow/rounds/<int:round_id>/pay-balance/", views.pay_balance, name="escrow-round-pay-balance"),
     path("escrow/sandbox/pay/<int:registration_id>/", views.pay, name="escrow-pay"),
     path("escrow/sandbox/pay-balance/<int:payment_id>/", views.pay_balance_page, name="escrow-pay-balance"),

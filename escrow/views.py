@@ -9,13 +9,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from auction_site.errors import DomainError
-from escrow import balances, selectors, services
+from auction_site.errors import DomainError, ErrorCode
+from escrow import balances, commitments, rules, selectors, services
 from escrow.bank import services as bank_services
 from escrow.bank import views as bank_views
 from escrow.models import BalancePayment, Deposit, Registration
 from lots.access import is_judge_of
-from lots.models import EnforcementCase
+from lots.models import EnforcementCase, Round
 
 TEST_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
 
@@ -45,17 +45,58 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _declaration(request: HttpRequest) -> commitments.Declaration:
+    licence = request.FILES.get("licence")
+    # one byte more than allowed is enough to refuse a file that is too large
+    content = licence.read(rules.LICENCE_MAX_BYTES + 1) if licence is not None else None
+    return commitments.Declaration(
+        accept_notice=request.POST.get("accept_notice") == "on", signed_name=request.POST.get("signed_name", ""),
+        priority=request.POST.get("priority") == "on", ip=request.META.get("REMOTE_ADDR"),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""), legal_representative=request.POST.get("legal_representative", ""),
+        legal_representative_id=request.POST.get("legal_representative_id", ""), licence=content,
+        licence_name=licence.name if licence is not None else "")
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, round_id: int) -> HttpResponse:
-    try:
-        reg, _payment = bank_services.register(request.user, round_id=round_id)  # routed by size
-    except DomainError as e:
-        _error(request, e)
-        return redirect(_next_url(request, "/"))
-    if reg.status == Registration.Status.PENDING:
-        return redirect("escrow-pay", registration_id=reg.pk)
-    return redirect(_next_url(request, "/me/deposits/"))
+    """报名: read the 竞买公告 and 竞买须知, accept them, sign the 竞买承诺书, declare a priority right
+    (a company: its legal representative and business licence), then pay the deposit."""
+    rnd = Round.objects.select_related("lot__case__court").filter(pk=round_id).first()
+    if rnd is None:
+        raise Http404
+    existing = selectors.registration_for(request.user, rnd)
+    if existing is not None and existing.status == Registration.Status.PENDING:
+        return redirect("escrow-pay", registration_id=existing.pk)
+    if request.method == "POST":
+        try:
+            reg, _payment = bank_services.register(request.user, round_id=round_id, declaration=_declaration(request))  # routed by size
+        except DomainError as e:
+            _error(request, e)
+            if e.code in {ErrorCode.BARRED, ErrorCode.NOT_A_BIDDER, ErrorCode.NOT_ADULT, ErrorCode.NOT_OPEN_FOR_REGISTRATION,
+                          ErrorCode.BIDDING_ENDED, ErrorCode.ALREADY_REGISTERED}:
+                return redirect(_next_url(request, "/"))
+            return redirect(request.path)
+        if reg.status == Registration.Status.PENDING:
+            return redirect("escrow-pay", registration_id=reg.pk)
+        return redirect(_next_url(request, "/me/deposits/"))
+    return render(request, "escrow/register.html", {
+        "round": rnd, "lot": rnd.lot, "terms": commitments.terms(rnd), "registration": existing,
+        "company": commitments.is_company(request.user),
+        "commitment": commitments.commitment_for(request.user, rnd),
+        "holder": commitments.holder_for(request.user, rnd),
+        "priority_holders": list(rnd.lot.priority_holders.all()),
+        "amount": rules.amount_to_hold(rnd.kind, rnd.deposit, rnd.starting_price),
+        "next": request.GET.get("next", f"/lots/{rnd.lot_id}/"),
+    })
+
+
+def notice(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The round's 竞买公告 and 竞买须知 on their own page (the link behind '竞买须知' everywhere)."""
+    rnd = Round.objects.select_related("lot__case__court").filter(pk=round_id).exclude(status="draft").first()
+    if rnd is None:
+        raise Http404
+    return render(request, "escrow/notice.html", {"round": rnd, "lot": rnd.lot, "terms": commitments.terms(rnd)})
 
 
 @login_required

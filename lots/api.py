@@ -16,9 +16,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from auction_site.errors import ErrorCode, NotFound, error_body
+from auction_site.replica import reads_may_lag
 from lots import media as media_storage
 from lots import selectors, services
 from lots.access import ensure_judge_of, is_judge_of
@@ -52,9 +54,40 @@ ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
 
 
 class CataloguePagination(PageNumberPagination):
+    """DRF's page-number shape {count, next, previous, results} plus `count_is_estimate` (additive): the count
+    is exact up to 1,000 rows and the planner's estimate above (lots.selectors_catalogue.catalogue_page)."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def page_of(self, rounds, request: Request) -> selectors.CataloguePage:
+        self.request = request
+        self.catalogue = selectors.catalogue_page(rounds, request.query_params.get(self.page_query_param), self.get_page_size(request),
+                                                  prefetch=("lot__media",))
+        return self.catalogue
+
+    def get_next_link(self):
+        if not self.catalogue.has_next:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.catalogue.next_page_number)
+
+    def get_previous_link(self):
+        if not self.catalogue.has_previous:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.catalogue.previous_page_number == 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.catalogue.previous_page_number)
+
+    def get_paginated_response(self, data):
+        return Response({"count": self.catalogue.count, "count_is_estimate": self.catalogue.count_is_estimate,
+                         "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        shape = super().get_paginated_response_schema(schema)
+        shape["properties"]["count_is_estimate"] = {"type": "boolean", "description": "count is the planner's estimate (over 1,000 rows)"}
+        return shape
 
 
 class LotsAPIView(APIView):
@@ -185,13 +218,14 @@ class RoundCatalogueView(LotsAPIView):
         responses={200: RoundSerializer(many=True), 400: ERROR},
         summary="Public catalogue: the latest published round of each lot",
     )
+    @reads_may_lag  # may be a moment behind the primary (auction_site.replica)
     def get(self, request: Request) -> Response:
         query = CatalogueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        qs = selectors.catalogue_rounds(**query.validated_data).prefetch_related("lot__media")
+        qs = selectors.catalogue_rounds(**query.validated_data)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(RoundSerializer(page, many=True).data)
+        page = paginator.page_of(qs, request)
+        return paginator.get_paginated_response(RoundSerializer(page.rows, many=True).data)
 
 
 class RoundDetailView(LotsAPIView):

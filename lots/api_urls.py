@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from lots import api
+from lots import api, api_intake
 
 urlpatterns = [
     path("cases/", api.CaseListView.as_view(), name="api-cases"),
     path("cases/<int:pk>/", api.CaseDetailView.as_view(), name="api-case"),
+    path("intake/cases/", api_intake.CaseIntakeView.as_view(), name="api-intake-cases"),
     path("lots/", api.LotListView.as_view(), name="api-lots"),
     path("lots/<int:pk>/", api.LotDetailView.as_view(), name="api-lot"),
     path("lots/<int:pk>/rounds/", api.LotRoundsView.as_view(), name="api-lot-rounds"),

@@ -21,10 +21,10 @@ from django.db import transaction
 from accounts.demo import PASSWORD
 from accounts.models import Court, User
 from accounts.rules import resident_id_check_char, uscc_check_char
-from auction_site import audit, clock
+from auction_site import clock
 from auction_site.money import yuan
 from lots import demo_images as pics
-from lots import services
+from lots import rounds, services
 from lots.models import CaseParty, EnforcementCase, Lot, Media, Round
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -514,28 +514,26 @@ def load(stdout=None) -> None:
         previous = None
         for number, rs in enumerate(spec.rounds, start=1):
             published = None if rs.status == "draft" else (rs.published or rs.starts - timedelta(days=31))
-            r = Round(
+            fields = dict(
                 lot=lot, number=number, kind=rs.kind, previous=previous, status=rs.status, starting_price=rs.starting,
                 deposit=rs.deposit, increment=rs.increment, starts_at=rs.starts, ends_at=rs.ends, scheduled_ends_at=rs.ends,
                 published_at=published, parties_notified_at=(published - timedelta(days=4)) if published else None,
                 created_at=(published or now) - timedelta(days=5), status_reason=rs.reason,
+                announcement=_announcement(lot, court, rs, number),
             )
-            r.announcement = _announcement(lot, court, rs, number)
             if rs.status in {"closed", "sold", "failed"}:
-                r.closed_at = rs.ends
+                fields["closed_at"] = rs.ends
             if rs.status == "sold":
-                r.sold_price = rs.sold_price
-                r.current_price = rs.sold_price
-                r.balance_due_at = rs.ends + timedelta(days=r.balance_due_days)
+                fields.update(sold_price=rs.sold_price, current_price=rs.sold_price,
+                              balance_due_at=rs.ends + timedelta(days=Round._meta.get_field("balance_due_days").default))
             if rs.status == "suspended":
-                r.suspended_at = now - timedelta(days=1)
-                r.suspended_from = "announced"
-                # the objection was decided this morning: the workbench lists the 5-day resume deadline (A28)
-                r.suspension_cause_ended_at = now - timedelta(hours=2)
+                fields.update(suspended_at=now - timedelta(days=1), suspended_from="announced",
+                              # the objection was decided this morning: the workbench lists the 5-day resume deadline (A28)
+                              suspension_cause_ended_at=now - timedelta(hours=2))
             if rs.status == "withdrawn":
-                r.withdrawn_at = now - timedelta(days=2)
-            r.save()
-            audit.record("round.demo_loaded", r, data={"status": r.status, "starting_price": r.starting_price, "number": number})
+                fields["withdrawn_at"] = now - timedelta(days=2)
+            r = rounds.create(actor=None, action="round.demo_loaded", data={"status": rs.status, "starting_price": rs.starting, "number": number},
+                              **fields)
             previous = r
             n_rounds += 1
     say(f"  lots: 2 courts, {len(users)} accounts (password {PASSWORD}), {len(cases)} cases, "

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from accounts.models import Court
 from lots import rules
@@ -120,6 +122,29 @@ class PriorityHolder(models.Model):
         ordering = ["rank", "id"]
 
 
+# The catalogue's "recommended" order (docs/catalogue.md): open rounds first, ending soonest first, then
+# announced, then suspended, then the finished rounds, latest first. Its expressions are defined once,
+# here, so that the index below and the selector's ORDER BY are the same expressions.
+ACTIVE_FIRST = ("open", "announced", "suspended")
+
+
+def catalogue_rank() -> Case:
+    return Case(*[When(status=s, then=Value(i)) for i, s in enumerate(ACTIVE_FIRST)], default=Value(len(ACTIVE_FIRST)),
+                output_field=IntegerField())
+
+
+def catalogue_active_end() -> Case:
+    return Case(When(status__in=ACTIVE_FIRST, then=F("ends_at")), default=None)
+
+
+def catalogue_price() -> Coalesce:
+    """The price a visitor compares: the current price once bid on, else the starting price."""
+    return Coalesce(F("current_price"), F("starting_price"))
+
+
+LISTED = Q(listed=True)
+
+
 class Round(models.Model):
     """One auction round of a lot (first auction, re-auction, or sell-off)."""
 
@@ -176,17 +201,35 @@ class Round(models.Model):
     # A28: when the judge recorded that the cause of the suspension ended; the resume is due 5 days later.
     suspension_cause_ended_at = models.DateTimeField("中止事由消除时间", null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the status last changed (lots.rounds.change_status sets it); the open-data feed pages by it.
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # The catalogue entry of its lot: True on the lot's latest round that is not a draft, False on every
+    # other round. Written only by lots.rounds (create / change_status), backfilled by migration 0007.
+    listed = models.BooleanField("目录展示", default=False)
 
     class Meta:
         ordering = ["-starts_at"]
+        # The catalogue's sorts and filters, over the listed rounds only (one per lot).
+        indexes = [
+            models.Index(F("ends_at"), F("id"), name="round_listed_ends", condition=LISTED),
+            models.Index(F("status"), F("ends_at"), F("id"), name="round_listed_status_ends", condition=LISTED),
+            models.Index(F("starts_at"), F("id"), name="round_listed_starts", condition=LISTED),
+            models.Index(F("published_at"), F("id"), name="round_listed_published", condition=LISTED),
+            models.Index(catalogue_price(), F("id"), name="round_listed_price", condition=LISTED),
+            models.Index(F("bid_count").desc(), F("ends_at"), F("id"), name="round_listed_bids", condition=LISTED),
+            models.Index(catalogue_rank(), catalogue_active_end().asc(nulls_last=True), F("ends_at").desc(), F("id").desc(),
+                         name="round_listed_recommended", condition=LISTED),
+        ]
         constraints = [
+            models.UniqueConstraint(fields=["lot"], condition=LISTED, name="round_one_listed_per_lot"),
             models.UniqueConstraint(fields=["lot", "number"], name="round_number_unique"),
             models.CheckConstraint(condition=models.Q(starting_price__gt=0), name="round_start_positive"),
             models.CheckConstraint(condition=models.Q(deposit__gt=0), name="round_deposit_positive"),
             models.CheckConstraint(condition=models.Q(increment__gt=0), name="round_increment_positive"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="round_ends_after_start"),
         ]
+        indexes = [models.Index(fields=["status_changed_at", "id"], name="round_changed_idx")]
 
     def __str__(self) -> str:
         return f"{self.lot.title} · 第{self.number}次{self.get_kind_display()}"
@@ -230,3 +273,23 @@ class Media(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+
+class IntakeRequest(models.Model):
+    """One accepted request of a court's case system to create or update a case mirror (lots/intake.py).
+
+    Unique per (court, Idempotency-Key): a repeat with the same key and body gets the stored answer and
+    changes nothing; the signature is unique too, so a captured request replayed as is is refused."""
+
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="intake_requests")
+    idempotency_key = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    signature = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="intake_requests")
+    outcome = models.CharField(max_length=16)  # created | updated | unchanged
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["court", "idempotency_key"], name="intake_key_unique")]

@@ -1,6 +1,7 @@
 """The round aggregate: its lock, its state machine and its live state (ARCHITECTURE.md, Ownership).
 
-This module is the only writer of a round's status (`change_status`, with the transitions of
+This module is the only writer of rounds (`create`), of a round's catalogue flag (`listed`: the
+lot's latest round that is not a draft, moved by `create` and `change_status`), of a round's status (`change_status`, with the transitions of
 lots.rules.ROUND_TRANSITIONS) and of its live state (price, leader, sequence number, end time — the
 bid engine sends `live_state_sql` inside its own transaction, under the lock of `lock_sql`).
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from auction_site import audit
+from auction_site import audit, clock
 from auction_site.errors import Conflict, NotFound
 from lots import rules, signals
 from lots.models import Round
@@ -82,11 +83,14 @@ def change_status(rnd: Round, status: str, *, actor: Any = None, reason: str = "
         raise Conflict(violation.code, str(violation))
     rnd.status = status
     rnd.seq += 1
-    saved = ["status", "seq", *fields]
+    rnd.status_changed_at = clock.now()
+    saved = ["status", "seq", "status_changed_at", *fields]
     if reason:
         rnd.status_reason = reason
         saved.append("status_reason")
     rnd.save(update_fields=saved)
+    if before == Status.DRAFT:
+        rnd.listed = _relist(rnd.lot_id) == rnd.pk
     audit.record(f"round.{status}", rnd, actor=actor, data={"from": before, "to": status, "seq": rnd.seq, "reason": reason,
                                                             "article": rules.ROUND_TRANSITIONS[(before, status)], **(data or {})})
     round_id, seq, ends_at = rnd.pk, rnd.seq, rnd.ends_at
@@ -103,5 +107,21 @@ def _announce(**change: Any) -> None:
 def create(*, actor: Any, action: str, data: dict, **fields: Any) -> Round:
     """Create a round row (a judge's draft, a prepared re-auction, a sell-off) and start its chain."""
     rnd = Round.objects.create(**fields)
+    if rnd.status != Status.DRAFT:
+        rnd.listed = _relist(rnd.lot_id) == rnd.pk
     audit.record(action, rnd, actor=actor, data=data)
     return rnd
+
+
+def _relist(lot_id: int) -> int | None:
+    """Mark the lot's latest round that is not a draft as its catalogue entry (`listed`), and only it.
+
+    Called when a round of the lot stops being a draft or is created public: a draft never comes back,
+    so these are the only moments the entry changes. Returns the listed round's id."""
+    latest = (Round.objects.filter(lot_id=lot_id).exclude(status=Status.DRAFT).order_by("-number")
+              .values_list("pk", flat=True).first())
+    # Unset first: at most one listed round per lot (round_one_listed_per_lot).
+    Round.objects.filter(lot_id=lot_id, listed=True).exclude(pk=latest).update(listed=False)
+    if latest is not None:
+        Round.objects.filter(pk=latest, listed=False).update(listed=True)
+    return latest

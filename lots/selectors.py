@@ -2,18 +2,23 @@
 
 - ``catalogue_rounds(*, q=None, category=None, status=None, court=None, min_price=None, max_price=None,
   sort="ends_at") -> QuerySet[Round]``
-  The public catalogue. It shows ONE entry per lot: the lot's latest round that is not a draft
-  (a re-auction replaces the failed round before it; the failed round stays reachable by id).
-  Drafts are never listed. Filters:
+  The public catalogue (lots.selectors_catalogue). It shows ONE entry per lot: the lot's latest round that
+  is not a draft, its `listed` round (a re-auction replaces the failed round before it; the failed round
+  stays reachable by id). Drafts are never listed. Filters:
     q          words matched (icontains, every word must match somewhere) against the lot's title, the case
-               number, the location and the city; works the same on SQLite and PostgreSQL.
+               number, the location and the city; the same results on SQLite and PostgreSQL (PostgreSQL
+               finds the candidates through a GIN index first).
     category   a Category value, or a list of them.
     status     a Round.Status value, a list, or a comma-separated string ("announced,open").
     court      a Court, its id, or its code ("苏05").
     min_price / max_price   fen, on the round's "price" = current price if bid on, else the starting price.
     sort       one of CATALOGUE_SORTS ("ends_at", "-ends_at", "starts_at", "-starts_at", "price", "-price",
-               "-published_at", "-bid_count"). Unknown values raise DomainError(ErrorCode.INVALID_SORT).
+               "-published_at", "-bid_count"), or "recommended" (the page's default). Unknown values raise
+               DomainError(ErrorCode.INVALID_SORT).
+    db         the database alias to read (default: the router's choice).
   Each row is annotated with ``price`` and has lot, lot.case and lot.case.court selected.
+- ``catalogue_page(rounds, page, size) -> CataloguePage``  one page, the count exact up to 1,000 and
+  estimated above; NotFound past the end, DomainError(ErrorCode.PAGE_TOO_DEEP) past 50,000 rows.
 - ``round_for_public(round_id) -> Round``  any non-draft round (NotFound for drafts and unknown ids).
 - ``is_published(lot) -> bool``  the lot has (or had) a round whose announcement is public.
 - ``can_view_lot_drafts(user, lot) -> bool``  a judge of the lot's court.
@@ -24,72 +29,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from django.db.models import QuerySet
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce
-
-from accounts.models import Court
-from auction_site.errors import DomainError, ErrorCode, NotFound
+from auction_site.errors import NotFound
 from lots.access import is_judge_of
 from lots.models import EnforcementCase, Lot, Media, Round
+from lots.selectors_catalogue import CATALOGUE_SORTS, CataloguePage, catalogue_page, catalogue_rounds
+
+__all__ = ["CATALOGUE_SORTS", "CataloguePage", "catalogue_page", "catalogue_rounds"]
 
 Status = Round.Status
-
-CATALOGUE_SORTS = {
-    "ends_at": ("ends_at", "id"),
-    "-ends_at": ("-ends_at", "-id"),
-    "starts_at": ("starts_at", "id"),
-    "-starts_at": ("-starts_at", "-id"),
-    "price": ("price", "id"),
-    "-price": ("-price", "-id"),
-    "-published_at": ("-published_at", "-id"),
-    "-bid_count": ("-bid_count", "ends_at", "id"),
-}
 PUBLIC_STATUSES = [s for s in Status.values if s != Status.DRAFT]
-
-
-def _as_list(value: str | Iterable[str] | None) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value if v]
-
-
-def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | None = None, status: str | Iterable[str] | None = None,
-                     court: Court | int | str | None = None, min_price: int | None = None, max_price: int | None = None,
-                     sort: str = "ends_at") -> QuerySet[Round]:
-    later = Round.objects.filter(lot=OuterRef("lot"), number__gt=OuterRef("number")).exclude(status=Status.DRAFT)
-    qs = (
-        Round.objects.exclude(status=Status.DRAFT)
-        .filter(~Exists(later))
-        .select_related("lot", "lot__case", "lot__case__court")
-        .annotate(price=Coalesce("current_price", "starting_price"))
-    )
-    for word in (q or "").split():
-        qs = qs.filter(Q(lot__title__icontains=word) | Q(lot__case__case_number__icontains=word)
-                       | Q(lot__location__icontains=word) | Q(lot__city__icontains=word))
-    categories = _as_list(category)
-    if categories:
-        qs = qs.filter(lot__category__in=categories)
-    statuses = _as_list(status)
-    if statuses:
-        qs = qs.filter(status__in=statuses)
-    if court not in (None, ""):
-        if isinstance(court, Court):
-            qs = qs.filter(lot__case__court=court)
-        elif isinstance(court, int) or str(court).isdigit():
-            qs = qs.filter(lot__case__court_id=int(court))
-        else:
-            qs = qs.filter(lot__case__court__code=str(court))
-    if min_price is not None:
-        qs = qs.filter(price__gte=min_price)
-    if max_price is not None:
-        qs = qs.filter(price__lte=max_price)
-    if sort not in CATALOGUE_SORTS:
-        raise DomainError(ErrorCode.INVALID_SORT, f"排序方式无效，可选 / sort must be one of: {', '.join(CATALOGUE_SORTS)}", field="sort")
-    return qs.order_by(*CATALOGUE_SORTS[sort])
 
 
 def round_for_public(round_id: int) -> Round:

@@ -7,6 +7,8 @@ Public interface (other apps and the pages call these; names are stable). The ac
 acts; None for the clock) comes first and positionally; everything else is keyword-only:
 
 - ``create_case(judge, *, case_number, applicants, respondents, amount_owed) -> EnforcementCase``
+- ``sync_case(system, *, court, case_number, applicants, respondents, amount_owed) -> (case, outcome)``
+  (the case system's intake, lots/intake.py: create or update; inside the caller's transaction)
 - ``create_lot(judge, *, case, priority_holders=(), **fields) -> Lot``
 - ``update_lot(judge, *, lot, priority_holders=None, **fields) -> Lot``   (only while no round is published)
 - ``set_reference_price(actor, *, lot, amount, source, fixed_at, valid_until) -> Lot``  (valuation calls it)
@@ -44,7 +46,7 @@ from typing import Any
 from django.db import transaction
 
 from auction_site import audit, clock
-from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound, Refusal
+from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound, Refusal
 from lots import media as storage
 from lots import rounds, rules, signals
 from lots.access import ensure_judge, ensure_judge_of
@@ -88,11 +90,9 @@ def normalise_case_number(value: str) -> str:
     return value.strip().replace("（", "(").replace("）", ")")
 
 
-def create_case(judge, /, *, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> EnforcementCase:
-    """A judge mirrors an enforcement case of their court; the case gets its own account (一案一账号)."""
-    ensure_judge(judge)
+def _case_fields(court, case_number: str, applicants: list[str], respondents: list[str]) -> tuple[str, list[str], list[str]]:
+    """The checked number and parties of a case of `court` (the court code in the number must be its own)."""
     parts = parse_case_number(case_number)
-    court = judge.court
     if parts["court"] != court.code:
         raise DomainError(ErrorCode.CASE_NUMBER_COURT_MISMATCH,
                           f"案号中的法院代字应为本院代字「{court.code}」/ the court code in the case number must be {court.code}", field="case_number")
@@ -100,22 +100,56 @@ def create_case(judge, /, *, case_number: str, applicants: list[str], respondent
     respondents = [r.strip() for r in respondents if r and r.strip()]
     if not applicants or not respondents:
         raise DomainError(ErrorCode.PARTIES_REQUIRED, "须至少有一名申请执行人和一名被执行人 / at least one applicant and one respondent", field="applicants")
-    number = normalise_case_number(case_number)
+    return normalise_case_number(case_number), applicants, respondents
+
+
+def _open_case(actor, court, number: str, applicants: list[str], respondents: list[str], amount_owed: int, data: dict | None = None) -> EnforcementCase:
+    case = EnforcementCase.objects.create(court=court, case_number=number, applicants=applicants, respondents=respondents,
+                                          amount_owed=amount_owed, created_at=clock.now())
+    CaseParty.objects.bulk_create(
+        [CaseParty(case=case, side=CaseParty.Side.APPLICANT, name=n) for n in applicants]
+        + [CaseParty(case=case, side=CaseParty.Side.RESPONDENT, name=n) for n in respondents]
+    )
+    audit.record("case.created", case, actor=actor, data={"case_number": number, "amount_owed": amount_owed, **(data or {})})
+    case_id = case.pk
+    transaction.on_commit(lambda: signals.case_opened.send(EnforcementCase, case_id=case_id))
+    return case
+
+
+def create_case(judge, /, *, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> EnforcementCase:
+    """A judge mirrors an enforcement case of their court; the case gets its own account (一案一账号)."""
+    ensure_judge(judge)
+    number, applicants, respondents = _case_fields(judge.court, case_number, applicants, respondents)
     with transaction.atomic():
         if EnforcementCase.objects.filter(case_number=number).exists():
             raise Conflict(ErrorCode.DUPLICATE_CASE, "案号已存在 / a case with this number already exists")
-        case = EnforcementCase.objects.create(
-            court=court, case_number=number, applicants=applicants, respondents=respondents,
-            amount_owed=amount_owed, created_at=clock.now(),
-        )
-        CaseParty.objects.bulk_create(
-            [CaseParty(case=case, side=CaseParty.Side.APPLICANT, name=n) for n in applicants]
-            + [CaseParty(case=case, side=CaseParty.Side.RESPONDENT, name=n) for n in respondents]
-        )
-        audit.record("case.created", case, actor=judge, data={"case_number": number, "amount_owed": amount_owed})
-        case_id = case.pk
-        transaction.on_commit(lambda: signals.case_opened.send(EnforcementCase, case_id=case_id))
-    return case
+        return _open_case(judge, judge.court, number, applicants, respondents, amount_owed)
+
+
+def sync_case(system, /, *, court, case_number: str, applicants: list[str], respondents: list[str], amount_owed: int) -> tuple[EnforcementCase, str]:
+    """The court's case system creates or updates the mirror of one of its cases (lots/intake.py checks
+    the signature first). Returns the case and "created", "updated" or "unchanged". Runs inside the
+    caller's transaction; a case of another court, or one no longer open, is refused."""
+    if EnforcementCase.objects.filter(case_number=normalise_case_number(case_number or "")).exclude(court=court).exists():
+        raise Forbidden("该案件属于其他法院 / this case belongs to another court", code=ErrorCode.OTHER_COURT)
+    number, applicants, respondents = _case_fields(court, case_number, applicants, respondents)
+    case = EnforcementCase.objects.select_for_update(of=("self",)).filter(case_number=number).first()
+    if case is None:
+        return _open_case(system, court, number, applicants, respondents, amount_owed, {"source": "intake"}), "created"
+    before = {"applicants": case.applicants, "respondents": case.respondents, "amount_owed": case.amount_owed}
+    after = {"applicants": applicants, "respondents": respondents, "amount_owed": amount_owed}
+    if before == after:
+        return case, "unchanged"
+    if case.status != EnforcementCase.Status.OPEN:
+        raise Conflict(ErrorCode.CASE_NOT_OPEN, "案件已结算或结案，不得更新 / the case is settled or closed")
+    for side, names in ((CaseParty.Side.APPLICANT, applicants), (CaseParty.Side.RESPONDENT, respondents)):
+        case.parties.filter(side=side).exclude(name__in=names).delete()
+        have = set(case.parties.filter(side=side).values_list("name", flat=True))
+        CaseParty.objects.bulk_create([CaseParty(case=case, side=side, name=n) for n in names if n not in have])
+    case.applicants, case.respondents, case.amount_owed = applicants, respondents, amount_owed
+    case.save(update_fields=["applicants", "respondents", "amount_owed"])
+    audit.record("case.updated", case, actor=system, data={"source": "intake", "before": before, "after": after})
+    return case, "updated"
 
 
 def link_party_account(user) -> int:

@@ -2,15 +2,14 @@
 
 from collections import defaultdict
 
-from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from auction_site import clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, NotFound
+from auction_site.replica import reads_may_lag
 from lots import media as media_store
-from lots import selectors
+from lots import selectors, selectors_catalogue
 from lots.forms import CatalogueFilterForm
 from lots.models import Lot, Media, Round
 
@@ -28,17 +27,7 @@ def thumbnails(lot_ids: list[int]) -> dict[int, str]:
     return {lot_id: media_store.url_for(m) for lot_id, m in first.items()}
 
 
-ACTIVE_FIRST = [Status.OPEN, Status.ANNOUNCED, Status.SUSPENDED]
-
-
-def recommended(rounds: QuerySet[Round]) -> QuerySet[Round]:
-    """Open rounds first (ending soonest first), then announced, suspended, then the finished ones (latest first)."""
-    rank = Case(*[When(status=s, then=Value(i)) for i, s in enumerate(ACTIVE_FIRST)], default=Value(len(ACTIVE_FIRST)),
-                output_field=IntegerField())
-    active_end = Case(When(status__in=ACTIVE_FIRST, then=F("ends_at")), default=None)
-    return rounds.annotate(active_rank=rank, active_end=active_end).order_by("active_rank", F("active_end").asc(nulls_last=True), "-ends_at", "-id")
-
-
+@reads_may_lag  # the catalogue may be a moment behind the primary (auction_site.replica)
 def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET or None)
     if form.is_bound:
@@ -46,18 +35,21 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     try:
         rounds = selectors.catalogue_rounds(**form.selector_kwargs())
     except DomainError:
-        rounds = selectors.catalogue_rounds()
-    if form.recommended_order:
-        rounds = recommended(rounds)
-    paginator = Paginator(rounds, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    thumbs = thumbnails([r.lot_id for r in page.object_list])
-    cards = [{"round": r, "lot": r.lot, "thumb": thumbs.get(r.lot_id)} for r in page.object_list]
+        rounds = selectors.catalogue_rounds(sort="recommended")
+    try:
+        page = selectors.catalogue_page(rounds, request.GET.get("page"), PAGE_SIZE)
+    except (NotFound, DomainError):
+        # Past the end (or too deep): the last page when the total is known exactly, else the first.
+        total, estimated = selectors_catalogue.count(rounds)
+        last = 1 if estimated else max(1, -(-total // PAGE_SIZE))
+        page = selectors.catalogue_page(rounds, min(last, selectors_catalogue.MAX_OFFSET // PAGE_SIZE), PAGE_SIZE)
+    thumbs = thumbnails([r.lot_id for r in page.rows])
+    cards = [{"round": r, "lot": r.lot, "thumb": thumbs.get(r.lot_id)} for r in page.rows]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "lots/catalogue.html", {
         "form": form, "page": page, "cards": cards, "query": query.urlencode(), "now": clock.now(),
-        "total": paginator.count,
+        "total": page.count, "total_is_estimate": page.count_is_estimate,
     })
 
 

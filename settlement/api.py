@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, ErrorCode, Forbidden, NotAuthenticated, NotFound
 from auction_site.fields import FenField, StrictCharField
+from auction_site.replica import reads_may_lag
 from lots.access import ensure_judge_of
 from lots.models import EnforcementCase, Round
 from settlement import documents, selectors, services, signing
@@ -67,6 +68,7 @@ class RoundResultView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: OpenApiResponse(description="round outcome")})
+    @reads_may_lag  # a moment behind is fine (auction_site.replica)
     def get(self, request: Request, pk: int) -> Response:
         round = _round_or_404(pk)
         if round.status == Round.Status.DRAFT:

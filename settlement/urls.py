@@ -11,4 +11,6 @@ urlpatterns = [
     path("court/dashboard.csv", views.dashboard_csv, name="dashboard-csv"),
     path("court/rounds/<int:pk>/settlement/", views.round_settlement, name="round-settlement"),
     path("rounds/<int:pk>/result/", views.round_result, name="round-result"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics/<str:court>/", views.statistics, name="court-statistics"),
 ]

@@ -15,10 +15,11 @@ from accounts.models import Court
 from auction_site import clock
 from auction_site.errors import DomainError, ErrorCode
 from auction_site.fields import MAX_FEN
+from auction_site.replica import reads_may_lag
 from escrow import ledger
 from lots.access import ensure_judge_of
 from lots.models import Round
-from settlement import rules, selectors, services
+from settlement import opendata, rules, selectors, services
 from settlement.models import Settlement
 from transparency import selectors as transparency
 
@@ -36,6 +37,7 @@ def _dashboard_court(request: HttpRequest) -> Court | None:
 
 
 @login_required
+@reads_may_lag  # statistics: a moment behind is fine (auction_site.replica)
 def dashboard(request: HttpRequest) -> HttpResponse:
     court = _dashboard_court(request)
     d = selectors.dashboard(court)
@@ -56,6 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_may_lag
 def dashboard_csv(request: HttpRequest) -> HttpResponse:
     court = _dashboard_court(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -140,6 +143,7 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+@reads_may_lag  # the public result: a moment behind is fine
 def round_result(request: HttpRequest, pk: int) -> HttpResponse:
     round = Round.objects.select_related("lot__case__court").filter(pk=pk).exclude(status=Round.Status.DRAFT).first()
     if round is None:
@@ -153,3 +157,25 @@ def round_result(request: HttpRequest, pk: int) -> HttpResponse:
         "round": round, "r": result, "chart_json": chart,
         "transcript": transparency.transcript_of(round.pk), "signing_key": transparency.public_key(),
     })
+
+
+def statistics(request: HttpRequest, court: str | None = None) -> HttpResponse:
+    """Public open-data page: the platform's figures (with a row per court) or one court's."""
+    scope = None
+    if court is not None:
+        scope = opendata.court_by_key(court)
+        if scope is None:
+            raise Http404
+    s = opendata.statistics(scope)
+    chart = {
+        "months": [m["month"] for m in s.months],
+        "sale_rate": [None if m["sale_rate_bp"] is None else m["sale_rate_bp"] / 100 for m in s.months],
+        "lots_sold": [m["lots_sold"] for m in s.months],
+        "lots_auctioned": [m["lots_auctioned"] for m in s.months],
+        "amount_yuan": [m["amount"] // 100 for m in s.months],
+        "commission_yuan": [m["commission_saved"] // 100 for m in s.months],
+        "labels": {"sale_rate": _("成交率(%)"), "sold": _("成交标的"), "auctioned": _("已拍标的"),
+                   "amount": _("成交金额(元)"), "commission": _("节省佣金(元)")},
+    }
+    return render(request, "settlement/statistics.html", {"s": s, "court": scope, "chart_json": chart,
+                                                          "courts": Court.objects.order_by("code")})

@@ -75,3 +75,9 @@ def inclusion_proofs(t: Transcript, *, registration_id: int) -> list[dict]:
 
 def recent_anchors(limit: int = 50) -> list[Anchor]:
     return list(Anchor.objects.order_by("-at", "-id")[:limit])
+
+
+def last_root_before(at) -> tuple[int, str] | None:
+    """(round id, transcript root) of the last round closed strictly before `at` (the lottery's beacon, B16)."""
+    t = Transcript.objects.filter(closed_at__lt=at).order_by("-closed_at", "-round_id").first()
+    return (t.round_id, t.root) if t is not None else None

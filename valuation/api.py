@@ -118,6 +118,9 @@ class StartSerializer(serializers.Serializer):
                                          help_text="appraisal: three institution codes agreed by the parties, in order; omit for a lottery")
     fallback_agency = StrictCharField(required=False, max_length=40)
     fallback_basis = serializers.ChoiceField(choices=["tax_base", "government"], required=False)
+    draw_at = serializers.DateTimeField(required=False, help_text="appraisal by lottery: the draw time (B16; default one day on)")
+    court_commitment = StrictCharField(required=False, min_length=64, max_length=64,
+                                       help_text="appraisal by lottery: SHA-256 hex of the court's secret (B16; default: made and held by the platform)")
 
 
 class LotValuationsView(APIView):
@@ -140,7 +143,8 @@ class LotValuationsView(APIView):
         ser = StartSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        v = services.start_valuation(request.user, lot=lot, method=d["method"], deadline=d.get("deadline"), agency=d.get("agency"), price_basis=d.get("price_basis", ""), institutions=d.get("institutions"), fallback_agency=d.get("fallback_agency"), fallback_basis=d.get("fallback_basis", ""))
+        v = services.start_valuation(request.user, lot=lot, method=d["method"], deadline=d.get("deadline"), agency=d.get("agency"), price_basis=d.get("price_basis", ""), institutions=d.get("institutions"), fallback_agency=d.get("fallback_agency"), fallback_basis=d.get("fallback_basis", ""),
+                                     draw_at=d.get("draw_at"), court_commitment=d.get("court_commitment"))
         return Response(selectors.valuation_dict(v), status=201)
 
 
@@ -232,7 +236,7 @@ class CorrectionView(APIView):
 class LotteryReplayView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: None, **ERRORS}, summary="Replay the lottery of a valuation from its seed (B16; public)")
+    @extend_schema(responses={200: None, **ERRORS}, summary="The lottery's public inputs and its replay from them (B16; public)")
     def get(self, request: Request, pk: int) -> Response:
         return Response(services.replay_lottery(_get(Valuation, pk, "估价")))
 

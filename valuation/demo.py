@@ -121,4 +121,5 @@ def load(stdout=None) -> None:
         audit.record("valuation.failed", missed, chain=missed, actor=judge, data={"reason": missed.failure_reason, "demo": True})
         v = services.start_valuation(judge, lot=lot, method="appraisal")
         Valuation.objects.filter(pk=v.pk).update(previous=missed)
-        say(f"    {lot.title[:20]}…: appraisal drawn by lottery (seed {v.lottery.seed}) -> {', '.join(v.lottery.picks)}")
+        say(f"    {lot.title[:20]}…: appraisal lottery published (B16, commit-reveal), drawn at {v.lottery.draw_at:%Y-%m-%d %H:%M} UTC "
+            f"from {', '.join(v.lottery.candidates)}")

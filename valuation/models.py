@@ -181,14 +181,47 @@ class PartyOffer(models.Model):
         ]
 
 
-class Lottery(models.Model):
-    """The draw of appraisal institutions (B16): replaying `seed` over `candidates` gives `picks`."""
+class LotteryDraw(models.Model):
+    """The commit-reveal draw of appraisal institutions (B16). Fixed at commitment time: the candidates, the court's
+    commitment, the draw time and the reveal deadline. At the draw: the beacon (transcript root of the last round
+    closed before `draw_at`), the seed and the picks; replaying `seed` over `candidates` gives `picks`."""
 
     valuation = models.OneToOneField(Valuation, on_delete=models.PROTECT, related_name="lottery")
-    seed = models.CharField(max_length=64)
-    candidates = models.JSONField(help_text="organisation codes, sorted")
-    picks = models.JSONField(help_text="organisation codes in drawn order")
-    drawn_at = models.DateTimeField()
+    candidates = models.JSONField(help_text="organisation codes, sorted, fixed at commitment time")
+    committed_at = models.DateTimeField()
+    draw_at = models.DateTimeField()
+    reveal_until = models.DateTimeField()
+    beacon_round = models.IntegerField(null=True, blank=True, help_text="round whose transcript root is the beacon")
+    beacon = models.CharField(max_length=64, blank=True)
+    seed = models.CharField(max_length=64, blank=True)
+    picks = models.JSONField(default=list, help_text="organisation codes in drawn order")
+    drawn_at = models.DateTimeField(null=True, blank=True)
+
+
+class LotteryCommitment(models.Model):
+    """One participant's commitment (SHA-256 of a secret) and, once revealed, the secret. The court's secret is made by
+    the platform when the court gives none, kept unpublished and revealed at the draw."""
+
+    class Role(models.TextChoices):
+        COURT = "court", "法院"
+        APPLICANT = "applicant", "申请执行人"
+        RESPONDENT = "respondent", "被执行人"
+
+    draw = models.ForeignKey(LotteryDraw, on_delete=models.CASCADE, related_name="commitments")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    party = models.ForeignKey("lots.CaseParty", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    commitment = models.CharField(max_length=64)
+    secret = models.CharField(max_length=128, blank=True, help_text="public only once revealed_at is set")
+    held_by_platform = models.BooleanField(default=False)
+    committed_at = models.DateTimeField()
+    revealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["draw_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "party"], name="lottery_one_commitment_per_party"),
+            models.UniqueConstraint(fields=["draw"], condition=models.Q(role="court"), name="lottery_one_court_commitment"),
+        ]
 
 
 class Objection(models.Model):

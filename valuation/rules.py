@@ -3,7 +3,7 @@
 Durations are legal values, not settings. Checks return None when satisfied, or a Refusal.
 """
 
-import random
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -95,14 +95,76 @@ def average_half_up(prices: Sequence[int]) -> int:
     return (2 * sum(prices) + n) // (2 * n)
 
 
-# B16: three institutions, agreed by the parties or drawn by lottery from the list.
+# B16: three institutions, agreed by the parties or drawn by lottery from the list. A lottery nobody can re-roll:
+# before the draw the court publishes a commitment (SHA-256) of its secret and the draw's time; each party may add a
+# secret of its own the same way (commit before the draw time, reveal from the draw time until the reveal deadline);
+# the seed is the hash of every revealed secret, in a fixed order, and of a beacon nobody controls: the signed
+# transcript root of the last round closed before the draw time (BEACON_FALLBACK when there is none).
 APPRAISAL_INSTITUTIONS = 3
+LOTTERY_NOTICE = timedelta(days=1)  # default: the draw is one day after the commitment is published
+LOTTERY_REVEAL_WINDOW = timedelta(days=1)  # reveals are taken from the draw time for one day
+LOTTERY_ROLES = ("court", "applicant", "respondent")  # the fixed order of secrets in the seed
+BEACON_FALLBACK = "0" * 64  # documented fixed beacon when no round had closed before the draw time
+SECRET_MIN, SECRET_MAX = 16, 128
+
+
+def lottery_commitment(secret: str) -> str:
+    """The commitment published before the draw: SHA-256 (hex) of the secret's UTF-8 bytes."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def check_lottery_secret(secret: object) -> Refusal | None:
+    if not isinstance(secret, str) or not SECRET_MIN <= len(secret) <= SECRET_MAX or not secret.isascii() or not secret.isprintable():
+        return Refusal(ErrorCode.LOTTERY_SECRET_INVALID, f"秘密须为{SECRET_MIN}至{SECRET_MAX}个可打印ASCII字符 / the secret is {SECRET_MIN}-{SECRET_MAX} printable ASCII characters", "B16")
+    return None
+
+
+def check_lottery_commit(commitment: object, now: datetime, draw_at: datetime) -> Refusal | None:
+    if now >= draw_at:
+        return Refusal(ErrorCode.LOTTERY_COMMIT_CLOSED, "摇号时间已到，不再接受承诺 / commitments close at the draw time", "B16")
+    if not isinstance(commitment, str) or len(commitment) != 64 or any(c not in "0123456789abcdef" for c in commitment):
+        return Refusal(ErrorCode.LOTTERY_SECRET_INVALID, "承诺须为64位小写十六进制的SHA-256值 / the commitment is a SHA-256 in 64 lowercase hex digits", "B16")
+    return None
+
+
+def check_lottery_reveal(secret: str, commitment: str, now: datetime, draw_at: datetime, reveal_until: datetime) -> Refusal | None:
+    """Reveals open at the draw time (so nobody commits after seeing another's secret) and close at the deadline."""
+    if now < draw_at:
+        return Refusal(ErrorCode.LOTTERY_REVEAL_NOT_OPEN, "摇号时间前不得公开秘密 / reveals open at the draw time", "B16")
+    if now >= reveal_until:
+        return Refusal(ErrorCode.LOTTERY_REVEAL_CLOSED, "公开秘密的期限已过 / the reveal deadline has passed", "B16")
+    bad = check_lottery_secret(secret)
+    if bad is not None:
+        return bad
+    if lottery_commitment(secret) != commitment:
+        return Refusal(ErrorCode.LOTTERY_REVEAL_MISMATCH, "公开的秘密与承诺不符 / the secret does not match its commitment", "B16")
+    return None
+
+
+def lottery_due(now: datetime, draw_at: datetime, reveal_until: datetime, all_revealed: bool) -> bool:
+    """The draw runs at/after its time, once every commitment is revealed or the reveal deadline has passed."""
+    return now >= draw_at and (all_revealed or now >= reveal_until)
+
+
+def lottery_seed(revealed: Sequence[tuple[str, str]], beacon: str) -> str:
+    """seed = SHA-256 over the revealed (label, secret) pairs in the given (fixed) order and the beacon.
+    Each piece is length-prefixed, so no two different inputs give the same bytes."""
+    h = hashlib.sha256(b"B16-lottery-v1")
+    for piece in [p for label, secret in revealed for p in (label, secret)] + [beacon]:
+        data = piece.encode("utf-8")
+        h.update(len(data).to_bytes(4, "big") + data)
+    return h.hexdigest()
 
 
 def draw_lottery(seed: str, candidate_codes: Iterable[str], k: int = APPRAISAL_INSTITUTIONS) -> list[str]:
-    """Replayable draw: random.Random(seed) over the candidates sorted by code picks k in order."""
+    """Replayable draw: over the candidates sorted by code, pick i takes index int(SHA-256(seed ":" i)) mod the number
+    left, k times, in order (a pure function of seed and list: anyone can recompute it)."""
     pool = sorted(set(candidate_codes))
-    return random.Random(seed).sample(pool, min(k, len(pool)))
+    picks = []
+    for i in range(min(k, len(pool))):
+        n = int.from_bytes(hashlib.sha256(f"{seed}:{i}".encode()).digest(), "big")
+        picks.append(pool.pop(n % len(pool)))
+    return picks
 
 
 # B19: report within 30 days; an extension is asked at least 5 days before the deadline; at most two, of at most 15 days.

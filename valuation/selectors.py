@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -10,7 +11,7 @@ from django.db.models import QuerySet
 from auction_site import clock
 from lots.models import CaseParty, Lot
 from valuation import rules
-from valuation.models import Inquiry, Notification, Objection, Organisation, Quote, Valuation
+from valuation.models import FeeAward, Inquiry, Notification, Objection, Organisation, Quote, Valuation
 
 
 def _iso(value) -> str | None:
@@ -75,6 +76,7 @@ def valuation_dict(v: Valuation, *, viewer=None) -> dict[str, Any]:
             used_ids = {q.pk for q in current_quotes(v) if q.inquiry.status == Inquiry.Status.ANSWERED}
     all_quotes = Quote.objects.filter(inquiry__valuation=v).select_related("inquiry__organisation").order_by("submitted_at", "id")
     offers_visible = v.status != Valuation.Status.OPEN
+    records = {r["code"]: {"count": r["count"], "mape_percent": r["mape_percent"]} for r in scorecards()}
     data: dict[str, Any] = {
         "id": v.pk, "lot": v.lot_id, "method": v.method, "status": v.status, "started_at": _iso(v.started_at), "deadline": _iso(v.deadline),
         "price_basis": v.price_basis, "reference_price": v.reference_price, "valid_until": _iso(v.valid_until), "fixed_at": _iso(v.fixed_at),
@@ -82,7 +84,7 @@ def valuation_dict(v: Valuation, *, viewer=None) -> dict[str, Any]:
         "failure_reason": v.failure_reason, "previous": v.previous_id,
         "next": getattr(getattr(v, "next_valuation", None), "pk", None),
         "inquiries": [inquiry_dict(i) for i in inquiries],
-        "quotes": [quote_dict(q, used=q.pk in used_ids) for q in all_quotes],
+        "quotes": [{**quote_dict(q, used=q.pk in used_ids), "record": records.get(q.inquiry.organisation.code)} for q in all_quotes],
         "offers": [{"side": o.party.side, "submitted_at": _iso(o.submitted_at), "price": o.price if offers_visible else None}
                    for o in v.offers.select_related("party")],
         "objections": [objection_dict(o) for o in v.objections.all()],
@@ -90,7 +92,8 @@ def valuation_dict(v: Valuation, *, viewer=None) -> dict[str, Any]:
     }
     lottery = getattr(v, "lottery", None)
     if lottery is not None:
-        data["lottery"] = {"seed": lottery.seed, "candidates": lottery.candidates, "picks": lottery.picks, "drawn_at": _iso(lottery.drawn_at)}
+        data["lottery"] = {"seed": lottery.seed or None, "candidates": lottery.candidates, "picks": lottery.picks, "drawn_at": _iso(lottery.drawn_at),
+                           "draw_at": _iso(lottery.draw_at), "reveal_until": _iso(lottery.reveal_until), "beacon": lottery.beacon or None}
     return data
 
 
@@ -148,3 +151,19 @@ def public_basis(lot: Lot) -> dict[str, Any] | None:
         n = len(effective_network_quotes(v))
     return {"method": v.method, "method_label": v.get_method_display(), "fixed_at": v.fixed_at, "valid_until": v.valid_until,
             "reference_price": v.reference_price, "platforms": n}
+
+
+def scorecards() -> list[dict[str, Any]]:
+    """Valuers' public record (B31's data): for each inquiry platform and the built-in model, the mean absolute
+    percentage error of its current (corrected) quotes against the final sale price of the lots that sold (one per
+    fee award), and how many quotes it rests on. Organisations without a sold lot yet have count 0 and no error."""
+    errors: dict[int, list[Fraction]] = {}
+    for award in FeeAward.objects.all().only("valuation_id", "sold_price"):
+        for q in current_quotes(award.valuation):
+            errors.setdefault(q.inquiry.organisation_id, []).append(Fraction(abs(q.price - award.sold_price), award.sold_price))
+    out = []
+    for org in Organisation.objects.filter(kind=Organisation.Kind.INQUIRY_PLATFORM).order_by("code"):
+        mine = errors.get(org.pk, [])
+        mape = round(float(sum(mine) / len(mine) * 100), 2) if mine else None
+        out.append({"code": org.code, "name": org.name, "kind": org.kind, "provider": org.provider, "count": len(mine), "mape_percent": mape})
+    return out

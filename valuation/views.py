@@ -159,8 +159,10 @@ def court_valuation(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     data = selectors.valuation_dict(v)
     current = selectors.current_quotes(v)
+    records = {r["code"]: r for r in selectors.scorecards()}
     for q in current:
         q.report_url = selectors.report_url(q.report_key)
+        q.record = records.get(q.inquiry.organisation.code)
     used = {q["id"] for q in data["quotes"] if q["used"]}
     chart = {
         "labels": [q.inquiry.organisation.name for q in current],

@@ -74,7 +74,7 @@ class StatementUploadView(APIView):
         services.ensure_operator(request.user)
         f = request.FILES.get("file")
         if f is None:
-            raise DomainError(ErrorCode.FILE_REQUIRED, "请上传对账单文件 / upload a statement file")
+            raise DomainError(ErrorCode.NO_FILE, "请上传对账单文件 / upload a statement file")
         if f.size > MAX_STATEMENT_BYTES:
             raise DomainError(ErrorCode.TOO_LARGE, "对账单过大 / statement too large", status=413)
         result = matching.import_statement(request.user, content=f.read(), source=BankStatement.Source.UPLOAD)

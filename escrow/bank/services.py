@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
-from escrow import balances, ledger, rules
+from escrow import balances, commitments, ledger, rules
 from escrow import services as escrow_services
 from escrow.bank import accounts, payfile
 from escrow.bank.models import BankEntry, BankInstruction, CaseBankAccount, PaymentReference
@@ -31,7 +31,7 @@ BANK = "bank"
 
 # --- registering: the route by size ---------------------------------------------------------------
 
-def register(user, /, *, round_id: int) -> tuple[Registration, dict]:
+def register(user, /, *, round_id: int, declaration: commitments.Declaration | None = None) -> tuple[Registration, dict]:
     """A bidder registers: barred bidders are refused first; then the amount to hold decides the path.
     Within the card provider's limit: the card path (escrow.services.register). Over it: a payment
     reference into the case account, never a card payment."""
@@ -41,18 +41,20 @@ def register(user, /, *, round_id: int) -> tuple[Registration, dict]:
     amount = rules.amount_to_hold(rnd.kind, rnd.deposit, rnd.starting_price)
     existing = Deposit.objects.filter(registration__round=rnd, registration__bidder=user).first()
     if rules.payment_route(amount) == "card" and (existing is None or existing.provider != BANK):
-        return escrow_services.register(user, round_id=round_id)
+        return escrow_services.register(user, round_id=round_id, declaration=declaration)
     v = rules.check_bidder_eligible(user, rnd)
     if v:
         raise DomainError(v.code, str(v), status=403)
     v = rules.check_registration_open(rnd.status, rnd.ends_at, clock.now())
     if v:
         raise DomainError(v.code, str(v), status=409)
-    reg, pr = open_bank_registration(user, rnd=rnd, amount=amount)
+    prepared = commitments.prepare(user, rnd, declaration) if declaration is not None else None
+    reg, pr = open_bank_registration(user, rnd=rnd, amount=amount, commitment=prepared)
     return reg, accounts.payment_info(pr)
 
 
-def open_bank_registration(user, /, *, rnd: Round, amount: int) -> tuple[Registration, PaymentReference]:
+def open_bank_registration(user, /, *, rnd: Round, amount: int,
+                           commitment: commitments.Prepared | None = None) -> tuple[Registration, PaymentReference]:
     """The registration, its deposit (provider 'bank') and its payment reference; idempotent per bidder and round."""
     account = accounts.account_for(rnd.lot.case)
     with transaction.atomic():
@@ -65,6 +67,8 @@ def open_bank_registration(user, /, *, rnd: Round, amount: int) -> tuple[Registr
         reg = escrow_services.lock_registration(reg.pk)
         if not created and reg.status not in {Status.PENDING, Status.HELD}:
             raise Conflict(ErrorCode.ALREADY_REGISTERED, f"已报名，状态：{reg.get_status_display()} / already registered ({reg.status})")
+        if commitment is not None:
+            commitments.record(reg, commitment, actor=user)
         deposit, _ = Deposit.objects.get_or_create(
             registration=reg, defaults={"amount": amount, "provider": BANK, "created_at": clock.now()})
         pr = PaymentReference.objects.filter(registration=reg, purpose=PaymentReference.Purpose.DEPOSIT).first()

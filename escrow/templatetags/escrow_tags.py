@@ -30,3 +30,13 @@ def deposit_route(rnd) -> dict:
     amount = rules.amount_to_hold(rnd.kind, rnd.deposit, rnd.starting_price)
     route = rules.payment_route(amount)
     return {"route": route, "amount": amount, "reason": rules.ROUTE_REASONS.get(route, "")}
+@register.simple_tag(takes_context=True)
+def round_standing(context, rnd):
+    """The signed-in bidder's outcome and next steps on a finished round, or None."""
+    from escrow import selectors
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is None or rnd is None:
+        return None
+    return selectors.standing(user, rnd)

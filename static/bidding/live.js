@@ -5,18 +5,15 @@
   if (!root) return;
   var roundId = root.getAttribute("data-round");
   var MSG = JSON.parse(document.getElementById("live-messages").textContent);
+  var REASON = JSON.parse((document.getElementById("live-reasons") || { textContent: "{}" }).textContent);
+  var A = window.AuctionAmount;
   var T = JSON.parse(document.getElementById("live-text").textContent);
   var state = { snap: JSON.parse(document.getElementById("live-snapshot").textContent), offset: 0, seq: 0, bids: [] };
   var ws = null, retry = 0, chart = null, pending = {};
   var $ = function (id) { return document.getElementById(id); };
 
-  function yuan(fen) {
-    if (fen === null || fen === undefined) return "—";
-    var neg = fen < 0; fen = Math.abs(fen);
-    var y = Math.floor(fen / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    var f = (fen % 100).toString(); if (f.length < 2) f = "0" + f;
-    return (neg ? "-" : "") + y + "." + f;
-  }
+  var yuan = A.yuan;
+  var FINAL = { closed: 1, sold: 1, failed: 1, paid: 1, settled: 1, defaulted: 1, withdrawn: 1 };
   // "1,234.5" -> 123450 fen, by string arithmetic (never floats near money)
   function toFen(text) {
     text = String(text || "").replace(/[,，\s¥]/g, "");
@@ -53,8 +50,18 @@
     if (!input) return;
     var current = toFen(input.value);
     var next = nextAmount();
-    if (force || current === null || current < next) input.value = yuan(next).replace(/,/g, "");
+    if (force || current === null || current < next) input.value = yuan(next);
+    showCapital();
   }
+  // the amount as typed, with thousands separators and in Chinese capitals (大写)
+  function showCapital() {
+    var input = $("bid-amount"), out = $("bid-capital");
+    if (!input || !out) return;
+    var fen = toFen(input.value);
+    out.textContent = fen === null ? T.badAmount : "¥" + yuan(fen) + " · " + T.capital + "：" + A.capital(fen);
+    out.className = "bid-capital small" + (fen === null ? " error" : "");
+  }
+  function me() { var you = state.snap.you; return you && you.code ? you.code : null; }
 
   function renderRound() {
     var r = state.snap.round;
@@ -66,17 +73,42 @@
     $("bid-count").textContent = r.bid_count;
     $("ends-at").textContent = fmtTime(r.ends_at);
     $("extended").hidden = !(r.scheduled_ends_at && r.ends_at && new Date(r.ends_at) > new Date(r.scheduled_ends_at));
-    var you = state.snap.you;
-    if (you && you.code && r.leader_code === you.code && r.status === "open") say(T.youLead, "ok");
+    var mine = me();
+    if (mine && r.status === "open") {
+      var msg = $("bid-message");
+      // leading: keep the ack's "出价成功 · 您目前领先" when it is there
+      if (r.leader_code === mine) { if (!msg || !/\bok\b/.test(msg.className)) say(T.youLead, "ok"); }
+      else if (state.bids.some(function (b) { return b.code === mine; })) say(T.outbid, "warn");
+    } else if (mine && FINAL[r.status]) {
+      var won = r.leader_code === mine && (r.status === "sold" || r.status === "paid" || r.status === "settled");
+      if (r.status !== "closed") say(won ? T.youWon : (state.bids.some(function (b) { return b.code === mine; }) ? T.youLost : ""), won ? "ok won" : "info");
+    }
     var submit = $("bid-submit");
     if (submit) submit.disabled = r.status !== "open";
+    var form = $("bid-form");
+    if (form) form.hidden = !!FINAL[r.status]; // nothing to bid on any more: the outcome says what is next
+  }
+
+  function loadOutcome() {
+    var box = $("outcome");
+    if (!box || state.outcomeFor === state.snap.round.status) return;
+    state.outcomeFor = state.snap.round.status;
+    fetch(box.getAttribute("data-url"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (res) { return res.ok ? res.text() : ""; })
+      .then(function (html) { if (html.trim()) box.innerHTML = html; })
+      .catch(function () { state.outcomeFor = null; });
   }
 
   function renderBids() {
+    var mine = me(), last = state.bids.length ? state.bids[state.bids.length - 1].seq : null;
     var rows = state.bids.slice(-50).reverse().map(function (b) {
-      var tags = (b.priority ? " <span class=\"tag\">" + T.priority + "</span>" : "") + (b.proxy ? " <span class=\"tag\">" + T.proxy + "</span>" : "");
-      return "<tr data-seq=\"" + b.seq + "\"><td>" + b.seq + "</td><td class=\"bidder-code\">" + b.code + tags + "</td><td class=\"price\">" +
-        yuan(b.amount) + "</td><td>" + fmtTime(b.at) + "</td></tr>";
+      var tags = (b.code === mine ? " <span class=\"tag me\">" + T.me + "</span>" : "") +
+        (b.priority ? " <span class=\"tag\">" + T.priority + "</span>" : "") + (b.proxy ? " <span class=\"tag\">" + T.proxy + "</span>" : "");
+      var lead = b.seq === last;
+      var standing = "<span class=\"standing " + (lead ? "lead" : "out") + "\">" + (lead ? T.leading : T.out) + "</span>";
+      return "<tr data-seq=\"" + b.seq + "\" class=\"" + (b.code === mine ? "mine " : "") + (lead ? "leading" : "outbid") + "\"><td>" + b.seq +
+        "</td><td class=\"bidder-code\">" + b.code + tags + "</td><td class=\"price\">" + yuan(b.amount) + "</td><td>" + standing +
+        "</td><td>" + fmtTime(b.at) + "</td></tr>";
     });
     $("bid-rows").innerHTML = rows.join("");
     if (chart) {
@@ -91,7 +123,8 @@
     if (snap.server_time) state.offset = new Date(snap.server_time).getTime() - Date.now();
     state.seq = snap.round.seq;
     state.bids = snap.bids.slice().reverse();
-    renderRound(); renderBids(); prefill(false);
+    renderBids(); renderRound(); prefill(false);
+    if (FINAL[snap.round.status]) loadOutcome();
   }
 
   function gap(seq) {
@@ -110,10 +143,12 @@
     r.current_price = ev.current_price; r.ends_at = ev.ends_at; r.seq = ev.seq; r.bid_count += 1; r.leader_code = ev.code;
     r.next_amount = r.kind === "selloff" ? r.starting_price : ev.current_price + r.increment;
     var you = state.snap.you;
+    var wasLeading = !!(you && you.leading);
     if (you) { you.next_amount = r.next_amount; you.leading = you.code === ev.code; }
     state.bids.push(ev);
-    if (wasEnd && ev.ends_at && wasEnd !== ev.ends_at) say(T.extendedTo + " " + fmtTime(ev.ends_at), "info");
-    renderRound(); renderBids(); prefill(false);
+    renderBids(); renderRound(); prefill(false);
+    if (wasLeading && you && !you.leading && r.kind !== "selloff") say(T.outbid, "warn"); // at once, on the other's bid
+    else if (wasEnd && ev.ends_at && wasEnd !== ev.ends_at && !(you && you.code)) say(T.extendedTo + " " + fmtTime(ev.ends_at), "info");
   }
 
   function onStatus(ev) {
@@ -124,6 +159,7 @@
     if (ev.ends_at) state.snap.round.ends_at = ev.ends_at;
     renderRound();
     if (ev.status !== "open") send({ type: "sync" });
+    if (FINAL[ev.status]) loadOutcome();
   }
 
   function onMessage(e) {
@@ -132,11 +168,17 @@
     if (m.type === "snapshot") applySnapshot(m);
     else if (m.type === "bid") onBid(m);
     else if (m.type === "status") onStatus(m);
-    else if (m.type === "ack") { delete pending[m.request_id]; say(T.accepted + "：¥" + yuan(m.amount), "ok"); }
+    else if (m.type === "ack") {
+      delete pending[m.request_id];
+      // the ack may come after a later bid of someone else: say where the bidder stands now
+      var r = state.snap.round;
+      if (m.seq < state.seq && r.leader_code !== me()) say(T.outbid, "warn");
+      else say(T.accepted + "：¥" + yuan(m.amount) + (r.kind === "selloff" ? "" : " · " + T.youLead), "ok");
+    }
     else if (m.type === "proxy_ack") { say(T.proxySet + "：¥" + yuan(m.ceiling), "ok"); }
     else if (m.type === "rejected") {
       delete pending[m.request_id];
-      say(MSG[m.code] || m.message || MSG.invalid, "error");
+      say(REASON[m.reason] || MSG[m.code] || m.message || MSG.invalid, "error");
       if (m.code === "too_low") prefill(true);
     }
   }
@@ -198,14 +240,23 @@
         e.preventDefault();
         var fen = toFen($("bid-amount").value);
         if (fen === null || fen <= 0) { say(T.badAmount, "error"); return; }
-        var rid = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
-        pending[rid] = fen;
-        if (!send({ type: "bid", amount: fen, request_id: rid })) say(T.reconnecting, "error");
+        confirmBid(fen, function () {
+          var rid = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+          pending[rid] = fen;
+          if (send({ type: "bid", amount: fen, request_id: rid })) say(T.sent, "info");
+          else say(T.reconnecting, "error");
+        });
+      });
+      $("bid-amount").addEventListener("input", showCapital);
+      $("bid-amount").addEventListener("blur", function () {
+        var fen = toFen($("bid-amount").value);
+        if (fen !== null) $("bid-amount").value = yuan(fen);
       });
       var step = function (k) {
         var inc = state.snap.round.increment, v = toFen($("bid-amount").value) || nextAmount();
         v = Math.max(nextAmount(), v + k * inc);
-        $("bid-amount").value = yuan(v).replace(/,/g, "");
+        $("bid-amount").value = yuan(v);
+        showCapital();
       };
       if ($("bid-plus")) $("bid-plus").addEventListener("click", function () { step(1); });
       if ($("bid-minus")) $("bid-minus").addEventListener("click", function () { step(-1); });
@@ -219,6 +270,35 @@
         send({ type: "proxy", ceiling: fen, request_id: "proxy-" + Date.now() });
       });
     }
+  }
+
+  // Every bid is confirmed in a dialog showing the amount and its capitals; a bid more than
+  // T.largeJumpIncrements increments above the current price needs a second, distinct confirmation.
+  function ask(title, fen, warning, okText, then) {
+    var dlg = $("bid-confirm");
+    if (!dlg || typeof dlg.showModal !== "function") { if (window.confirm(title + " ¥" + yuan(fen) + (warning ? "\n" + warning : ""))) then(); return; }
+    $("bid-confirm-title").textContent = title;
+    $("bid-confirm-amount").textContent = "¥" + yuan(fen);
+    $("bid-confirm-capital").textContent = T.capital + "：" + A.capital(fen);
+    var w = $("bid-confirm-warning");
+    w.hidden = !warning; w.textContent = warning || "";
+    dlg.classList.toggle("warning", !!warning);
+    $("bid-confirm-ok").textContent = okText;
+    dlg.returnValue = "";
+    dlg.onclose = function () { dlg.onclose = null; if (dlg.returnValue === "ok") then(); };
+    dlg.showModal();
+    $("bid-confirm-cancel").focus();
+  }
+  function confirmBid(fen, then) {
+    var r = state.snap.round;
+    if (r.kind === "selloff") { ask(T.confirmSelloff, fen, "", T.confirmOk, then); return; }
+    var base = r.current_price !== null ? r.current_price : r.starting_price;
+    var steps = Math.floor((fen - base) / r.increment);
+    ask(T.confirmTitle, fen, "", T.confirmOk, function () {
+      if (fen - base <= T.largeJumpIncrements * r.increment) { then(); return; }
+      var text = T.jumpText.replace("%(n)s", String(steps)).replace("%(diff)s", yuan(fen - base));
+      setTimeout(function () { ask(T.jumpTitle, fen, text, T.jumpOk, then); }, 0);
+    });
   }
 
   setupChart();

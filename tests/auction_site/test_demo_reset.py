@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CHANGE_THE_DEMO = """
@@ -33,6 +35,7 @@ def run(env, *args, **kw):
                           timeout=300, **kw)
 
 
+@pytest.mark.timeout(900)  # two demo loads on SQLite: slow on a loaded machine
 def test_demo_reset_restores_database_clock_media_and_mail(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "REDIS_URL", "PAYMENT_PROVIDER"} and not k.startswith(("AWS_", "STRIPE_"))}

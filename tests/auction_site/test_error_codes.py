@@ -15,7 +15,8 @@ from bidding import rules as bidding_rules
 from lots import rules as lots_rules
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["auction_site", "accounts", "lots", "avm", "valuation", "escrow", "bidding", "settlement"]
+# Every app of the site (a folder with an apps.py), and auction_site.
+APPS = sorted({"auction_site"} | {p.parent.name for p in ROOT.glob("*/apps.py")})
 
 # The websocket's refusal codes, as ARCHITECTURE.md's contract writes them.
 CONTRACT_WS_REFUSALS = "too_low|not_on_increment|not_registered|not_open|closed|barred|rate_limited|invalid"

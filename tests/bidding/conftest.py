@@ -32,11 +32,18 @@ def make_round(lot, *, status="open", number=1, starts_in=timedelta(hours=-1), l
     )
 
 
-def hold(rnd, user, code, rank=None):
-    from escrow.models import Registration
+def hold(rnd, user, code, rank=None, held_amount=None):
+    """A held registration. For a sell-off also its held money: the full price (escrow.rules.amount_to_hold)
+    unless `held_amount` says otherwise (e.g. a deposit alone)."""
+    from escrow.models import Deposit, Registration
+    from escrow.rules import amount_to_hold
 
     now = clock.now()
-    return Registration.objects.create(round=rnd, bidder=user, status="held", code=code, priority_rank=rank, created_at=now, held_at=now)
+    reg = Registration.objects.create(round=rnd, bidder=user, status="held", code=code, priority_rank=rank, created_at=now, held_at=now)
+    if rnd.kind == "selloff" or held_amount is not None:
+        amount = held_amount if held_amount is not None else amount_to_hold(rnd.kind, rnd.deposit, rnd.starting_price)
+        Deposit.objects.create(registration=reg, amount=amount, provider="sandbox", created_at=now, held_at=now)
+    return reg
 
 
 @pytest.fixture

@@ -36,12 +36,12 @@ def new_context(browser):
     """new_context(mobile=False) -> a fresh browser context (own cookies), closed after the test."""
     contexts = []
 
-    def make(mobile: bool = False, locale: str = "zh-CN"):
+    def make(mobile: bool = False, locale: str = "zh-CN", width: int = 1280):
         kwargs = {"locale": locale, "timezone_id": "Asia/Shanghai"}
         if mobile:
             kwargs.update(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
         else:
-            kwargs.update(viewport={"width": 1280, "height": 900})
+            kwargs.update(viewport={"width": width, "height": 900})
         ctx = browser.new_context(**kwargs)
         contexts.append(ctx)
         return ctx

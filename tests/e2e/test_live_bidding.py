@@ -24,6 +24,13 @@ def logged_in_context(new_context, base_url, user, mobile=False):
     return ctx
 
 
+def confirm(page) -> None:
+    """Every bid is confirmed in a dialog first (bidding safely, live.js)."""
+    page.wait_for_selector("#bid-confirm[open]")
+    page.click("#bid-confirm-ok")
+    page.wait_for_function("!document.getElementById('bid-confirm').open")
+
+
 def yuan_text(fen: int) -> str:
     return f"{fen // 100:,}.{fen % 100:02d}"
 
@@ -47,11 +54,12 @@ def test_two_bidders_see_each_others_bids_and_the_extension_live(live_daphne, ne
     assert page_a.locator("#my-code").inner_text() == "A2001"
     assert page_b.locator("#my-code").inner_text() == "A2002"
     # the bid box is prefilled with the next valid amount (the starting price)
-    assert page_a.input_value("#bid-amount") == f"{START // 100}.{START % 100:02d}"
+    assert page_a.input_value("#bid-amount") == yuan_text(START)  # with thousands separators
     ends_before = page_b.locator("#ends-at").inner_text()
     assert page_b.locator("#extended").is_hidden()
 
     page_a.click("#bid-submit")
+    confirm(page_a)
     page_a.wait_for_selector("#bid-message.ok")
     # Bob sees Alice's bid, the new leader and the moved end time without reloading
     page_b.wait_for_function("document.getElementById('leader-code').textContent === 'A2001'")
@@ -65,17 +73,19 @@ def test_two_bidders_see_each_others_bids_and_the_extension_live(live_daphne, ne
     screenshot(page_b, "live-bidding-mobile-after-alice")
 
     # Bob's box now holds the next valid amount; a too-low bid is refused with a clear message
-    assert page_b.input_value("#bid-amount") == f"{(START + INCREMENT) // 100}.00"
+    assert page_b.input_value("#bid-amount") == yuan_text(START + INCREMENT)
     page_b.fill("#bid-amount", f"{START // 100}")
     page_b.click("#bid-submit")
+    confirm(page_b)
     page_b.wait_for_selector("#bid-message.error")
     assert "出价过低" in page_b.locator("#bid-message").inner_text()
     # after a refusal the box holds the next valid amount again; ＋ and − step by the increment
-    assert page_b.input_value("#bid-amount") == f"{(START + INCREMENT) // 100}.00"
+    assert page_b.input_value("#bid-amount") == yuan_text(START + INCREMENT)
     page_b.click("#bid-plus")
-    assert page_b.input_value("#bid-amount") == f"{(START + 2 * INCREMENT) // 100}.00"
+    assert page_b.input_value("#bid-amount") == yuan_text(START + 2 * INCREMENT)
     page_b.click("#bid-minus")
     page_b.click("#bid-submit")
+    confirm(page_b)
     page_b.wait_for_selector("#bid-message.ok")
     page_a.wait_for_function("document.getElementById('leader-code').textContent === 'A2002'")
     assert "A2002" in page_a.locator("#bid-rows").inner_text()

@@ -12,6 +12,11 @@ from tests.escrow.conftest import DEPOSIT, close_round, register_and_pay
 pytestmark = pytest.mark.django_db
 
 
+def signed(user) -> dict:
+    """The registration form accepted and signed (escrow.commitments)."""
+    return {"accept_notice": "on", "signed_name": user.real_name}
+
+
 def render_box(rnd, user):
     from django.contrib.auth.models import AnonymousUser
 
@@ -34,7 +39,7 @@ def test_register_box_offers_registration_then_shows_status_and_code(bidder, ann
 def test_browser_flow_with_the_sandbox_provider(client, bidder, announced_round, settings):
     settings.PAYMENT_PROVIDER = "sandbox"
     client.force_login(bidder)
-    r = client.post(f"/escrow/rounds/{announced_round.pk}/register/", {"next": "/"})
+    r = client.post(f"/escrow/rounds/{announced_round.pk}/register/", {"next": "/", **signed(bidder)})
     reg = Registration.objects.get(round=announced_round, bidder=bidder)
     assert r.status_code == 302 and r["Location"] == f"/escrow/sandbox/pay/{reg.pk}/"
     page = client.get(r["Location"])
@@ -47,7 +52,7 @@ def test_browser_flow_with_the_sandbox_provider(client, bidder, announced_round,
 
 def test_browser_flow_with_stripe_in_test_mode_confirms_server_side(client, bidder, announced_round):
     client.force_login(bidder)
-    client.post(f"/escrow/rounds/{announced_round.pk}/register/")
+    client.post(f"/escrow/rounds/{announced_round.pk}/register/", signed(bidder))
     reg = Registration.objects.get(round=announced_round, bidder=bidder)
     assert "4242 4242 4242 4242" in client.get(f"/escrow/sandbox/pay/{reg.pk}/").content.decode()
     client.post(f"/escrow/sandbox/pay/{reg.pk}/", {"number": "4242 4242 4242 4242"})

@@ -17,6 +17,9 @@ Run with scripts/benchmark.sh (not collected by pytest). Phases, one after the o
    -> accepted bids/s of the database side of the engine (group commit).
 4. PostgreSQL ceiling: psycopg threads running the same locked-row bid transaction on scratch
    tables (BEGIN; SELECT .. FOR UPDATE one round row; INSERT a bid; UPDATE the price; COMMIT).
+5. catalogue (tests/load/bench_catalogue.py): 1.5 M lots generated in SQL in a fresh database, then
+   p50/p95 of each visitor query through the API and the HTML page against the floor of the same
+   server and database (`--catalogue-lots 0` skips it; `--only catalogue` runs it alone).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_many  # noqa: E402  (the many-rounds and 10,000-watchers phases)
 
 START, INCREMENT = 330_925_000, 500
 BID_EVENT_PREFIX = '{"type":"bid","seq":'  # how the server serialises a bid event (bidding.events.bid_event)
@@ -117,7 +123,7 @@ def start_daphne(env: dict) -> tuple[subprocess.Popen, int]:
     log = open(ROOT / "var" / f"bench-daphne-{port}.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "auction_site.asgi:application"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
+    deadline = time.time() + 180
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -368,8 +374,11 @@ def watchers_child(args) -> None:
             lost += len(expected - set(seqs))
             dup += len(seqs) - len(set(seqs))
             ooo += sum(1 for a, b in zip(seqs, seqs[1:]) if b <= a)
-        print(json.dumps({"messages": len(lat), "p50": pct(lat, 50), "p99": pct(lat, 99), "max": pct(lat, 100),
-                          "lost": lost, "duplicated": dup, "out_of_order": ooo, "errors": errors}), flush=True)
+        summary = {"messages": len(lat), "p50": pct(lat, 50), "p99": pct(lat, 99), "max": pct(lat, 100),
+                   "lost": lost, "duplicated": dup, "out_of_order": ooo, "errors": errors}
+        if args.raw:  # every latency, for a parent that merges several children
+            summary["latencies"] = [round(x, 1) for x in lat]
+        print(json.dumps(summary), flush=True)
 
     import resource
 
@@ -584,9 +593,23 @@ def main() -> None:
     ap.add_argument("--engine-seconds", type=float, default=10)
     ap.add_argument("--pg-threads", type=int, default=16)
     ap.add_argument("--pg-seconds", type=float, default=5, help="length of each of the 3 ceiling samples per client")
+    ap.add_argument("--catalogue-lots", type=int, default=1_500_000, help="lots of the catalogue phase (0: skip it)")
+    ap.add_argument("--catalogue-samples", type=int, default=40, help="requests per visitor query and surface")
+    ap.add_argument("--only", choices=["all", "catalogue"], default="all")
     ap.add_argument("--watchers-child", action="store_true")
     ap.add_argument("--round", type=int)
     ap.add_argument("--ports")
+    ap.add_argument("--raw", action="store_true")
+    ap.add_argument("--phases", default="hot,fanout,watchers,many,engine",
+                    help="hot, fanout (5,000 watchers on one process), watchers (--big-watchers over every process), "
+                         "many (many rounds: engine processes, HTTP, pgbench over as many rows), engine")
+    ap.add_argument("--big-watchers", type=int, default=10_000)
+    ap.add_argument("--many-rounds", type=lambda v: [int(x) for x in v.split(",")], default=[16, 200])
+    ap.add_argument("--many-bidders", type=int, default=32, help="bidders registered on each of the many rounds")
+    ap.add_argument("--many-threads", type=int, default=8, help="bid threads per engine process")
+    ap.add_argument("--many-seconds", type=float, default=10)
+    ap.add_argument("--http-clients", type=int, default=16)
+    ap.add_argument("--http-servers", type=int, default=2, help="Daphne processes of the many-rounds HTTP phase (0: no HTTP phase)")
     args = ap.parse_args()
     if args.watchers_child:
         watchers_child(args)
@@ -596,13 +619,18 @@ def main() -> None:
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.only == "catalogue":
+        print(json.dumps({"catalogue": catalogue_phase(args)}, ensure_ascii=False))
+        return
     fresh_database(args.db)
     django_setup(args.db)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    phases = set(args.phases.split(","))
     hot_id, hot_tokens = make_round(args.bidders, "hot")
     fan_id, fan_tokens = make_round(8, "fanout")
+    big_id, big_tokens = make_round(8, "watchers")
     engine_id, _ = make_round(args.bidders, "engine")
     from django.db import connection
 
@@ -612,55 +640,69 @@ def main() -> None:
     # where installed, by pgbench; the median of each counts and the higher of the two medians is the
     # ceiling (the disk's commit latency, and so the ceiling, drifts during a run).
     samples: dict[str, list[float]] = {"psycopg": [], "pgbench": []}
-    sample_ceiling(args, samples)
+    if phases & {"hot", "engine"}:
+        sample_ceiling(args, samples)
     checkpoint(args.db)
 
     env = dict(os.environ, DATABASE_URL=args.db, REDIS_URL=args.redis, CHANNEL_PREFIX=f"bench{uuid.uuid4().hex[:6]}",
                AUCTION_MODE="production", DJANGO_DEBUG="0", DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
                BIDDING_MAX_BIDS_PER_SECOND=str(args.bid_limit), BIDDING_MAX_MESSAGES_PER_SECOND=str(max(20, 2 * args.bid_limit)))
-    servers = [start_daphne(env) for _ in range(args.servers)]
+    servers = [start_daphne(env) for _ in range(args.servers)] if phases & {"hot", "fanout", "watchers"} else []
     ports = [p for _, p in servers]
     # With round routing the hot round lives on the first process and the fan-out round on the last.
     hot_ports, fan_ports = (ports[:1], ports[-1:]) if args.routing == "round" else (ports, ports)
-    result: dict = {"servers": args.servers, "cpus": os.cpu_count(), "routing": args.routing, "per_bidder_bid_limit": args.bid_limit}
+    result: dict = {"servers": args.servers, "cpus": os.cpu_count(), "routing": args.routing, "per_bidder_bid_limit": args.bid_limit,
+                    "phases": sorted(phases)}
+    errors = 0
     try:
-        hot = asyncio.run(hot_round([proc.pid for proc, _ in servers], hot_ports, hot_id, hot_tokens, args.seconds, args.rate_per_bidder, args.amounts, args.pipeline))
-        checks = check_against_db(hot_id, hot["acks"], hot["seen_by"])
-        attempts = len(hot["latencies"])
-        result.update({
-            "hot_round_bidders": args.bidders,
-            "amounts": args.amounts,
-            "accepted_bids_per_s": round(len(hot["acks"]) / args.seconds, 1),
-            "attempts_per_s": round(attempts / args.seconds, 1),
-            "refusals": hot["codes"],
-            "ack_latency_ms": {"p50": pct(hot["latencies"], 50), "p99": pct(hot["latencies"], 99)},
-            "hot_cores_used": hot["cores"],
-            **{f"hot_{k}": v for k, v in checks.items()},
-        })
-        errors = hot["errors"]
-        sample_ceiling(args, samples)
+        if "hot" in phases:
+            hot = asyncio.run(hot_round([proc.pid for proc, _ in servers], hot_ports, hot_id, hot_tokens, args.seconds,
+                                        args.rate_per_bidder, args.amounts, args.pipeline))
+            checks = check_against_db(hot_id, hot["acks"], hot["seen_by"])
+            attempts = len(hot["latencies"])
+            result.update({
+                "hot_round_bidders": args.bidders,
+                "amounts": args.amounts,
+                "accepted_bids_per_s": round(len(hot["acks"]) / args.seconds, 1),
+                "attempts_per_s": round(attempts / args.seconds, 1),
+                "refusals": hot["codes"],
+                "ack_latency_ms": {"p50": pct(hot["latencies"], 50), "p99": pct(hot["latencies"], 99)},
+                "hot_cores_used": hot["cores"],
+                **{f"hot_{k}": v for k, v in checks.items()},
+            })
+            errors += hot["errors"]
+            sample_ceiling(args, samples)
 
-        child = subprocess.Popen([sys.executable, __file__, "--watchers-child", "--round", str(fan_id), "--ports", ",".join(map(str, fan_ports)),
-                                  "--watchers", str(args.watchers)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        line = child.stdout.readline().strip()
-        if line != "ready":
-            raise RuntimeError(f"watchers did not get ready: {line!r}")
-        connected = json.loads(child.stdout.readline())["connected"]
-        seqs, fan_errors = asyncio.run(paced_bids(fan_ports, fan_id, fan_tokens, args.fanout_rate, args.fanout_seconds))
-        child.stdin.write(json.dumps(seqs) + "\n")
-        child.stdin.flush()
-        fan = json.loads(child.stdout.readline())
-        child.wait(timeout=120)
-        result.update({
-            "watchers": connected,
-            "fanout_bids": len(seqs),
-            "fanout_bids_per_s": round(len(seqs) / args.fanout_seconds, 2),
-            "fanout_messages": fan["messages"],
-            "fanout_latency_ms": {"p50": fan["p50"], "p99": fan["p99"], "max": fan["max"]},
-            "fanout_lost": fan["lost"], "fanout_duplicated": fan["duplicated"], "fanout_out_of_order": fan["out_of_order"],
-        })
-        errors += fan_errors + fan["errors"]
-        result["errors"] = errors
+        if "fanout" in phases:
+            child = subprocess.Popen([sys.executable, __file__, "--watchers-child", "--round", str(fan_id), "--ports",
+                                      ",".join(map(str, fan_ports)), "--watchers", str(args.watchers)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+            line = child.stdout.readline().strip()
+            if line != "ready":
+                raise RuntimeError(f"watchers did not get ready: {line!r}")
+            connected = json.loads(child.stdout.readline())["connected"]
+            seqs, fan_errors = asyncio.run(paced_bids(fan_ports, fan_id, fan_tokens, args.fanout_rate, args.fanout_seconds))
+            child.stdin.write(json.dumps(seqs) + "\n")
+            child.stdin.flush()
+            fan = json.loads(child.stdout.readline())
+            child.wait(timeout=120)
+            result.update({
+                "watchers": connected,
+                "fanout_bids": len(seqs),
+                "fanout_bids_per_s": round(len(seqs) / args.fanout_seconds, 2),
+                "fanout_messages": fan["messages"],
+                "fanout_latency_ms": {"p50": fan["p50"], "p99": fan["p99"], "max": fan["max"]},
+                "fanout_lost": fan["lost"], "fanout_duplicated": fan["duplicated"], "fanout_out_of_order": fan["out_of_order"],
+            })
+            errors += fan_errors + fan["errors"]
+
+        if "watchers" in phases:
+            result["big_fanout"] = bench_many.many_watchers(args, big_id, big_tokens, ports, paced_bids)
+            errors += result["big_fanout"]["errors"]
+
+        if "many" in phases:
+            result["many_rounds"] = bench_many.many_rounds(args, env, start_daphne)
+            errors += sum(p[k]["errors"] for p in result["many_rounds"].values() for k in ("engine_1p", "engine_2p", "http") if k in p)
     finally:
         for proc, _ in servers:
             proc.terminate()
@@ -669,30 +711,70 @@ def main() -> None:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    result["errors"] = errors
 
     checkpoint(args.db)
-    engine = engine_capacity(engine_id, args.engine_threads, args.engine_batch, args.engine_seconds)
-    sample_ceiling(args, samples)
-    medians = {by: round(statistics.median(values), 1) for by, values in samples.items() if values}
-    ceiling = max(medians.values())
-    engine["vs_ceiling"] = round(engine["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
-    result["engine"] = engine
-    result["pg_ceiling_tx_per_s"] = round(ceiling, 1)
-    result["pg_ceiling_by"] = {by: {"median": medians[by], "samples": [round(v, 1) for v in samples[by]]} for by in medians}
-    result["throughput_vs_ceiling"] = round(result["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
-    lost = result["hot_lost"] + result["fanout_lost"] + result["hot_event_lost"]
-    dup = result["hot_duplicated"] + result["fanout_duplicated"] + result["hot_event_duplicated"]
-    ooo = result["hot_out_of_order"] + result["fanout_out_of_order"] + result["hot_event_out_of_order"]
-    result.update({"lost": lost, "duplicated": dup, "out_of_order": ooo})
-    result["targets_met"] = {
-        "throughput_ge_50pct_ceiling": bool(result["throughput_vs_ceiling"] and result["throughput_vs_ceiling"] >= 0.5),
-        "fanout_p99_le_1s_at_5000_watchers": bool(result["watchers"] >= 5000 and result["fanout_latency_ms"]["p99"] is not None
-                                                  and result["fanout_latency_ms"]["p99"] <= 1000),
-        "zero_lost_duplicated_out_of_order": lost == 0 and dup == 0 and ooo == 0 and engine["acked_not_in_db"] == 0
-                                             and engine["out_of_order"] == 0,
-        "engine_ge_50pct_ceiling": bool(engine["vs_ceiling"] and engine["vs_ceiling"] >= 0.5),
-    }
+    if "engine" in phases:
+        result["engine"] = engine_capacity(engine_id, args.engine_threads, args.engine_batch, args.engine_seconds)
+    if phases & {"hot", "engine"}:
+        sample_ceiling(args, samples)
+        medians = {by: round(statistics.median(values), 1) for by, values in samples.items() if values}
+        ceiling = max(medians.values())
+        result["pg_ceiling_tx_per_s"] = round(ceiling, 1)
+        result["pg_ceiling_by"] = {by: {"median": medians[by], "samples": [round(v, 1) for v in samples[by]]} for by in medians}
+        if "engine" in result:
+            result["engine"]["vs_ceiling"] = round(result["engine"]["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
+        if "hot" in phases:
+            result["throughput_vs_ceiling"] = round(result["accepted_bids_per_s"] / ceiling, 3) if ceiling else None
+    if args.catalogue_lots:
+        result["catalogue"] = catalogue_phase(args)
+    result.update(_totals_and_targets(result))
+    if "catalogue" in result:
+        result["targets_met"].update({f"catalogue_{k}": v for k, v in result["catalogue"]["targets_met"].items()})
     print(json.dumps(result, ensure_ascii=False))
+
+
+def catalogue_phase(args) -> dict:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_catalogue
+
+    env = dict(os.environ, REDIS_URL=args.redis, CHANNEL_PREFIX=f"benchcat{uuid.uuid4().hex[:6]}", AUCTION_MODE="production",
+               DJANGO_DEBUG="0", DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    return bench_catalogue.run(f"{args.db}_catalogue", args.catalogue_lots, args.catalogue_samples, env, fresh_database, start_daphne, pct)
+
+
+def _totals_and_targets(result: dict) -> dict:
+    """Lost / duplicated / out-of-order over every phase that ran, and each target of a phase that ran."""
+    lost = result.get("hot_lost", 0) + result.get("fanout_lost", 0) + result.get("hot_event_lost", 0)
+    dup = result.get("hot_duplicated", 0) + result.get("fanout_duplicated", 0) + result.get("hot_event_duplicated", 0)
+    ooo = result.get("hot_out_of_order", 0) + result.get("fanout_out_of_order", 0) + result.get("hot_event_out_of_order", 0)
+    engine = result.get("engine", {})
+    lost += engine.get("acked_not_in_db", 0)
+    ooo += engine.get("out_of_order", 0)
+    big = result.get("big_fanout")
+    if big:
+        lost, dup, ooo = lost + big["lost"], dup + big["duplicated"], ooo + big["out_of_order"]
+    for phase in result.get("many_rounds", {}).values():
+        for key in ("engine_1p", "engine_2p", "http"):
+            if key in phase:
+                lost, dup, ooo = lost + phase[key]["lost"], dup + phase[key]["duplicated"], ooo + phase[key]["out_of_order"]
+    targets: dict[str, bool] = {"zero_lost_duplicated_out_of_order": lost == 0 and dup == 0 and ooo == 0}
+    if "throughput_vs_ceiling" in result:
+        targets["throughput_ge_50pct_ceiling"] = bool(result["throughput_vs_ceiling"] and result["throughput_vs_ceiling"] >= 0.5)
+    if "fanout_latency_ms" in result:
+        targets["fanout_p99_le_1s_at_5000_watchers"] = bool(result["watchers"] >= 5000 and result["fanout_latency_ms"]["p99"] is not None
+                                                            and result["fanout_latency_ms"]["p99"] <= 1000)
+    if engine.get("vs_ceiling") is not None:
+        targets["engine_ge_50pct_ceiling"] = engine["vs_ceiling"] >= 0.5
+    if big:
+        targets["fanout_p99_le_500ms_at_10000_watchers_2_processes"] = bool(
+            big["watchers"] >= 10_000 and big["latency_ms"]["p99"] is not None and big["latency_ms"]["p99"] <= 500)
+    for count, phase in result.get("many_rounds", {}).items():
+        targets[f"rounds_{count}_2p_ge_50pct_spread_ceiling"] = bool(phase["engine_2p_vs_ceiling"] and phase["engine_2p_vs_ceiling"] >= 0.5)
+        targets[f"rounds_{count}_2p_ge_1.5x_1p"] = bool(phase["engine_2p_vs_1p"] and phase["engine_2p_vs_1p"] >= 1.5)
+        p99 = [phase[k]["call_latency_ms"]["p99"] for k in ("engine_1p", "engine_2p")]
+        targets[f"rounds_{count}_engine_call_p99_le_50ms"] = all(x is not None and x <= 50 for x in p99)
+    return {"lost": lost, "duplicated": dup, "out_of_order": ooo, "targets_met": targets}
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import pytest
 from accounts.models import Court
 from auction_site import clock
 from escrow.models import Registration
+from lots import rounds
 from lots.models import EnforcementCase, Round
 from lots.selectors import catalogue_rounds
 from tests.lots.conftest import add_photo, make_lot
@@ -17,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def put_round(lot, *, status, number=1, start=100_000_00, current=None, ends_in=timedelta(days=2), previous=None) -> Round:
     starts = clock.now() + ends_in - timedelta(days=1)
-    return Round.objects.create(
-        lot=lot, number=number, previous=previous, status=status, starting_price=start, deposit=start // 10, increment=1_000_00,
+    return rounds.create(
+        actor=None, action="round.test_loaded", data={}, lot=lot, number=number, previous=previous, status=status, starting_price=start, deposit=start // 10, increment=1_000_00,
         starts_at=starts, ends_at=starts + timedelta(days=1), scheduled_ends_at=starts + timedelta(days=1),
         current_price=current, published_at=None if status == "draft" else clock.now(), created_at=clock.now(), announcement="公告",
     )

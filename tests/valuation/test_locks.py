@@ -209,6 +209,8 @@ def _every_use_case(lot, platforms, institutions, parties, judge, start, quote, 
     advance_clock(days=3, seconds=1)
     report = clockwork.tick(clock.now())  # B12: P2 never corrected; B11: nobody answered the second network -> appraisal
     assert report["corrections_missed"] == 1 and report["failed"] == 1
+    advance_clock(days=1, seconds=1)  # B16: the lottery is drawn at its time, then the first institution is sent
+    assert clockwork.tick(clock.now())["drawn"] == 1
     appraisal = Valuation.objects.get(lot=other, method="appraisal")
     first = appraisal.inquiries.get(position=1)
     user = next(u for org, u in institutions if org.pk == first.organisation_id)

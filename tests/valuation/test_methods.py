@@ -7,7 +7,7 @@ from django.core.management import call_command
 from auction_site import clock
 from tests.valuation.conftest import inquiry_of
 from valuation import clockwork
-from valuation.models import Inquiry, Lottery, Valuation
+from valuation.models import Inquiry, LotteryDraw, Valuation
 
 
 def tick():
@@ -98,13 +98,16 @@ def test_directed_deadline_missed_goes_to_network(lot, agency, platforms, start,
 # ------------------------------------------------------------------------------------------- appraisal
 
 
-def test_lottery_replayed_with_its_seed_picks_the_same_institutions(lot, institutions, start, api_client):
+def test_lottery_replayed_with_its_seed_picks_the_same_institutions(lot, institutions, start, api_client, advance_clock):
     v = start(lot, "appraisal")
-    lottery = Lottery.objects.get(valuation_id=v["id"])
-    assert lottery.candidates == ["I01", "I02", "I03", "I04", "I05"]
+    lottery = LotteryDraw.objects.get(valuation_id=v["id"])
+    assert lottery.candidates == ["I01", "I02", "I03", "I04", "I05"] and v["inquiries"] == []
+    advance_clock(days=1, seconds=1)
+    assert tick()["drawn"] == 1
+    lottery.refresh_from_db()
     body = api_client.get(f"/api/v1/valuations/{v['id']}/lottery/").json()  # anyone may replay
     assert body["matches"] is True and body["replayed"] == lottery.picks
-    ordered = [i["organisation"] for i in sorted(v["inquiries"], key=lambda i: i["position"])]
+    ordered = list(Inquiry.objects.filter(valuation_id=v["id"]).order_by("position").values_list("organisation__code", flat=True))
     assert ordered == lottery.picks
     call_command("replay_lottery", str(v["id"]))  # raises CommandError on a mismatch
 

@@ -83,6 +83,10 @@ def test_all_missed_without_asking_goes_to_appraisal(network, institutions, adva
     assert v.status == "failed"
     nxt = v.next_valuation
     assert nxt.method == "appraisal" and nxt.status == "open"
+    assert nxt.lottery.picks == [] and not nxt.inquiries.exists()  # B16: published, drawn at its time
+    advance_clock(days=1, seconds=1)
+    assert tick()["drawn"] == 1
+    nxt.lottery.refresh_from_db()
     assert len(nxt.lottery.picks) == 3
     assert [i.organisation.code for i in nxt.inquiries.order_by("position")] == nxt.lottery.picks
     lot.refresh_from_db()

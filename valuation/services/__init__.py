@@ -16,7 +16,8 @@ modules of this package are its inside; import from ``valuation.services``). The
 - ``file_objection(user, *, valuation, ground, reason, inquiry=None) -> Objection``    (B22, B24)
 - ``decide_objection(judge, *, objection, upheld, note="") -> Objection``   (B22; upheld: B13 / next institution)
 - ``award_network_fee(round) -> FeeAward | None``, ``award_fees_for_sold_rounds() -> int``   (B31)
-- ``replay_lottery(valuation) -> dict``                                      (B16)
+- ``replay_lottery(valuation) -> dict``, ``commit_lottery(user, *, valuation, commitment)``, ``reveal_lottery(user, *,
+  valuation, secret)``, ``run_lottery(actor, *, valuation) -> dict``   (B16, commit-reveal)
 - ``mark_notifications_read(user) -> int``
 - the clock: ``process_deadlines(now) -> dict``, ``drain_outbox(now) -> dict``
 
@@ -30,6 +31,7 @@ SMTP calls, no database) · ``outbox`` (messages to providers, sent after commit
 """
 
 from valuation.services.answers import request_extension, submit_quote
+from valuation.services.appraisal import commit_lottery, reveal_lottery, run_lottery
 from valuation.services.deadlines import process_deadlines
 from valuation.services.fees import award_fees_for_sold_rounds, award_network_fee
 from valuation.services.lifecycle import start_valuation
@@ -43,7 +45,7 @@ from valuation.services.outbox import drain as drain_outbox
 from valuation.services.reports import REPORT_PREFIX, discard_report, store_report
 
 __all__ = [
-    "REPORT_PREFIX", "award_fees_for_sold_rounds", "award_network_fee", "decide_objection", "discard_report", "drain_outbox",
-    "file_objection", "join_organisation", "mark_notifications_read", "process_deadlines", "replay_lottery", "request_correction",
+    "REPORT_PREFIX", "award_fees_for_sold_rounds", "award_network_fee", "commit_lottery", "decide_objection", "discard_report", "drain_outbox",
+    "file_objection", "join_organisation", "mark_notifications_read", "process_deadlines", "replay_lottery", "request_correction", "reveal_lottery", "run_lottery",
     "request_extension", "start_valuation", "store_report", "submit_offer", "submit_quote",
 ]

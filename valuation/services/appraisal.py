@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from auction_site import audit
-from auction_site.errors import DomainError, ErrorCode
+from django.db import transaction
+
+from auction_site import audit, clock
+from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
 from valuation import rules
 from valuation.models import Inquiry, Valuation
-from valuation.services import lifecycle, reference, sending
+from valuation.services import lifecycle, locks, lottery, reference, sending
 from valuation.services.refusals import refuse
 
 
@@ -47,3 +49,27 @@ def deadline_passed(valuation: Valuation, overdue: list[Inquiry]) -> str:
         return "replaced"
     lifecycle.fail(valuation, "[B19] 三家评估机构均未按期出具报告 / no institution reported in time")
     return "failed"
+
+
+def run_lottery(actor: Any, /, *, valuation: Valuation) -> dict:
+    """B16: anyone may ask for a due draw to be run (the clock runs it too); run twice, it gives the same result."""
+    with transaction.atomic():
+        valuation = locks.valuation(valuation.pk)
+        if not hasattr(valuation, "lottery"):
+            raise NotFound("该估价未摇号 / this valuation has no lottery")
+        if valuation.lottery.drawn_at is None and valuation.status != Valuation.Status.OPEN:
+            raise Conflict(ErrorCode.LOTTERY_NOT_DUE, "[B16] 该估价已结束 / the valuation has ended")
+        sending.send_drawn(valuation, clock.now())
+        return lottery.replay(valuation.lottery)
+
+
+def commit_lottery(user: Any, /, *, valuation: Valuation, commitment: Any) -> dict:
+    with transaction.atomic():
+        c = lottery.commit(user, valuation=valuation, commitment=commitment)
+        return {"role": c.role, "commitment": c.commitment, "committed_at": c.committed_at.isoformat()}
+
+
+def reveal_lottery(user: Any, /, *, valuation: Valuation, secret: Any) -> dict:
+    with transaction.atomic():
+        c = lottery.reveal(user, valuation=valuation, secret=secret)
+        return {"role": c.role, "commitment": c.commitment, "secret": c.secret, "revealed_at": c.revealed_at.isoformat()}

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from django.db import transaction
 
-from valuation.models import Inquiry, Method, Valuation
-from valuation.services import appraisal, lifecycle, locks, negotiated, network, sending
+from valuation.models import Inquiry, LotteryDraw, Method, Valuation
+from valuation.services import appraisal, lifecycle, locks, lottery, negotiated, network, sending
 
 VStatus = Valuation.Status
 IStatus = Inquiry.Status
@@ -20,7 +20,14 @@ IStatus = Inquiry.Status
 
 def process_deadlines(now: datetime) -> dict:
     """Decide every deadline that has passed -> counts of what happened."""
-    done = {"failed": 0, "concluded": 0, "extended": 0, "replaced": 0, "corrections_missed": 0}
+    done = {"failed": 0, "concluded": 0, "extended": 0, "replaced": 0, "corrections_missed": 0, "drawn": 0}
+    # B16: a lottery at/after its draw time, its reveals in or their deadline passed.
+    for vid in LotteryDraw.objects.filter(drawn_at__isnull=True, draw_at__lte=now, valuation__status=VStatus.OPEN).values_list("valuation_id", flat=True):
+        with transaction.atomic():
+            valuation = locks.valuations(skip_locked=True).filter(pk=vid, status=VStatus.OPEN).first()
+            if valuation is not None and lottery.is_due(valuation.lottery, now):
+                sending.send_drawn(valuation, now)
+                done["drawn"] += 1
     # B4: a negotiation past the judge's deadline.
     for vid in Valuation.objects.filter(status=VStatus.OPEN, method=Method.NEGOTIATED, deadline__lt=now).values_list("pk", flat=True):
         with transaction.atomic():

@@ -50,8 +50,9 @@ def _one_open_per_lot() -> Iterator[None]:
         raise _open_refused() from exc
 
 
-def start_valuation(judge: Any, /, *, lot: Lot, method: str, deadline: datetime | None = None, agency: str | None = None, price_basis: str = "", institutions: list[str] | None = None, fallback_agency: str | None = None, fallback_basis: str = "") -> Valuation:
-    """The judge orders a valuation of the lot by one method (B2)."""
+def start_valuation(judge: Any, /, *, lot: Lot, method: str, deadline: datetime | None = None, agency: str | None = None, price_basis: str = "", institutions: list[str] | None = None, fallback_agency: str | None = None, fallback_basis: str = "", draw_at: datetime | None = None, court_commitment: str | None = None) -> Valuation:
+    """The judge orders a valuation of the lot by one method (B2); an appraisal by lottery publishes its draw (B16):
+    `draw_at` (default one day on) and the court's commitment (made and held by the platform when not given)."""
     with transaction.atomic():
         lot = Lot.objects.select_related("case__court").get(pk=lot.pk)
         ensure_judge_of(judge, lot)
@@ -82,7 +83,7 @@ def start_valuation(judge: Any, /, *, lot: Lot, method: str, deadline: datetime 
             valuation.save()
         audit.record("valuation.started", valuation, chain=valuation, actor=judge, data={
             "lot": lot.pk, "method": method, "deadline": valuation.deadline, "price_basis": valuation.price_basis})
-        _open(valuation, agency=agency_org, institutions=institutions)
+        _open(valuation, agency=agency_org, institutions=institutions, draw_at=draw_at, court_commitment=court_commitment)
     return valuation
 
 
@@ -100,7 +101,8 @@ def _check_negotiable(lot: Lot) -> None:
                           "[B4] 议价须申请执行人与被执行人均有平台账户 / both the applicant and the debtor need an account to negotiate")
 
 
-def _open(valuation: Valuation, *, agency: Organisation | None = None, institutions: list[str] | None = None) -> None:
+def _open(valuation: Valuation, *, agency: Organisation | None = None, institutions: list[str] | None = None,
+          draw_at: datetime | None = None, court_commitment: str | None = None) -> None:
     """Set the method going: ask the parties (B4), the agency (B5), every platform (B10) or the institutions (B16)."""
     if valuation.method == Method.NEGOTIATED:
         notices.notify_parties(valuation, "negotiation", f"请提交议价：{valuation.lot.title}",
@@ -111,7 +113,7 @@ def _open(valuation: Valuation, *, agency: Organisation | None = None, instituti
         sending.open_network(valuation)
         settle_network(valuation)  # the built-in model answers at once; if every platform abstained, it is over
     else:
-        sending.open_appraisal(valuation, institutions)
+        sending.open_appraisal(valuation, institutions, draw_at=draw_at, court_commitment=court_commitment)
 
 
 def settle_network(valuation: Valuation) -> None:

@@ -103,9 +103,10 @@ def open_network(valuation: Valuation) -> None:
         send(valuation, org, position=i, deadline=rules.NETWORK_DEADLINE)
 
 
-def open_appraisal(valuation: Valuation, institutions: list[str] | None) -> None:
-    """B16: three institutions agreed by the parties, in their order; otherwise a lottery from the list. The first is
-    sent the inquiry (30 days, B19), the others wait their turn."""
+def open_appraisal(valuation: Valuation, institutions: list[str] | None, *, draw_at: datetime | None = None,
+                   court_commitment: str | None = None) -> None:
+    """B16: three institutions agreed by the parties, in their order, are sent at once; otherwise a commit-reveal
+    lottery from the list is published, and the institutions are sent when it is drawn (`send_drawn`)."""
     if institutions:
         codes = list(institutions)
         if len(codes) != rules.APPRAISAL_INSTITUTIONS or len(set(codes)) != len(codes):
@@ -113,13 +114,27 @@ def open_appraisal(valuation: Valuation, institutions: list[str] | None) -> None
         orgs = [organisation(c, Kind.APPRAISAL_INSTITUTION) for c in codes]
         valuation.institutions_agreed = True
         valuation.save(update_fields=["institutions_agreed"])
-    else:
-        candidates = sorted(Organisation.objects.filter(kind=Kind.APPRAISAL_INSTITUTION, active=True).values_list("code", flat=True))
-        if not candidates:
-            raise Conflict(ErrorCode.NO_INSTITUTIONS, "[B16] 名单库中没有评估机构 / no appraisal institution on the list")
-        picks = lottery.draw(valuation, candidates)
+        send_institutions(valuation, orgs)
+        return
+    candidates = sorted(Organisation.objects.filter(kind=Kind.APPRAISAL_INSTITUTION, active=True).values_list("code", flat=True))
+    if not candidates:
+        raise Conflict(ErrorCode.NO_INSTITUTIONS, "[B16] 名单库中没有评估机构 / no appraisal institution on the list")
+    lottery.open_draw(valuation, candidates, draw_at=draw_at, court_commitment=court_commitment)
+
+
+def send_drawn(valuation: Valuation, now: datetime) -> list[str]:
+    """B16: run the lottery once it is due and send its institutions in the drawn order (the valuation is locked)."""
+    draw = valuation.lottery
+    already = draw.drawn_at is not None
+    picks = lottery.run(draw, now)
+    if not already:
         by_code = {o.code: o for o in Organisation.objects.filter(code__in=picks)}
-        orgs = [by_code[c] for c in picks]
+        send_institutions(valuation, [by_code[c] for c in picks])
+    return picks
+
+
+def send_institutions(valuation: Valuation, orgs: list[Organisation]) -> None:
+    """The first is sent the inquiry (30 days, B19), the others wait their turn."""
     for i, org in enumerate(orgs, start=1):
         send(valuation, org, position=i, deadline=rules.APPRAISAL_DEADLINE if i == 1 else None, queued=i > 1)
 

@@ -1,0 +1,283 @@
+"""The public catalogue's reads: the query, its search, and pages that stay fast deep into millions of lots.
+
+- ``catalogue_rounds(**filters) -> QuerySet[Round]``  (see lots.selectors for the filters)
+  One entry per lot: the rounds whose ``listed`` flag is set (the lot's latest round that is not a
+  draft; lots.rounds keeps the flag). Every sort and filter has a partial index over the listed rounds
+  (lots.models.Round.Meta.indexes).
+- ``catalogue_page(rounds, page, size) -> CataloguePage``  one page of a catalogue query:
+  the page's ids by the narrow query alone (an index-only scan of the sort's index on PostgreSQL), then
+  the page's rows by id; the total counted exactly up to COUNT_EXACT_UP_TO, above that the planner's
+  estimate (``count_is_estimate``). A page past the end raises NotFound; a page starting past
+  MAX_OFFSET raises DomainError(ErrorCode.PAGE_TOO_DEEP) (narrow the search instead).
+
+Search on PostgreSQL: every word of two characters or more must contain all its two-character pieces
+(lots_search_grams, GIN-indexed, migration 0007) in the lot's title, location or city, or belong to a
+case whose number contains them; every word is then matched exactly (icontains), as on SQLite, where
+the exact match alone is used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
+
+from accounts.models import Court
+from auction_site.errors import DomainError, ErrorCode, NotFound
+from lots.models import EnforcementCase, Lot, Round, catalogue_active_end, catalogue_price, catalogue_rank
+
+Status = Round.Status
+
+CATALOGUE_SORTS = {
+    "ends_at": ("ends_at", "id"),
+    "-ends_at": ("-ends_at", "-id"),
+    "starts_at": ("starts_at", "id"),
+    "-starts_at": ("-starts_at", "-id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "-id"),
+    "-published_at": ("-published_at", "-id"),
+    "-bid_count": ("-bid_count", "ends_at", "id"),
+}
+COUNT_EXACT_UP_TO = 1000
+# Up to this many candidate lots of a search, the page is their rounds sorted; above, the sort's index is
+# walked (the words are then common enough for a page to fill after a few thousand rounds).
+SORTED_CANDIDATES_UP_TO = 5000
+ESTIMATE_TRUSTED_ABOVE = 20_000
+# The plan of a page of common words: the sort's index, then each round's lot by its key (no sort, no
+# bitmap, no scan of every lot; no JIT compilation nor parallel workers, which cost more than such a query).
+WALK_SETTINGS = {**{name: "off" for name in ("enable_sort", "enable_bitmapscan", "enable_seqscan", "enable_material", "enable_hashjoin",
+                                              "enable_mergejoin", "jit")}, "max_parallel_workers_per_gather": "0"}
+MAX_OFFSET = 50_000
+# A word matching more cases than this is matched against case numbers without the index (a scan).
+CASE_MATCHES_LOOKED_UP = 1000
+LOT_SEARCH_FIELDS = ("title", "location", "city")
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value if v]
+
+
+def _grams(*fields: str) -> Func:
+    return Func(*[F(f) for f in fields], function="lots_search_grams", output_field=ArrayField(TextField()))
+
+
+def _grams_contain(fields: tuple[str, ...], word: str) -> Func:
+    """fields' pieces ⊇ the word's pieces (the GIN-indexed expression of migration 0007)."""
+    word_grams = Func(Value(word, output_field=TextField()), function="lots_search_grams", output_field=ArrayField(TextField()))
+    return Func(_grams(*fields), word_grams, template="(%(expressions)s)", arg_joiner=" @> ", output_field=BooleanField())
+
+
+def _lot_text(word: str, prefix: str) -> Q:
+    return Q(**{f"{prefix}{f}__icontains": word for f in LOT_SEARCH_FIELDS}, _connector=Q.OR)
+
+
+def _matching_cases(word: str, db: str) -> list[int] | None:
+    """Ids of the cases whose number contains the word (by the index), or None when there are too many."""
+    cases = list(EnforcementCase.objects.using(db).filter(_grams_contain(("case_number",), word), case_number__icontains=word)
+                 .values_list("pk", flat=True)[:CASE_MATCHES_LOOKED_UP + 1])
+    return None if len(cases) > CASE_MATCHES_LOOKED_UP else cases
+
+
+class CatalogueQuerySet(QuerySet):
+    """Rounds of the catalogue, with what catalogue_page needs to know about a search by common words:
+    `walk_sort_index` (page by walking the sort's index, checking each lot) and `estimate_from` (the
+    query whose planner estimate stands for the count)."""
+
+    walk_sort_index = False
+    count_exactly = False
+    estimate_from: QuerySet | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.walk_sort_index, clone.estimate_from, clone.count_exactly = self.walk_sort_index, self.estimate_from, self.count_exactly
+        return clone
+
+
+def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
+    """Every word matched (icontains) in the lot's title, location, city or case number."""
+    db = qs.db
+    indexed = connections[db].vendor == "postgresql"
+    exact, by_index = Q(), Q()
+    for word in words:
+        cases = _matching_cases(word, db) if indexed and len(word) >= 2 else None
+        if cases is None:
+            case_side = Q(lot__case__case_number__icontains=word)
+        else:
+            case_side = Q(lot__case_id__in=cases) if cases else Q(pk__in=[])
+        exact &= _lot_text(word, "lot__") | case_side
+        lot_side = _lot_text(word, "")
+        if len(word) >= 2 and indexed:
+            lot_side &= Q(_grams_contain(LOT_SEARCH_FIELDS, word))
+        by_index &= lot_side | (Q(case__case_number__icontains=word) if cases is None else Q(case_id__in=cases))
+    if not indexed or all(len(w) < 2 for w in words):
+        return qs.filter(exact)
+    # The candidate lots by the GIN index: when they are few (SORTED_CANDIDATES_UP_TO), the page is those lots' rounds, sorted;
+    # when they are many, the page walks the sort's index and checks each lot (the words are common, so
+    # a page fills quickly), and the count is estimated.
+    candidates = list(Lot.objects.using(db).filter(by_index).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
+    if len(candidates) <= SORTED_CANDIDATES_UP_TO:
+        # One array parameter rather than thousands (the query is compiled and planned three times).
+        found = qs.filter(ExpressionWrapper(RawSQL(f"{Round._meta.db_table}.lot_id = ANY(%s)", [candidates]), output_field=BooleanField()))
+        found.count_exactly = True  # at most SORTED_CANDIDATES_UP_TO rounds: counted, never estimated
+        return found
+    grams_only = Q()
+    for word in words:
+        if len(word) >= 2:
+            grams_only &= Q(_grams_contain(tuple(f"lot__{f}" for f in LOT_SEARCH_FIELDS), word))
+    found = qs.filter(exact & grams_only)  # the exact test first (cheaper), the pieces let the count use the index
+    found.walk_sort_index = True
+    found.estimate_from = qs.filter(grams_only)
+    return found
+
+
+def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | None = None, status: str | Iterable[str] | None = None,
+                     court: Court | int | str | None = None, min_price: int | None = None, max_price: int | None = None,
+                     sort: str = "ends_at", db: str | None = None) -> QuerySet[Round]:
+    if sort not in CATALOGUE_SORTS and sort != "recommended":
+        raise DomainError(ErrorCode.INVALID_SORT, f"排序方式无效，可选 / sort must be one of: {', '.join(CATALOGUE_SORTS)}", field="sort")
+    qs = CatalogueQuerySet(model=Round)
+    qs = qs if db is None else qs.using(db)
+    # `listed` implies "not a draft" (lots.rounds): no test of the status, so that a page's ids come from
+    # the sort's index alone (an index-only scan).
+    qs = (qs.filter(listed=True)
+          .select_related("lot", "lot__case", "lot__case__court").annotate(price=catalogue_price()))
+    words = (q or "").split()
+    if words:
+        qs = _search(qs, words)
+    categories = _as_list(category)
+    if categories:
+        qs = qs.filter(lot__category__in=categories)
+    statuses = _as_list(status)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if court not in (None, ""):
+        if isinstance(court, Court):
+            qs = qs.filter(lot__case__court=court)
+        elif isinstance(court, int) or str(court).isdigit():
+            qs = qs.filter(lot__case__court_id=int(court))
+        else:
+            qs = qs.filter(lot__case__court__code=str(court))
+    if min_price is not None:
+        qs = qs.filter(price__gte=min_price)
+    if max_price is not None:
+        qs = qs.filter(price__lte=max_price)
+    if sort == "recommended":
+        return qs.order_by(catalogue_rank().asc(), catalogue_active_end().asc(nulls_last=True), F("ends_at").desc(), F("id").desc())
+    return qs.order_by(*CATALOGUE_SORTS[sort])
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+
+@dataclass
+class CataloguePage:
+    """One page of the catalogue (the attributes the page template and the API read)."""
+
+    rows: list[Round]
+    number: int
+    size: int
+    count: int
+    count_is_estimate: bool
+    has_next: bool
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, math.ceil(self.count / self.size)) if self.count else 1
+        if self.has_next:
+            self.pages = max(self.pages, self.number + 1)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _estimate(rounds: QuerySet[Round]) -> int | None:
+    """The planner's estimate of the rows of a query (PostgreSQL), without running it."""
+    if connections[rounds.db].vendor != "postgresql":
+        return None
+    plan = json.loads(rounds.order_by().values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count(rounds: QuerySet[Round]) -> tuple[int, bool]:
+    """(count, is_estimate): exact up to COUNT_EXACT_UP_TO, else the planner's estimate (never below that).
+    An estimate above ESTIMATE_TRUSTED_ABOVE is taken without counting at all."""
+    narrow = rounds.order_by().values("pk")
+    if connections[rounds.db].vendor != "postgresql" or getattr(rounds, "count_exactly", False):
+        return narrow.count(), False
+    source = getattr(rounds, "estimate_from", None)
+    estimate = _estimate(rounds if source is None else source) or 0
+    if estimate > ESTIMATE_TRUSTED_ABOVE:
+        return estimate, True
+    n = narrow[:COUNT_EXACT_UP_TO + 1].count()
+    if n <= COUNT_EXACT_UP_TO:
+        return n, False
+    return max(estimate, COUNT_EXACT_UP_TO + 1), True
+
+
+def _page_ids(rounds: QuerySet[Round], offset: int, size: int) -> list[int]:
+    narrow = rounds.values_list("pk", flat=True)[offset:offset + size]
+    if not getattr(rounds, "walk_sort_index", False):
+        return list(narrow)
+    # Common words: walk the sort's index and check each lot; no sort of every match (the planner,
+    # which cannot know how often the words occur, would otherwise sort them all).
+    with transaction.atomic(using=rounds.db), connections[rounds.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in WALK_SETTINGS),
+                       [x for pair in WALK_SETTINGS.items() for x in pair])
+        return list(narrow)
+
+
+def parse_page(value: str | int | None) -> int:
+    if value in (None, ""):
+        return 1
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound("页码无效 / invalid page") from None
+    if number < 1:
+        raise NotFound("页码无效 / invalid page")
+    return number
+
+
+def catalogue_page(rounds: QuerySet[Round], page: str | int | None, size: int, *, prefetch: tuple[str, ...] = ()) -> CataloguePage:
+    number = parse_page(page)
+    offset = (number - 1) * size
+    if offset > MAX_OFFSET:
+        raise DomainError(ErrorCode.PAGE_TOO_DEEP, f"页码过深，请缩小搜索范围 / pages start at most {MAX_OFFSET} rows deep: narrow the search",
+                          field="page")
+    ids = _page_ids(rounds, offset, size + 1)
+    if not ids and number > 1:
+        raise NotFound("页码超出范围 / no such page")
+    has_next = len(ids) > size
+    ids = ids[:size]
+    # The page's rows by primary key alone (the filters were the narrow query's work).
+    by_id = {}
+    if ids:
+        fetched = (Round.objects.using(rounds.db).filter(pk__in=ids).select_related("lot", "lot__case", "lot__case__court")
+                   .annotate(price=catalogue_price()).prefetch_related(*prefetch))
+        by_id = {r.pk: r for r in fetched}
+    rows = [by_id[i] for i in ids if i in by_id]
+    if number == 1 and not has_next:
+        total, estimated = len(rows), False
+    else:
+        total, estimated = count(rounds)
+        total = max(total, offset + len(rows))
+    return CataloguePage(rows=rows, number=number, size=size, count=total, count_is_estimate=estimated, has_next=has_next)
