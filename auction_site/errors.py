@@ -50,6 +50,8 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     THROTTLED = "throttled"
     ERROR = "error"
+    BAD_REQUEST = "bad_request"  # a 4xx given below the API layer (Django, the server) with no code of its own
+    CONFLICT = "conflict"  # the same, for a bare 409
     # the rules and services, by name
     ALREADY_DECIDED = "already_decided"
     ALREADY_PAID = "already_paid"

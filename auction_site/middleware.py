@@ -19,7 +19,7 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import ParseError
 
 from auction_site import refusal_codes
-from auction_site.errors import error_body
+from auction_site.errors import ErrorCode, error_body
 from auction_site.parsers import check_json_depth
 
 logger = logging.getLogger("auction_site.errors")
@@ -56,13 +56,13 @@ class BodyGuardMiddleware:
             try:
                 body = request.body
             except RequestDataTooBig:
-                return _refusal(413, refusal_codes.TOO_LARGE, "请求体过大 / request body too large", request)
+                return _refusal(413, ErrorCode.TOO_LARGE, "请求体过大 / request body too large", request)
             try:
                 check_json_depth(body, request.encoding or "utf-8")
             except LookupError:
-                return _refusal(400, refusal_codes.MALFORMED, "未知字符集 / unknown charset", request)
+                return _refusal(400, ErrorCode.MALFORMED, "未知字符集 / unknown charset", request)
             except ParseError as exc:
-                return _refusal(400, refusal_codes.MALFORMED, str(exc.detail), request)
+                return _refusal(400, ErrorCode.MALFORMED, str(exc.detail), request)
         return self.get_response(request)
 
 
@@ -92,7 +92,7 @@ class ApiErrorShapeMiddleware:
         if _in_shape(response):
             return response
         status = response.status_code
-        code = refusal_codes.CODE_FOR_STATUS.get(status, refusal_codes.BAD_REQUEST)
+        code = refusal_codes.CODE_FOR_STATUS.get(status, ErrorCode.BAD_REQUEST)
         message = f"{response.reason_phrase} ({status})"
         details = None
         if response.get("Content-Type", "").startswith("application/json") and not getattr(response, "streaming", False):
@@ -109,5 +109,5 @@ class ApiErrorShapeMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if request.path.startswith("/api/") and isinstance(exception, MultiPartParserError):
-            return _refusal(400, refusal_codes.MALFORMED, f"表单无法解析 / the multipart body cannot be parsed: {exception}", request)
+            return _refusal(400, ErrorCode.MALFORMED, f"表单无法解析 / the multipart body cannot be parsed: {exception}", request)
         return None

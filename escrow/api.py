@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
-from auction_site.fields import FenField, StrictCharField, StrictIntegerField, StrictRegexField
+from auction_site.fields import FenField, StrictBooleanField, StrictCharField, StrictIntegerField, StrictRegexField
 from escrow import balances, commitments, selectors, services, webhooks
 from escrow.bank import accounts as bank_accounts
 from escrow.bank import services as bank_services
@@ -67,21 +67,25 @@ RegisterResponse = inline_serializer("RegisterResponse", {"registration": Regist
 class RegisterRequest(serializers.Serializer):
     """Optional: with `accept_notice` the registration records the signed commitment (竞买承诺书), as the page does."""
 
-    accept_notice = serializers.BooleanField(required=False)
-    signed_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    priority = serializers.BooleanField(required=False, default=False)
-    legal_representative = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    legal_representative_id = serializers.CharField(required=False, allow_blank=True, max_length=18)
-    licence = serializers.CharField(required=False, allow_blank=True, help_text="the business licence, base64 (PDF, JPG or PNG)")
+    accept_notice = StrictBooleanField(required=False)
+    signed_name = StrictCharField(required=False, allow_blank=True, max_length=200)
+    priority = StrictBooleanField(required=False, default=False)
+    legal_representative = StrictCharField(required=False, allow_blank=True, max_length=200)
+    legal_representative_id = StrictCharField(required=False, allow_blank=True, max_length=18)
+    licence = StrictCharField(required=False, allow_blank=True, help_text="the business licence, base64 (PDF, JPG or PNG)")
 
 
 def _declaration(request: Request) -> commitments.Declaration | None:
-    body = request.data if isinstance(request.data, dict) else {}
-    if "accept_notice" not in body:
+    body = request.data
+    if not body:
         return None  # the contract's bare call: registration without a recorded commitment
-    data = RegisterRequest(data=body)
+    if not isinstance(body, dict):
+        raise DomainError(ErrorCode.MALFORMED, "请求体须为 JSON 对象 / the body must be a JSON object")
+    data = RegisterRequest(data=body)  # a body sent is validated whole, exactly (issue 13): nothing ignored
     data.is_valid(raise_exception=True)
     v = data.validated_data
+    if "accept_notice" not in v:
+        return None
     try:
         licence = base64.b64decode(v["licence"], validate=True) if v.get("licence") else None
     except (binascii.Error, ValueError):

@@ -9,7 +9,7 @@ import logging
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -154,7 +154,9 @@ class LotDetailView(LotsAPIView):
     def _lot(self, pk: int) -> Lot:
         return get_object_or_404(Lot.objects.select_related("case", "case__court"), pk=pk)
 
-    @extend_schema(responses={200: LotSerializer, **ERRORS}, summary="A lot: full for its court's judges, published particulars for others")
+    @extend_schema(responses={200: PolymorphicProxySerializer(component_name="LotView", serializers=[LotSerializer, LotPublicSerializer],
+                                                              resource_type_field_name=None),
+                              **ERRORS}, summary="A lot: full for its court's judges (Lot), published particulars for others (LotPublic)")
     def get(self, request: Request, pk: int) -> Response:
         lot = self._lot(pk)
         if is_judge_of(request.user, lot):

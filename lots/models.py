@@ -220,6 +220,7 @@ class Round(models.Model):
             models.Index(F("bid_count").desc(), F("ends_at"), F("id"), name="round_listed_bids", condition=LISTED),
             models.Index(catalogue_rank(), catalogue_active_end().asc(nulls_last=True), F("ends_at").desc(), F("id").desc(),
                          name="round_listed_recommended", condition=LISTED),
+            models.Index(fields=["status_changed_at", "id"], name="round_changed_idx"),  # the open-data change feed
         ]
         constraints = [
             models.UniqueConstraint(fields=["lot"], condition=LISTED, name="round_one_listed_per_lot"),
@@ -229,7 +230,6 @@ class Round(models.Model):
             models.CheckConstraint(condition=models.Q(increment__gt=0), name="round_increment_positive"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="round_ends_after_start"),
         ]
-        indexes = [models.Index(fields=["status_changed_at", "id"], name="round_changed_idx")]
 
     def __str__(self) -> str:
         return f"{self.lot.title} · 第{self.number}次{self.get_kind_display()}"

@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("lots", "0006_round_bidding_notice")]
+    dependencies = [("lots", "0007_catalogue_at_scale")]
     operations = [
         migrations.AddField("round", "status_changed_at", models.DateTimeField(blank=True, null=True)),
         # Existing rounds: the last dated step we know of.

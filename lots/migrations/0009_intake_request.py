@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_court'),
-        ('lots', '0007_round_status_changed_at'),
+        ('lots', '0008_round_status_changed_at'),
     ]
 
     operations = [
