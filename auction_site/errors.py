@@ -221,6 +221,12 @@ class ErrorCode(StrEnum):
     UNKNOWN_ORGANISATION = "unknown_organisation"
     UNKNOWN_PROVIDER = "unknown_provider"
     UNSUPPORTED_TYPE = "unsupported_type"
+    # bank statements (escrow/bank/statements.py)
+    MALFORMED_STATEMENT = "malformed_statement"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    EMPTY_STATEMENT = "empty_statement"
+    WRONG_CURRENCY = "wrong_currency"
+    UNKNOWN_ACCOUNT = "unknown_account"
     UPLOAD_REJECTED = "upload_rejected"
     VALIDITY_PAST = "validity_past"
     VALIDITY_TOO_LONG = "validity_too_long"

@@ -62,7 +62,7 @@ def _account_of(st: Statement) -> tuple[CaseBankAccount, str]:
     pr = PaymentReference.objects.select_related("account__case__court").filter(virtual_account=st.account_number).first()
     if pr is not None:
         return pr.account, st.account_number
-    raise StatementError("unknown_account", f"账户 {st.account_number} 不是本平台的案款账户 / {st.account_number} is not a case account of this site")
+    raise StatementError(ErrorCode.UNKNOWN_ACCOUNT, f"账户 {st.account_number} 不是本平台的案款账户 / {st.account_number} is not a case account of this site")
 
 
 def import_statement(actor, /, *, content: bytes, source: str) -> ImportResult:

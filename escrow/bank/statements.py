@@ -19,7 +19,7 @@ import mt940
 from lxml import etree
 from pycamt.parser import Camt053ParseError, Camt053Parser
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, ErrorCode
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CURRENCY = "CNY"
@@ -68,11 +68,11 @@ def to_fen(text: str | Decimal | None, *, what: str = "金额", signed: bool = F
         except InvalidOperation:
             dec = None
         if dec is None or dec != dec.quantize(Decimal("0.01")) or dec < 0:
-            raise StatementError("invalid_amount", f"{what}不是有效金额：{raw!r} / not a valid amount of fen: {raw!r}")
+            raise StatementError(ErrorCode.INVALID_AMOUNT, f"{what}不是有效金额：{raw!r} / not a valid amount of fen: {raw!r}")
         body = str(dec.quantize(Decimal("0.01")))
     fen = int(Decimal(body) * 100)
     if not signed and fen <= 0:
-        raise StatementError("invalid_amount", f"{what}必须大于零：{raw!r} / the amount must be positive: {raw!r}")
+        raise StatementError(ErrorCode.INVALID_AMOUNT, f"{what}必须大于零：{raw!r} / the amount must be positive: {raw!r}")
     return -fen if negative else fen
 
 
@@ -86,7 +86,7 @@ def _booked_at(text: str | None) -> datetime | None:
             return dt if dt.tzinfo else dt.replace(tzinfo=SHANGHAI)
         return datetime.combine(date.fromisoformat(text[:10]), time.min, tzinfo=SHANGHAI)
     except ValueError:
-        raise StatementError("malformed_statement", f"日期无效：{text!r} / invalid booking date {text!r}")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, f"日期无效：{text!r} / invalid booking date {text!r}")
 
 
 def _given(text: str | None) -> str:
@@ -142,27 +142,27 @@ def parse_camt(content: bytes) -> list[Statement]:
     try:
         parser = _CamtParser(content)
     except etree.XMLSyntaxError as e:
-        raise StatementError("malformed_statement", f"对账单不是完整的 XML：{e} / the statement is not well-formed XML (truncated?)")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, f"对账单不是完整的 XML：{e} / the statement is not well-formed XML (truncated?)")
     root = parser.tree.tag
     fmt = "camt.054" if "camt.054" in root else "camt.053" if "camt.053" in root or "camt.052" in root else ""
     if not fmt:
-        raise StatementError("unsupported_format", "不是 ISO 20022 camt.053/camt.054 对账单 / not an ISO 20022 camt.053 or camt.054 document")
+        raise StatementError(ErrorCode.UNSUPPORTED_FORMAT, "不是 ISO 20022 camt.053/camt.054 对账单 / not an ISO 20022 camt.053 or camt.054 document")
     try:
         header = parser.get_group_header()
         headers = parser.statement_headers()
         infos = parser.get_statement_info()
         rows = parser.get_transactions()
     except (Camt053ParseError, AttributeError) as e:
-        raise StatementError("malformed_statement", f"对账单缺少必需的元素 / the statement lacks required elements ({e.__class__.__name__})")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, f"对账单缺少必需的元素 / the statement lacks required elements ({e.__class__.__name__})")
     if not header.get("MessageID"):
-        raise StatementError("malformed_statement", "对账单缺少报文标识 GrpHdr/MsgId / no GrpHdr/MsgId")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, "对账单缺少报文标识 GrpHdr/MsgId / no GrpHdr/MsgId")
     statements: list[Statement] = []
     by_account: dict[str, Statement] = {}
     for head, info in zip(headers, infos):
         if not head["AccountId"]:
-            raise StatementError("malformed_statement", "对账单缺少账户 Acct/Id / the statement names no account")
+            raise StatementError(ErrorCode.MALFORMED_STATEMENT, "对账单缺少账户 Acct/Id / the statement names no account")
         if head["Currency"] and head["Currency"] != CURRENCY:
-            raise StatementError("wrong_currency", f"账户币种为 {head['Currency']}，仅接受人民币 / only CNY accounts")
+            raise StatementError(ErrorCode.WRONG_CURRENCY, f"账户币种为 {head['Currency']}，仅接受人民币 / only CNY accounts")
         st = Statement(
             format=fmt, message_id=header["MessageID"], statement_id=head["Id"] or header["MessageID"], account_number=head["AccountId"],
             opening_balance=to_fen(info["OpeningBalance"], what="期初余额", signed=True) if info.get("OpeningBalance") else None,
@@ -170,28 +170,28 @@ def parse_camt(content: bytes) -> list[Statement]:
             closing_date=_booked_at(info["ClosingBalanceDate"]).date() if info.get("ClosingBalanceDate") else None,
         )
         if head["AccountId"] in by_account:
-            raise StatementError("malformed_statement", "同一文件中同一账户出现两次 / one account twice in one file")
+            raise StatementError(ErrorCode.MALFORMED_STATEMENT, "同一文件中同一账户出现两次 / one account twice in one file")
         by_account[head["AccountId"]] = st
         statements.append(st)
     seen: dict[str, int] = {}
     for row in rows:
         st = by_account.get(row.get("AccountId") or "")
         if st is None:
-            raise StatementError("malformed_statement", "分录不属于任何账户 / an entry outside any statement")
+            raise StatementError(ErrorCode.MALFORMED_STATEMENT, "分录不属于任何账户 / an entry outside any statement")
         if (row.get("Status") or "BOOK") != "BOOK":
             continue  # pending or information-only entries are not money yet
         if row.get("Currency") and row["Currency"] != CURRENCY:
-            raise StatementError("wrong_currency", f"分录币种为 {row['Currency']}，仅接受人民币 / only CNY entries")
+            raise StatementError(ErrorCode.WRONG_CURRENCY, f"分录币种为 {row['Currency']}，仅接受人民币 / only CNY entries")
         ref = row.get("TransactionID") or row.get("EntryReference")
         if not ref:
-            raise StatementError("malformed_statement", "分录缺少银行流水号 AcctSvcrRef/NtryRef / an entry without the bank's reference")
+            raise StatementError(ErrorCode.MALFORMED_STATEMENT, "分录缺少银行流水号 AcctSvcrRef/NtryRef / an entry without the bank's reference")
         # A batch entry split by its transaction details: each detail is one entry of its own.
         n = seen.get(ref, 0)
         seen[ref] = n + 1
         entry_ref = row.get("DetailAccountServicerReference") or (ref if n == 0 else f"{ref}/{n}")
         direction = row.get("CreditDebitIndicator") or ""
         if direction not in {"CRDT", "DBIT"}:
-            raise StatementError("malformed_statement", f"分录 {ref} 缺少借贷标志 / entry {ref} has no CRDT/DBIT indicator")
+            raise StatementError(ErrorCode.MALFORMED_STATEMENT, f"分录 {ref} 缺少借贷标志 / entry {ref} has no CRDT/DBIT indicator")
         credit = direction == "CRDT"
         to_fen(row.get("EntryAmount"), what=f"分录 {ref} 金额")  # the entry's own amount must be sound too
         st.entries.append(Entry(
@@ -205,7 +205,7 @@ def parse_camt(content: bytes) -> list[Statement]:
             payee_account=(row.get("CreditorIBAN") or row.get("CreditorAccount") if credit else "") or "",
         ))
     if fmt == "camt.053" and any(st.closing_balance is None for st in statements):
-        raise StatementError("malformed_statement", "camt.053 对账单缺少期末余额 CLBD / a camt.053 statement without its closing balance")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, "camt.053 对账单缺少期末余额 CLBD / a camt.053 statement without its closing balance")
     return statements
 
 
@@ -215,23 +215,23 @@ def parse_mt940(content: bytes) -> list[Statement]:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
-        raise StatementError("malformed_statement", "MT940 文件须为 UTF-8 编码 / the MT940 file is not UTF-8")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, "MT940 文件须为 UTF-8 编码 / the MT940 file is not UTF-8")
     if ":62F:" not in text and ":62M:" not in text:
-        raise StatementError("malformed_statement", "MT940 对账单不完整（缺少 :62F: 期末余额）/ truncated MT940 (no :62F: closing balance)")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, "MT940 对账单不完整（缺少 :62F: 期末余额）/ truncated MT940 (no :62F: closing balance)")
     processors = {"post_transaction": [mt940.processors.transaction_details_post_processor]}
     try:
         parsed = mt940.models.Transactions(processors=processors, options=mt940.Options.all())
         parsed.parse(text)
     except Exception as e:  # the library raises plain errors on broken tags
-        raise StatementError("malformed_statement", f"MT940 无法解析：{e} / the MT940 statement cannot be parsed")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, f"MT940 无法解析：{e} / the MT940 statement cannot be parsed")
     data = parsed.data
     account = (data.get("account_identification") or "").strip()
     if not account or not data.get("transaction_reference"):
-        raise StatementError("malformed_statement", "MT940 缺少 :20: 或 :25: / the MT940 statement lacks :20: or :25:")
+        raise StatementError(ErrorCode.MALFORMED_STATEMENT, "MT940 缺少 :20: 或 :25: / the MT940 statement lacks :20: or :25:")
     opening, closing = data.get("final_opening_balance"), data.get("final_closing_balance")
     for bal in (opening, closing):
         if bal is not None and bal.amount.currency != CURRENCY:
-            raise StatementError("wrong_currency", f"账户币种为 {bal.amount.currency}，仅接受人民币 / only CNY accounts")
+            raise StatementError(ErrorCode.WRONG_CURRENCY, f"账户币种为 {bal.amount.currency}，仅接受人民币 / only CNY accounts")
     st = Statement(
         format="mt940", message_id=data["transaction_reference"],
         statement_id=f"{data['transaction_reference']}/{data.get('statement_number') or ''}", account_number=account,
@@ -243,11 +243,11 @@ def parse_mt940(content: bytes) -> list[Statement]:
         d = tr.data
         mark = d.get("status") or ""
         if d.get("currency") and d["currency"] != CURRENCY:
-            raise StatementError("wrong_currency", f"分录币种为 {d['currency']}，仅接受人民币 / only CNY entries")
+            raise StatementError(ErrorCode.WRONG_CURRENCY, f"分录币种为 {d['currency']}，仅接受人民币 / only CNY entries")
         # C credit, D debit; RC reverses a credit (money out), RD reverses a debit (money back in).
         direction = {"C": "CRDT", "D": "DBIT", "RC": "DBIT", "RD": "CRDT"}.get(mark.upper())
         if direction is None:
-            raise StatementError("malformed_statement", f"第 {i + 1} 笔分录借贷标志无效 / entry {i + 1} has no valid D/C mark")
+            raise StatementError(ErrorCode.MALFORMED_STATEMENT, f"第 {i + 1} 笔分录借贷标志无效 / entry {i + 1} has no valid D/C mark")
         ref = (d.get("bank_reference") or "").strip() or f"{st.statement_id}/{i + 1}"
         booked = d.get("entry_date") or d.get("date")
         details = d.get("purpose") or d.get("transaction_details") or ""
@@ -265,10 +265,10 @@ def parse_mt940(content: bytes) -> list[Statement]:
 def parse(content: bytes) -> list[Statement]:
     """Any supported statement, told apart by its content (XML: camt; ':20:' tags: MT940)."""
     if not content or not content.strip():
-        raise StatementError("empty_statement", "对账单为空 / the statement is empty")
+        raise StatementError(ErrorCode.EMPTY_STATEMENT, "对账单为空 / the statement is empty")
     head = content.lstrip()[:200]
     if head.startswith(b"<"):
         return parse_camt(content)
     if b":20:" in content[:2000] or head.startswith(b"{1:"):
         return parse_mt940(content)
-    raise StatementError("unsupported_format", "无法识别的对账单格式（支持 camt.053、camt.054、MT940）/ unknown statement format")
+    raise StatementError(ErrorCode.UNSUPPORTED_FORMAT, "无法识别的对账单格式（支持 camt.053、camt.054、MT940）/ unknown statement format")
