@@ -42,6 +42,19 @@ DROP FUNCTION IF EXISTS lots_search_grams(text, text, text);
 """
 
 
+RECOMMENDED = models.Index(models.Case(models.When(status='open', then=models.Value(0)), models.When(status='announced', then=models.Value(1)), models.When(status='suspended', then=models.Value(2)), default=models.Value(3), output_field=models.IntegerField()), models.OrderBy(models.Case(models.When(status__in=('open', 'announced', 'suspended'), then=models.F('ends_at')), default=None), nulls_last=True), models.OrderBy(models.F('ends_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('listed', True)), name='round_listed_recommended')
+
+
+def add_recommended_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.add_index(apps.get_model("lots", "Round"), RECOMMENDED)
+
+
+def drop_recommended_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.remove_index(apps.get_model("lots", "Round"), RECOMMENDED)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -80,9 +93,10 @@ class Migration(migrations.Migration):
             model_name='round',
             index=models.Index(models.OrderBy(models.F('bid_count'), descending=True), models.F('ends_at'), models.F('id'), condition=models.Q(('listed', True)), name='round_listed_bids'),
         ),
-        migrations.AddIndex(
-            model_name='round',
-            index=models.Index(models.Case(models.When(status='open', then=models.Value(0)), models.When(status='announced', then=models.Value(1)), models.When(status='suspended', then=models.Value(2)), default=models.Value(3), output_field=models.IntegerField()), models.OrderBy(models.Case(models.When(status__in=('open', 'announced', 'suspended'), then=models.F('ends_at')), default=None), nulls_last=True), models.OrderBy(models.F('ends_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('listed', True)), name='round_listed_recommended'),
+        # SQLite (the embedded mode) cannot put NULLS LAST in an index: this one index is PostgreSQL's only.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddIndex(model_name='round', index=RECOMMENDED)],
+            database_operations=[migrations.RunPython(add_recommended_index, drop_recommended_index)],
         ),
         migrations.AddConstraint(
             model_name='round',
