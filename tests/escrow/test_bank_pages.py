@@ -27,7 +27,8 @@ def shop_round(round_factory):
 
 def test_register_page_shows_transfer_details_and_sandbox_books_a_camt053(client, bidder, shop_round):
     client.force_login(bidder)
-    r = client.post(f"/escrow/rounds/{shop_round.pk}/register/")
+    # 报名 on the page: the notice accepted and the commitment signed in the bidder's own name
+    r = client.post(f"/escrow/rounds/{shop_round.pk}/register/", {"accept_notice": "on", "signed_name": bidder.real_name})
     assert r.status_code == 302
     reg = Registration.objects.get(round=shop_round, bidder=bidder)
     page = client.get(r["Location"]).content.decode()
