@@ -120,4 +120,4 @@ def test_reconcile_compares_only_what_belongs_to_the_provider_asked(bidder_facto
     for provider in ("stripe", "sandbox"):
         proc = _reconcile(provider)
         assert proc.returncode == 0, f"--provider {provider}:\n{proc.stdout}{proc.stderr}"
-        assert "ledger and provider agree" in proc.stdout
+        assert "ledger, provider and bank statements agree" in proc.stdout

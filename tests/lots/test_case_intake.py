@@ -37,7 +37,8 @@ def _snapshot():
 
 
 def test_create_then_repeat_then_update(api_client):
-    resp, _ = send(api_client, CASE)
+    t0 = int(time.time())  # the retry below is signed a second later: a fresh signature, not a replay
+    resp, _ = send(api_client, CASE, ts=t0)
     assert resp.status_code == 201, resp.content
     body = resp.json()
     assert body["outcome"] == "created" and body["case"]["court"] == "苏05" and body["case"]["amount_owed"] == 123_456_00
@@ -47,7 +48,7 @@ def test_create_then_repeat_then_update(api_client):
 
     # The same key and body again (a retry with a fresh signature): the first answer, nothing duplicated.
     before = _snapshot()
-    again, _ = send(api_client, CASE)
+    again, _ = send(api_client, CASE, ts=t0 + 1)
     assert again.status_code == 201 and again.json() == body and again["Idempotent-Replayed"] == "true"
     assert _snapshot() == before
 
