@@ -108,11 +108,12 @@ def bucket() -> str:
 _bucket_ready: set[str] = set()
 
 
-def ensure_bucket() -> None:
-    """Create the private media bucket if it does not exist (S3 mode only)."""
+def ensure_bucket(name: str | None = None, *, object_lock: bool = False) -> None:
+    """Create a private bucket (the media bucket by default) if it does not exist (S3 mode only).
+    `object_lock`: created with S3 Object Lock enabled (it cannot be turned on later)."""
     if not settings.MEDIA_USES_S3:
         return
-    name = bucket()
+    name = name or bucket()
     if name in _bucket_ready:
         return
     from botocore.exceptions import ClientError
@@ -121,7 +122,9 @@ def ensure_bucket() -> None:
     try:
         client.head_bucket(Bucket=name)
     except ClientError:
-        kwargs = {"Bucket": name}
+        kwargs: dict = {"Bucket": name}
+        if object_lock:
+            kwargs["ObjectLockEnabledForBucket"] = True
         if settings.AWS_S3_REGION_NAME and settings.AWS_S3_REGION_NAME != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": settings.AWS_S3_REGION_NAME}
         try:

@@ -1,6 +1,6 @@
 """Where anchors are written: object storage under S3 Object Lock in compliance mode, retained for
-10 years (A29), so not even the bucket's owner can rewrite or delete one before then. The embedded
-mode (no object storage) writes read-only files under TRANSPARENCY_ANCHOR_DIR instead — a stand-in
+10 years (A29; the bucket is created with Object Lock by lots.media.ensure_bucket), so not even the
+bucket's owner can rewrite or delete one before then. The embedded mode (no object storage) writes read-only files under TRANSPARENCY_ANCHOR_DIR instead — a stand-in
 that shows the flow, not a guarantee."""
 
 from __future__ import annotations
@@ -12,44 +12,20 @@ from pathlib import Path
 
 from django.conf import settings
 
-from lots.media import s3_client
+from lots.media import ensure_bucket, s3_client
 
 RETENTION = timedelta(days=3653)  # A29: every bid and event kept at least 10 years
 PREFIX = "anchors/"
-
-_ready: set[str] = set()
 
 
 def _bucket() -> str:
     return settings.TRANSPARENCY_ANCHOR_BUCKET
 
 
-def ensure_bucket() -> None:
-    """The anchor bucket is created with Object Lock enabled (it cannot be turned on later)."""
-    name = _bucket()
-    if name in _ready:
-        return
-    from botocore.exceptions import ClientError
-
-    client = s3_client()
-    try:
-        client.head_bucket(Bucket=name)
-    except ClientError:
-        kwargs: dict = {"Bucket": name, "ObjectLockEnabledForBucket": True}
-        if settings.AWS_S3_REGION_NAME and settings.AWS_S3_REGION_NAME != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": settings.AWS_S3_REGION_NAME}
-        try:
-            client.create_bucket(**kwargs)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
-                raise
-    _ready.add(name)
-
-
 def write(key: str, document: dict, *, now: datetime) -> None:
     body = json.dumps(document, sort_keys=True, ensure_ascii=False).encode()
     if settings.MEDIA_USES_S3:
-        ensure_bucket()
+        ensure_bucket(_bucket(), object_lock=True)
         s3_client().put_object(Bucket=_bucket(), Key=key, Body=body, ContentType="application/json",
                                ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=now + RETENTION,
                                ChecksumAlgorithm="SHA256")
@@ -65,7 +41,7 @@ def read_all() -> list[dict]:
     """Every anchor document in storage, oldest first (keys sort by time)."""
     docs: list[dict] = []
     if settings.MEDIA_USES_S3:
-        ensure_bucket()
+        ensure_bucket(_bucket(), object_lock=True)
         client = s3_client()
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=PREFIX):
             for item in page.get("Contents", []):
