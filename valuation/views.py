@@ -215,9 +215,13 @@ def court_valuation(request: HttpRequest, pk: int) -> HttpResponse:
         "used": [q.pk in used for q in current],
         "reference": v.reference_price,
     }
+    now = clock.now()
+    inquiries = list(v.inquiries.select_related("organisation").order_by("position"))
+    for i in inquiries:
+        i.overdue = rules.inquiry_overdue(i.status, i.deadline, now)  # flagged as the dashboard and the inbox count it
     return render(request, "valuation/court_valuation.html", {
         "v": v, "data": data, "current": current, "used": used, "chart": chart,
-        "inquiries": v.inquiries.select_related("organisation").order_by("position"),
+        "inquiries": inquiries,
         "objections": v.objections.select_related("party", "inquiry__organisation"),
         "chain": _chain(v), "lottery": getattr(v, "lottery", None), "ref": selectors.reference_of(v.lot),
         "objectionable": v.method in rules.OBJECTIONABLE_METHODS or v.objections.exists(),

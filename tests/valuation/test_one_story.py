@@ -107,6 +107,8 @@ def test_overdue_counted_identically_by_dashboard_and_inbox(lot, platforms, star
     assert re.search(r'id="overdue-inquiries"[^>]*>2<', client_for(judge).get("/court/dashboard/").content.decode())
     inbox = client_for(platforms[1][1]).get("/valuer/").content.decode()
     assert "逾期未答复：1" in inbox and 'class="tag overdue"' in inbox
+    judge_page = client_for(judge).get(f"/court/valuations/{v['id']}/").content.decode()
+    assert judge_page.count('class="tag overdue"') == 2  # and the judge's valuation page flags the same two
 
 
 # --------------------------------------------------------------------------------------- one method at a time
