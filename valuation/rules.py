@@ -20,6 +20,16 @@ def price_due_by(seized_at: datetime | None) -> datetime | None:
     return seized_at + FIX_WITHIN_AFTER_SEIZURE if seized_at else None
 
 
+# B5, B11, B19: an inquiry is OVERDUE when its answer was not delivered by its deadline: still awaited past it (the
+# clock has not yet moved on) or recorded as missed. The one definition: the judge's dashboard and the valuer's inbox
+# both count it through valuation.selectors.overdue_inquiries (its SQL twin).
+OVERDUE_STATUSES = ("pending", "missed")
+
+
+def inquiry_overdue(status: str, deadline: datetime | None, now: datetime) -> bool:
+    return status == "missed" or (status == "pending" and deadline is not None and deadline < now)
+
+
 # B27: a result is valid at most one year (its use at publication is checked where rounds are published:
 # lots.rules.check_reference_price_usable).
 MAX_VALIDITY = timedelta(days=365)
