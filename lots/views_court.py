@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from auction_site import clock
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, in_language
+from lots import deadlines, selectors, services, signals
 from lots import media as media_store
-from lots import selectors, services
 from lots.access import is_judge_of
 from lots.forms import ROUND_ACTIONS, CaseForm, LotForm, ReasonForm, RoundForm
 from lots.models import EnforcementCase, Lot, Round
@@ -43,21 +43,19 @@ def _own(request: HttpRequest, court_id: int) -> None:
         raise PermissionDenied(_("只能操作本院的案件与标的"))
 
 
-def _refusal(request: HttpRequest, exc: DomainError) -> list[dict]:
-    """Messages for a service refusal; returns the violations (article, message) to show next to the form."""
-    violations = getattr(exc, "violations", None)
-    if violations:
-        items = [{"article": v.article, "code": v.code, "message": v.message} for v in violations]
-    else:
-        items = [{"article": "", "code": exc.code, "message": exc.message}]
-    for v in items:
-        messages.error(request, f"[{v['article']}] {v['message']}" if v["article"] else v["message"])
-    return items
+def _refusal(request: HttpRequest, exc: DomainError) -> None:
+    """A refused action after a redirect: one message, in the page's language (the article in front)."""
+    if isinstance(exc, services.RulesViolated):
+        # The page lists every violation once, in its publication check, next to the round.
+        messages.error(request, _("未能完成：请先解决下列问题（见「发布前检查」）。"))
+        return
+    messages.error(request, in_language(str(exc.refusal)))
 
 
 def _apply_errors(form, exc: DomainError) -> None:
-    field = getattr(exc, "field", None)
-    form.add_error(field if field in form.fields else None, exc.message)
+    """A refusal shown once, in the page's language, next to the field it concerns (else above the form)."""
+    for v in getattr(exc, "violations", None) or [exc.refusal]:
+        form.add_error(v.field if v.field in form.fields else None, in_language(str(v)))
 
 
 @judge_required
@@ -72,9 +70,21 @@ def home(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("案件已创建：%(n)s") % {"n": case.case_number})
             return redirect("lots:court-case", case_id=case.pk)
     cases = selectors.judge_cases(request.user).annotate(lot_count=Count("lots"))
-    rounds = selectors.judge_rounds(request.user).exclude(status__in=[Round.Status.SETTLED]).order_by("ends_at")[:30]
+    # Newest first (selectors.judge_rounds' order).
+    rounds = selectors.judge_rounds(request.user).exclude(status__in=[Round.Status.SETTLED])[:30]
+    now = clock.now()
     return render(request, "lots/court/home.html", {"form": form, "cases": cases, "rounds": rounds, "court": request.user.court,
-                                                    "to_resume": selectors.rounds_to_resume(request.user), "now": clock.now()})
+                                                    "desk": _desk(request.user.court_id, now),
+                                                    "to_resume": selectors.rounds_to_resume(request.user), "now": now})
+
+
+def _desk(court_id: int, now) -> list:
+    """The judge's to-do list by legal deadline (lots.deadlines rows, gathered by the apps that hold the
+    facts through lots.signals.court_desk), newest risk first."""
+    rows = []
+    for _receiver, answer in signals.court_desk.send(sender=None, court_id=court_id, now=now):
+        rows.extend(answer or [])
+    return deadlines.order_for_desk(rows)
 
 
 @judge_required
@@ -135,11 +145,11 @@ def _round_form_initial(lot: Lot) -> dict:
 
 
 def _workbench_context(request: HttpRequest, lot: Lot, round_form=None, violations=None) -> dict:
-    rounds = list(lot.rounds.order_by("number"))
+    rounds = list(lot.rounds.order_by("-number"))  # newest first
     now = clock.now()
     checks = {r.pk: services.publication_violations(r, now) for r in rounds if r.status == Round.Status.DRAFT}
     media = [{"media": m, "url": media_store.url_for(m) if m.status == m.Status.READY else None} for m in lot.media.order_by("position", "id")]
-    last = rounds[-1] if rounds else None
+    last = rounds[0] if rounds else None
     can_add_round = last is None or last.status in {Round.Status.FAILED, Round.Status.DEFAULTED}
     return {
         "lot": lot, "case": lot.case, "rounds": rounds, "checks": checks, "media": media, "can_add_round": can_add_round,
@@ -162,16 +172,15 @@ def round_create(request: HttpRequest, lot_id: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("lots:court-lot", lot_id=lot.pk)
     form = RoundForm(request.POST)
-    violations = []
     if form.is_valid():
         try:
             rnd = services.create_round(request.user, lot=lot, **form.service_kwargs())
         except DomainError as exc:
-            violations = _refusal(request, exc)
+            _apply_errors(form, exc)
         else:
             messages.success(request, _("已创建第%(n)s次拍卖（草稿）。") % {"n": rnd.number})
             return redirect(reverse("lots:court-lot", args=[lot.pk]) + f"#round-{rnd.pk}")
-    return render(request, "lots/court/lot.html", _workbench_context(request, lot, round_form=form, violations=violations), status=400)
+    return render(request, "lots/court/lot.html", _workbench_context(request, lot, round_form=form), status=400)
 
 
 @judge_required

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Court
 from auction_site import clock
-from auction_site.errors import DomainError, ErrorCode
+from auction_site.errors import DomainError, ErrorCode, in_language
 from auction_site.fields import MAX_FEN
 from auction_site.replica import reads_may_lag
 from escrow import ledger
@@ -123,7 +123,7 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
             services.settle_round(request.user, round_id=round.pk, raw_payouts=payouts)
             messages.success(request, _("结算完成，结果已报送执行案件系统"))
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, in_language(exc.message))
         return redirect("settlement:round-settlement", pk=round.pk)
     available = ledger.balance(ledger.case_account(case))
     settlement = Settlement.objects.filter(round=round).prefetch_related("payouts").first()
