@@ -65,6 +65,7 @@ class ErrorCode(StrEnum):
     AMOUNT_MISMATCH = "amount_mismatch"
     BAD_SIGNATURE = "bad_signature"
     BAD_TOKEN = "bad_token"
+    BALANCE_NOT_DUE = "balance_not_due"  # A24: a default is declared only once the A25 deadline passed unpaid
     BALANCE_OVERDUE = "balance_overdue"
     BIDDING_ENDED = "bidding_ended"
     BIDDING_PERIOD_TOO_SHORT = "bidding_period_too_short"
