@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from auction_site import audit, clock
 from auction_site.errors import DomainError, ErrorCode
@@ -61,13 +62,13 @@ DEFAULTS = {NoticeTemplate.Kind.ANNOUNCEMENT: DEFAULT_ANNOUNCEMENT, NoticeTempla
 
 # Every placeholder a template may use (shown to the judge next to the template).
 CONTEXT_KEYS = {
-    "court": "法院名称", "court_contact": "法院联系方式", "case_number": "案号", "judgment_enforced": "执行依据",
-    "title": "标的名称", "category": "类别", "location": "所在地", "description": "标的物介绍", "title_status": "权属情况",
-    "occupancy": "占有使用情况", "defects": "瑕疵与权利负担", "reference_price": "参考价", "reference_price_source": "参考价依据",
-    "round_name": "拍次", "selloff": "是否变卖", "price_label": "起拍价/变卖价", "starting_price": "起拍价（元）",
-    "starting_price_capital": "起拍价大写", "deposit": "保证金（元）", "increment": "加价幅度（元）", "starts_at": "开始时间",
-    "ends_at": "结束时间", "balance_due_days": "尾款期限（日）", "account": "保证金账户", "tax_payer": "税费承担",
-    "priority_holders": "优先购买权人（列表）",
+    "court": _("法院名称"), "court_contact": _("法院联系方式"), "case_number": _("案号"), "judgment_enforced": _("执行依据"),
+    "title": _("标的名称"), "category": _("类别"), "location": _("所在地"), "description": _("标的物介绍"), "title_status": _("权属情况"),
+    "occupancy": _("占有使用情况"), "defects": _("瑕疵与权利负担"), "reference_price": _("参考价"), "reference_price_source": _("参考价依据"),
+    "round_name": _("拍次"), "selloff": _("是否变卖"), "price_label": _("起拍价/变卖价"), "starting_price": _("起拍价（元）"),
+    "starting_price_capital": _("起拍价大写"), "deposit": _("保证金（元）"), "increment": _("加价幅度（元）"), "starts_at": _("开始时间"),
+    "ends_at": _("结束时间"), "balance_due_days": _("尾款期限（日）"), "account": _("保证金账户"), "tax_payer": _("税费承担"),
+    "priority_holders": _("优先购买权人（列表）"),
 }
 
 

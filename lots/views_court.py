@@ -277,6 +277,8 @@ def notice_templates(request: HttpRequest) -> HttpResponse:
     return render(request, "lots/court/templates.html", {
         "category": category, "categories": Category.choices, "forms": [(k, dict(NoticeTemplate.Kind.choices)[k], f) for k, f in forms_by_kind.items()],
         "placeholders": texts.CONTEXT_KEYS, "court": request.user.court,
+        "hint": _("模板中可使用下列占位符，例如 %(var)s；条件可写 %(cond)s。清空后保存即恢复平台默认模板。") % {
+            "var": "{{ starting_price }}", "cond": "{% if selloff %}…{% endif %}"},
     }, status=400 if any(f.errors for f in forms_by_kind.values()) else 200)
 
 

@@ -188,3 +188,14 @@ def test_the_desk_shows_an_overdue_a25_balance_after_the_clock_passes_it(client,
     assert "已逾期" not in a25_row() and f"/court/rounds/{sold.pk}/settlement/" in a25_row()
     advance_clock(days=10)
     assert "已逾期" in a25_row() and "¥200" in a25_row()
+
+
+def test_the_court_edits_its_template_on_its_page_and_a_broken_one_is_refused_next_to_the_field(client, judge):
+    client.force_login(judge)
+    page = client.get("/court/templates/?category=movable")
+    assert page.status_code == 200 and "{{ starting_price }}" in page.content.decode()
+    r = client.post("/court/templates/", {"category": "movable", "kind": "announcement", "announcement-text": "{% if %}"})
+    assert r.status_code == 400 and r.content.decode().count("模板有误") == 1
+    r = client.post("/court/templates/", {"category": "movable", "kind": "announcement", "announcement-text": "{{ title }}的公告"})
+    assert r.status_code == 302
+    assert NoticeTemplate.objects.get(court=judge.court, category="movable", kind="announcement").text == "{{ title }}的公告"
