@@ -158,7 +158,8 @@ def _round_form_initial(lot: Lot) -> dict:
         return {"starting_price": fen_to_yuan(start), "deposit": fen_to_yuan(start // 10), "increment": fen_to_yuan(last.increment), **times}
     if lot.reference_price:
         start = -(-lot.reference_price * 70 // 100)
-        return {"starting_price": fen_to_yuan(start), "deposit": fen_to_yuan(start // 10), **times}
+        increment = max(start // 100 // 100 * 100, 100)  # about 1% of the start, in whole yuan
+        return {"starting_price": fen_to_yuan(start), "deposit": fen_to_yuan(start // 10), "increment": fen_to_yuan(increment), **times}
     return times
 
 
@@ -229,8 +230,13 @@ def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
     earliest = deadlines.earliest_start(rnd.lot.category, rnd.number, clock.now(), rnd.parties_notified_at)
     form = RoundForm(request.POST or None, initial=RoundForm.initial_for(rnd), earliest_start=earliest)
     if request.method == "POST" and form.is_valid():
+        fields = form.service_kwargs()
+        # A text still as generated from the old particulars follows the new ones; a text the judge wrote stays.
+        for kind, text in texts.generate(rnd).items():
+            if (fields.get(kind) or "").replace("\r\n", "\n").strip() == text:  # a browser sends CR LF
+                fields[kind] = ""
         try:
-            services.update_draft_round(request.user, round_id=rnd.pk, **form.service_kwargs())
+            services.update_draft_round(request.user, round_id=rnd.pk, **fields)
             _fill_blank_texts(request.user, Round.objects.select_related("lot__case__court").get(pk=rnd.pk))
         except DomainError as exc:
             _apply_errors(form, exc)

@@ -170,6 +170,12 @@ def test_round_form_suggests_the_earliest_start_then_preview_and_edit(client, ju
     assert r.status_code == 302
     rnd.refresh_from_db()
     assert rnd.starting_price == 3_400_000_00 and rnd.announcement == "改过的公告" and "8,000.00" in rnd.bidding_notice
+    # a text still as generated follows the new particulars; the judge's own text stays
+    form = {"starting_price": "3400000", "deposit": "500000", "increment": "9000", "announcement": "改过的公告",
+            "bidding_notice": rnd.bidding_notice, **_form_times(starts)}
+    assert client.post(f"/court/rounds/{rnd.pk}/edit/", form).status_code == 302
+    rnd.refresh_from_db()
+    assert "9,000.00" in rnd.bidding_notice and rnd.announcement == "改过的公告"
 
 
 def test_the_desk_shows_an_overdue_a25_balance_after_the_clock_passes_it(client, judge, lot, advance_clock):
