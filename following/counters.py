@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import F
 
 from following.models import LotViews
+from lots.models import Lot
 
 logger = logging.getLogger("following")
 _client = None
@@ -35,9 +36,10 @@ def _key(name: str) -> str:
 
 
 def _add_views(counts: dict[int, int]) -> None:
+    """Add views with F() (one UPDATE per lot); lots that no longer exist are skipped."""
     for lot_id, n in counts.items():
-        if not LotViews.objects.filter(lot_id=lot_id).update(count=F("count") + n):
-            LotViews.objects.get_or_create(lot_id=lot_id)
+        if not LotViews.objects.filter(lot_id=lot_id).update(count=F("count") + n) and Lot.objects.filter(pk=lot_id).exists():
+            LotViews.objects.bulk_create([LotViews(lot_id=lot_id, count=0)], ignore_conflicts=True)
             LotViews.objects.filter(lot_id=lot_id).update(count=F("count") + n)
 
 

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, NotFound
 from following import selectors, services
 
 TABS = ["joined", "won", "deposits", "reminders"]
@@ -28,7 +28,10 @@ def watch(request: HttpRequest, lot_id: int) -> HttpResponse:
         services.unwatch(request.user, lot_id=lot_id)
         messages.info(request, _("已取消关注"))
     else:
-        services.watch(request.user, lot_id=lot_id)  # NotFound -> 404 in the error shape
+        try:
+            services.watch(request.user, lot_id=lot_id)
+        except NotFound:
+            raise Http404
         messages.success(request, _("已关注，可在“我的关注”中查看"))
     return _back(request, f"/lots/{lot_id}/")
 
@@ -43,9 +46,9 @@ def remind(request: HttpRequest, round_id: int) -> HttpResponse:
         try:
             services.set_reminder(request.user, round_id=round_id)
             messages.success(request, _("已设置提醒：开拍前将通知您"))
+        except NotFound:
+            raise Http404
         except DomainError as e:
-            if e.status == 404:
-                raise
             messages.error(request, e.message)
     return _back(request, "/")
 
