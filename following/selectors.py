@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count
 
+from bidding import presence
 from escrow import selectors as escrow_selectors
 from escrow.models import Registration
 from following.models import LotViews, Reminder, Watch
@@ -36,13 +37,16 @@ def round_winner(round_id: int) -> set[int]:
 
 
 def numbers(rounds: list[Round]) -> dict[int, dict]:
-    """round id -> {registered, reminders, views} for a page of rounds, in three grouped queries."""
+    """round id -> {registered, reminders, views, watching_now} for a page of rounds: three grouped queries and,
+    for the open rounds, one Redis round trip (bidding.presence)."""
     ids = [r.pk for r in rounds]
     regs = dict(Registration.objects.filter(round_id__in=ids, status__in=REGISTERED).values("round_id")
                 .annotate(n=Count("id")).values_list("round_id", "n"))
     rem = dict(Reminder.objects.filter(round_id__in=ids).values("round_id").annotate(n=Count("id")).values_list("round_id", "n"))
     views = dict(LotViews.objects.filter(lot_id__in=[r.lot_id for r in rounds]).values_list("lot_id", "count"))
-    return {r.pk: {"round_id": r.pk, "registered": regs.get(r.pk, 0), "reminders": rem.get(r.pk, 0), "views": views.get(r.lot_id, 0)} for r in rounds}
+    live = presence.watching([r.pk for r in rounds if r.status == Round.Status.OPEN])
+    return {r.pk: {"round_id": r.pk, "registered": regs.get(r.pk, 0), "reminders": rem.get(r.pk, 0), "views": views.get(r.lot_id, 0),
+                   "watching_now": live.get(r.pk, 0)} for r in rounds}
 
 
 def follow_state(user: Any, rnd: Round) -> dict:
