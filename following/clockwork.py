@@ -29,6 +29,12 @@ from notifications.services import notify, notify_audience, notify_many
 
 Status = Round.Status
 
+# What this process already examined: the rounds' sequence numbers at the last outbid pass, and the keys of
+# time-based notices already written. A restarted process examines everything once more (the keys make that
+# harmless); without the memo each tick would query every open round again.
+_outbid_seen: dict[int, int] = {}
+_told_keys: set[str] = set()
+
 
 def _lot_url(rnd: Round) -> str:
     return f"/lots/{rnd.lot_id}/"
@@ -43,15 +49,19 @@ def reminders(now: datetime) -> int:
         with transaction.atomic():
             told += len(notify_many(users, kinds.REMINDER.name, key=f"round:{rnd.pk}:reminder:{rnd.starts_at:%Y%m%d%H%M}",
                                     data=kinds.round_data(rnd, when=rnd.starts_at), url=_lot_url(rnd)))
-    return told
+    return told  # not memoised: a reminder set in the last half hour is told on the next tick
 
 
 def ending(now: datetime) -> int:
     told = 0
     for rnd in Round.objects.filter(status=Status.OPEN, ends_at__gt=now, ends_at__lte=now + rules.ENDING_LEAD).select_related("lot"):
+        key = f"round:{rnd.pk}:ending"
+        if key in _told_keys:
+            continue
         with transaction.atomic():
-            told += len(notify_audience("round", rnd.pk, kinds.ENDING.name, key=f"round:{rnd.pk}:ending",
+            told += len(notify_audience("round", rnd.pk, kinds.ENDING.name, key=key,
                                         data=kinds.round_data(rnd, when=rnd.ends_at), url=_lot_url(rnd)))
+        transaction.on_commit(lambda key=key: _told_keys.add(key))
     return told
 
 
@@ -64,17 +74,24 @@ def balance_due(now: datetime) -> int:
         winner = Registration.objects.filter(pk=rnd.leader_id).values_list("bidder_id", flat=True).first()
         left = rnd.balance_due_at - now
         days = min(d for d in rules.BALANCE_REMINDERS_DAYS if left <= timedelta(days=d))  # only the nearest one
+        key = f"round:{rnd.pk}:balance_due:{days}d"
+        if key in _told_keys:
+            continue
         with transaction.atomic():
-            told += int(notify(winner, kinds.BALANCE_DUE.name, key=f"round:{rnd.pk}:balance_due:{days}d", url=_lot_url(rnd),
+            told += int(notify(winner, kinds.BALANCE_DUE.name, key=key, url=_lot_url(rnd),
                                data=kinds.round_data(rnd, when=rnd.balance_due_at, amount=(rnd.sold_price or 0) - rnd.deposit, days=days))
                         is not None)
+        transaction.on_commit(lambda key=key: _told_keys.add(key))
     return told
 
 
 def outbid(now: datetime) -> int:
     """Tell each bidder of an open round whose last bid was passed (once per last bid of theirs)."""
     told = 0
-    for rnd in Round.objects.filter(status=Status.OPEN, bid_count__gt=0).select_related("lot"):
+    live = {pk: seq for pk, seq in Round.objects.filter(status=Status.OPEN, bid_count__gt=0).values_list("pk", "seq")}
+    for pk in [pk for pk in _outbid_seen if pk not in live]:
+        del _outbid_seen[pk]
+    for rnd in Round.objects.filter(pk__in=[pk for pk, seq in live.items() if _outbid_seen.get(pk) != seq]).select_related("lot"):
         passed = _last_bids(rnd)
         keys = {f"round:{rnd.pk}:outbid:{seq}": bidder_id for bidder_id, seq in passed}
         known = set(Notification.objects.filter(key__in=list(keys)).values_list("key", flat=True))  # told already: no more work
@@ -84,6 +101,7 @@ def outbid(now: datetime) -> int:
             with transaction.atomic():
                 told += int(notify(bidder_id, kinds.OUTBID.name, key=key, url=f"/rounds/{rnd.pk}/live/",
                                    data=kinds.round_data(rnd, amount=rnd.current_price)) is not None)
+        _outbid_seen[rnd.pk] = rnd.seq
     return told
 
 
