@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from auction_site import clock
-from auction_site.errors import DomainError, ErrorCode
+from auction_site.errors import DomainError, ErrorCode, in_language
 from auction_site.money import yuan
 from lots.access import ensure_judge_of
 from lots.models import Lot
@@ -53,7 +53,7 @@ def parse_date_end(text: str) -> datetime:
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
+    messages.error(request, in_language(exc.message))
 
 
 # ------------------------------------------------------------------------------------------------ valuer
