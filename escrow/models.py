@@ -6,18 +6,19 @@ writer of a registration: it is issued its bidder code when its deposit is held 
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Registration(models.Model):
     """A bidder's registration for one round; the deposit decides whether they may bid (A17, A18)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待缴保证金"
-        HELD = "held", "保证金已冻结"  # may bid
-        RELEASED = "released", "保证金已退还"
-        APPLIED = "applied", "保证金已转为价款"
-        FORFEITED = "forfeited", "保证金已没收"
-        CANCELLED = "cancelled", "已取消"
+        PENDING = "pending", _("待缴保证金")
+        HELD = "held", _("保证金已冻结")  # may bid
+        RELEASED = "released", _("保证金已退还")
+        APPLIED = "applied", _("保证金已转为价款")
+        FORFEITED = "forfeited", _("保证金已没收")
+        CANCELLED = "cancelled", _("已取消")
 
     round = models.ForeignKey("lots.Round", on_delete=models.PROTECT, related_name="registrations")
     bidder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
@@ -180,7 +181,7 @@ class BalancePayment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "待支付"
         PAID = "paid", "已支付"
-        CANCELLED = "cancelled", "已取消"
+        CANCELLED = "cancelled", _("已取消")
 
     round = models.ForeignKey("lots.Round", on_delete=models.PROTECT, related_name="balance_payments")
     registration = models.ForeignKey("escrow.Registration", on_delete=models.PROTECT, related_name="balance_payments")

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 
@@ -149,21 +150,21 @@ class Round(models.Model):
     """One auction round of a lot (first auction, re-auction, or sell-off)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        ANNOUNCED = "announced", "公告中"
-        OPEN = "open", "竞价中"
-        CLOSED = "closed", "已结束"
-        SOLD = "sold", "已成交"
-        FAILED = "failed", "流拍"
-        SUSPENDED = "suspended", "中止"
-        WITHDRAWN = "withdrawn", "撤回"
-        PAID = "paid", "已付款"
-        SETTLED = "settled", "已结算"
-        DEFAULTED = "defaulted", "悔拍"
+        DRAFT = "draft", _("草稿")
+        ANNOUNCED = "announced", _("公告中")
+        OPEN = "open", _("竞价中")
+        CLOSED = "closed", _("已结束")
+        SOLD = "sold", _("已成交")
+        FAILED = "failed", _("流拍")
+        SUSPENDED = "suspended", _("中止")
+        WITHDRAWN = "withdrawn", _("撤回")
+        PAID = "paid", _("已付款")
+        SETTLED = "settled", _("已结算")
+        DEFAULTED = "defaulted", _("悔拍")
 
     class Kind(models.TextChoices):
-        AUCTION = "auction", "拍卖"
-        SELLOFF = "selloff", "变卖"
+        AUCTION = "auction", _("拍卖")
+        SELLOFF = "selloff", _("变卖")
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="rounds")
     number = models.PositiveSmallIntegerField("拍次", default=1)  # 1 = 一拍, 2 = 二拍; sell-off keeps counting

@@ -59,7 +59,8 @@ def sale_facts(round: Round) -> documents.SaleFacts:
     buyer = reg.bidder
     return documents.SaleFacts(
         court=case.court.name, case_number=case.case_number, lot_title=lot.title, lot_location=lot.location,
-        round_label=f"第{round.number}次{round.get_kind_display()}", buyer_name=buyer.display_name(),
+        # The document is Chinese whatever the page's language (not get_kind_display, which is translated).
+        round_label=f"第{round.number}次{'变卖' if round.kind == 'selloff' else '拍卖'}", buyer_name=buyer.display_name(),
         bidder_code=reg.code or "—", price=round.sold_price, starting_price=round.starting_price,
         closed_at=round.closed_at or round.ends_at, balance_due_at=round.balance_due_at,
         applicants=list(case.applicants or []), respondents=list(case.respondents or []),

@@ -1,6 +1,7 @@
 """Template helpers of settlement: the sale documents of a round with signed URLs, money formats."""
 
 from django import template
+from django.utils.translation import get_language
 
 from auction_site.money import capital, yuan
 from settlement import services
@@ -25,7 +26,10 @@ def fen_yuan(fen) -> str:
 
 @register.filter
 def fen_capital(fen) -> str:
-    return "" if fen is None else capital(fen)
+    """Chinese capital numerals (大写), a Chinese convention: shown on Chinese pages only (one language a page)."""
+    if fen is None or not (get_language() or "zh-hans").startswith("zh"):
+        return ""
+    return capital(fen)
 
 
 @register.filter
