@@ -233,7 +233,7 @@ class Round(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.lot.title} · 第{self.number}次{self.get_kind_display()}"
+        return f"{self.lot.title} · 第{self.number}次{'变卖' if self.kind == self.Kind.SELLOFF else '拍卖'}"  # not translated: used in memos
 
     @property
     def publishable_from(self):
