@@ -203,6 +203,8 @@ def test_the_desk_shows_an_overdue_a25_balance_after_the_clock_passes_it(client,
     assert "已逾期" not in a25_row() and f"/court/rounds/{sold.pk}/settlement/" in a25_row()
     advance_clock(days=10)
     assert "已逾期" in a25_row() and "¥200" in a25_row()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Overdue" in a25_row() and "Buyer's balance of ¥200" in a25_row() and "已逾期" not in a25_row()
 
 
 def test_the_court_edits_its_template_on_its_page_and_a_broken_one_is_refused_next_to_the_field(client, judge):
