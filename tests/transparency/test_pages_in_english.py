@@ -3,6 +3,7 @@ live page and its next steps, the lottery replay, the statistics, the round veri
 no Chinese outside data (names, addresses, case numbers, the court's legal texts marked lang="zh-hans"), and in Chinese
 show their Chinese headings. Pages fetched through Django's test client with the language cookie the toggle sets."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -73,6 +74,7 @@ def pages(closed_round, enforcement_case, bidder_factory, judge, client):
         "data": data,
         "pages": [
             (None, f"/rounds/{rnd.pk}/verify/", "验证竞价记录"),
+            (None, f"/rounds/{rnd.pk}/result/", "竞价记录签名"),
             (None, "/transparency/", "审计锚定记录"),
             (None, "/statistics/", "司法拍卖公开数据"),
             (None, f"/valuations/{v.json()['id']}/lottery/", "评估机构摇号"),
@@ -87,10 +89,13 @@ def pages(closed_round, enforcement_case, bidder_factory, judge, client):
 
 
 def visible_text(html: str, data: set[str]) -> str:
+    # The figures' JSON (json_script: chart labels the page's script draws) counts as shown.
+    charts = " ".join(json.dumps(json.loads(j), ensure_ascii=False)
+                      for j in re.findall(r'<script[^>]*type="application/json"[^>]*>(.*?)</script>', html, flags=re.S))
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     html = re.sub(r'<(div|section|p|span)\b[^>]*\blang="zh-hans"[^>]*>.*?</\1>', " ", html, flags=re.S)  # the legal texts
     shown = " ".join(re.findall(r'(?:title|placeholder|aria-label|alt|data-[a-z-]+)="([^"]*)"', html))
-    text = re.sub(r"<[^>]+>", " ", html) + " " + shown
+    text = re.sub(r"<[^>]+>", " ", html) + " " + shown + " " + charts
     for value in sorted(data, key=len, reverse=True):
         text = text.replace(value, " ")
     text = text.replace("中文", " ")  # the language toggle's own name
