@@ -53,12 +53,15 @@
     if (force || current === null || current < next) input.value = yuan(next);
     showCapital();
   }
-  // the amount as typed, with thousands separators and in Chinese capitals (大写)
+  // the amount as typed, with thousands separators and in Chinese capitals (大写): a Chinese convention, shown on
+  // Chinese pages only (one language a page)
+  var CHINESE = (document.documentElement.lang || "zh").toLowerCase().indexOf("zh") === 0;
+  function capitalText(fen) { return CHINESE ? T.capital + "：" + A.capital(fen) : ""; }
   function showCapital() {
     var input = $("bid-amount"), out = $("bid-capital");
     if (!input || !out) return;
     var fen = toFen(input.value);
-    out.textContent = fen === null ? T.badAmount : "¥" + yuan(fen) + " · " + T.capital + "：" + A.capital(fen);
+    out.textContent = fen === null ? T.badAmount : "¥" + yuan(fen) + (CHINESE ? " · " + capitalText(fen) : "");
     out.className = "bid-capital small" + (fen === null ? " error" : "");
   }
   function me() { var you = state.snap.you; return you && you.code ? you.code : null; }
@@ -279,7 +282,7 @@
     if (!dlg || typeof dlg.showModal !== "function") { if (window.confirm(title + " ¥" + yuan(fen) + (warning ? "\n" + warning : ""))) then(); return; }
     $("bid-confirm-title").textContent = title;
     $("bid-confirm-amount").textContent = "¥" + yuan(fen);
-    $("bid-confirm-capital").textContent = T.capital + "：" + A.capital(fen);
+    $("bid-confirm-capital").textContent = capitalText(fen);
     var w = $("bid-confirm-warning");
     w.hidden = !warning; w.textContent = warning || "";
     dlg.classList.toggle("warning", !!warning);
