@@ -9,7 +9,9 @@ from transparency import selectors
 
 def verify_round(request: HttpRequest, round_id: int) -> HttpResponse:
     rnd = get_object_or_404(Round.objects.select_related("lot"), pk=round_id)
-    return render(request, "transparency/verify_round.html", {"round": rnd, "key": selectors.public_key()})
+    # The status events' names in the page's language, for the verifier's table (the script reads them).
+    statuses = {value: str(label) for value, label in Round.Status.choices}
+    return render(request, "transparency/verify_round.html", {"round": rnd, "key": selectors.public_key(), "statuses": statuses})
 
 
 def anchors(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@
   const out = document.getElementById("verify-result");
   if (!out) return;
   const roundId = out.dataset.round;
+  const statusNames = JSON.parse(document.getElementById("verify-statuses")?.textContent || "{}");  // in the page's language
   const enc = new TextEncoder();
 
   // Canonical JSON as the server writes it: keys sorted, no spaces (every value here is ASCII).
@@ -75,7 +76,7 @@
     leaves.forEach((leaf, i) => {
       const tr = document.createElement("tr");
       tr.dataset.seq = leaf.seq;
-      const what = leaf.kind === "bid" ? `${leaf.code} ¥${(leaf.amount / 100).toLocaleString("zh-CN")}` : leaf.status;
+      const what = leaf.kind === "bid" ? `${leaf.code} ¥${(leaf.amount / 100).toLocaleString("zh-CN")}` : (statusNames[leaf.status] || leaf.status);
       for (const cell of [leaf.seq, what, hex(hashes[i]).slice(0, 16) + "…"]) {
         const td = document.createElement("td"); td.textContent = cell; tr.appendChild(td);
       }
