@@ -38,7 +38,7 @@ def pages(closed_round, enforcement_case, bidder_factory, judge, client):
     winner = Registration.objects.get(pk=rnd.leader_id).bidder
     # A round whose deposit is over the card limit: the bank path (transfer details, the sandbox bank's button).
     big = make_round(make_lot(enforcement_case, title="苏州市吴中区某厂房"), deposit=2_357_502_00, starting_price=11_787_511_00,
-                     increment=58_000_00)
+                     increment=58_000_00, lasts=timedelta(days=5))  # still open after the lottery's 3 days
     payer = bidder_factory()
     client.force_login(payer)
     r = client.post(f"/escrow/rounds/{big.pk}/register/", {"accept_notice": "on", "signed_name": payer.real_name})
@@ -71,7 +71,7 @@ def pages(closed_round, enforcement_case, bidder_factory, judge, client):
     for acct in CaseBankAccount.objects.all():
         data |= {acct.account_name, acct.bank_name}
     return {
-        "data": data,
+        "data": data, "register": f"/escrow/rounds/{big.pk}/register/", "reader": reader,
         "pages": [
             (None, f"/rounds/{rnd.pk}/verify/", "验证竞价记录"),
             (None, f"/rounds/{rnd.pk}/result/", "竞价记录签名"),
@@ -120,3 +120,11 @@ def test_each_page_speaks_one_language(language, pages, client):
             assert chinese_heading not in html, url
         else:
             assert chinese_heading in html, url
+
+
+def test_a_refused_registration_is_told_in_english(pages, client):
+    client.force_login(pages["reader"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    r = client.post(pages["register"], {"signed_name": pages["reader"].real_name}, follow=True)  # the notice not accepted
+    messages = [str(m) for m in r.context["messages"]]
+    assert messages and not any(CJK.search(m) for m in messages), messages
