@@ -14,6 +14,8 @@ urlpatterns = [
     path("registrations/<int:pk>/pay/", api.RegistrationPayView.as_view(), name="api-registration-pay"),
     path("registrations/<int:pk>/confirm/", api.RegistrationConfirmView.as_view(), name="api-registration-confirm"),
     path("balance-payments/<int:pk>/confirm/", api.BalanceConfirmView.as_view(), name="api-balance-confirm"),
+    path("registrations/<int:pk>/group/confirm/", api.GroupDecisionView.as_view(decision="confirm"), name="api-group-confirm"),
+    path("registrations/<int:pk>/group/reject/", api.GroupDecisionView.as_view(decision="reject"), name="api-group-reject"),
     path("registrations/<int:pk>/recheck/", api.RegistrationRecheckView.as_view(), name="api-registration-recheck"),
     path("cases/<int:case_id>/account/", api.CaseAccountView.as_view(), name="api-case-account"),
     path("escrow/webhooks/stripe/", api.StripeWebhookView.as_view(), name="stripe-webhook"),
