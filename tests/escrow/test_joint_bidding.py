@@ -206,6 +206,9 @@ def test_the_registration_page_takes_a_joint_bid(bidder_factory, announced_round
         "accept_notice": "on", "signed_name": other.real_name, "group_mode": "agent", "principal_name": "赵委托",
         "principal_id_number": "510104198001010014", "power_of_attorney": SimpleUploadedFile("poa.pdf", b"GIF89a")}, follow=True)
     assert "授权委托书" in r.content.decode() and not Registration.objects.filter(bidder=other).exists()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})  # one language at a time: English from the .po
+    html = client.get(f"/escrow/rounds/{announced_round.pk}/register/").content.decode()
+    assert "Joint bidding / agent bidding" in html and "联合竞买 / 委托竞买" not in html and "Power of attorney (PDF)" in html
 
 
 def test_api_registers_a_joint_bid_and_the_bare_call_still_works(bidder_factory, announced_round, as_user, judge):
