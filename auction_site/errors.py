@@ -96,6 +96,7 @@ class ErrorCode(StrEnum):
     FILE_REQUIRED = "file_required"
     FONT_MISSING = "font_missing"
     CO_BIDDER_INVALID = "co_bidder_invalid"  # a joint bid's co-bidder: a real-name bidder account, named once
+    CO_BIDDER_NOT_ACCEPTED = "co_bidder_not_accepted"  # a joint bid is confirmed only once every co-bidder has agreed
     GROUP_NOT_CONFIRMED = "group_not_confirmed"  # joint/agent bidding: no bid until the court has confirmed the group
     GROUP_TOO_LATE = "group_too_late"  # joint/agent bidding: registered and confirmed only before bidding opens
     FULL_PRICE_NOT_HELD = "full_price_not_held"  # A26/A37: a sell-off is bought only with the full price held

@@ -35,7 +35,8 @@ GroupOut = inline_serializer("RegistrationGroup", {
     "status": serializers.ChoiceField(choices=["pending", "confirmed", "rejected"],
                                       help_text="the court's confirmation; until confirmed the registration has no code and cannot bid"),
     "members": serializers.ListField(child=inline_serializer("GroupMemberOut", {
-        "name": serializers.CharField(), "share": serializers.DecimalField(max_digits=5, decimal_places=2)}),
+        "name": serializers.CharField(), "share": serializers.DecimalField(max_digits=5, decimal_places=2),
+        "accepted": serializers.BooleanField(help_text="the co-bidder agreed in their own account (POST .../group/accept/)")}),
         help_text="joint: every buyer with their share in percent, the registrant first"),
     "principal_name": serializers.CharField(help_text="agent: the principal, who is the buyer"),
     "decided_at": serializers.DateTimeField(allow_null=True), "reason": serializers.CharField(),
@@ -57,7 +58,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
         g = selectors.group_of(reg)
         if g is None:
             return None
-        return {"kind": g.kind, "status": g.status, "members": [{"name": m.name, "share": str(m.share)} for m in g.members.all()],
+        return {"kind": g.kind, "status": g.status, "members": [{"name": m.name, "share": str(m.share), "accepted": m.accepted_at is not None} for m in g.members.all()],
                 "principal_name": g.principal_name, "decided_at": g.decided_at, "reason": g.reason}
 
     def get_deposit(self, reg: Registration) -> dict | None:
@@ -175,18 +176,23 @@ class GroupDecisionRequest(serializers.Serializer):
 
 
 class GroupDecisionView(APIView):
-    """The judge of the round's court confirms (or refuses) a joint or agent registration before bidding opens."""
+    """The judge of the round's court confirms (or refuses) a joint or agent registration before bidding opens;
+    `accept`: a co-bidder agrees to the joint bid that names them (every one must, before the court confirms)."""
 
     permission_classes = [IsAuthenticated]
     decision = "confirm"
 
     @extend_schema(request=GroupDecisionRequest, responses={200: GroupOut},
-                   description="Judge of the round's court only (403 other_court); before bidding opens (409 group_too_late); "
-                               "once (409 already_decided). A confirmed group with its deposit held gets its bidder code.")
+                   description="confirm/reject: the judge of the round's court only (403 other_court); before bidding opens "
+                               "(409 group_too_late); once (409 already_decided); confirm only once every co-bidder accepted "
+                               "(409 co_bidder_not_accepted). A confirmed group with its deposit held gets its bidder code. "
+                               "accept: a co-bidder named in the joint bid (404 otherwise).")
     def post(self, request: Request, pk: int) -> Response:
         ser = GroupDecisionRequest(data=request.data or {})
         ser.is_valid(raise_exception=True)
-        if self.decision == "confirm":
+        if self.decision == "accept":
+            services.accept_joint_bid(request.user, registration_id=pk)
+        elif self.decision == "confirm":
             services.confirm_group(request.user, registration_id=pk)
         else:
             services.reject_group(request.user, registration_id=pk, reason=ser.validated_data.get("reason", ""))

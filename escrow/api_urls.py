@@ -14,6 +14,7 @@ urlpatterns = [
     path("registrations/<int:pk>/pay/", api.RegistrationPayView.as_view(), name="api-registration-pay"),
     path("registrations/<int:pk>/confirm/", api.RegistrationConfirmView.as_view(), name="api-registration-confirm"),
     path("balance-payments/<int:pk>/confirm/", api.BalanceConfirmView.as_view(), name="api-balance-confirm"),
+    path("registrations/<int:pk>/group/accept/", api.GroupDecisionView.as_view(decision="accept"), name="api-group-accept"),
     path("registrations/<int:pk>/group/confirm/", api.GroupDecisionView.as_view(decision="confirm"), name="api-group-confirm"),
     path("registrations/<int:pk>/group/reject/", api.GroupDecisionView.as_view(decision="reject"), name="api-group-reject"),
     path("registrations/<int:pk>/recheck/", api.RegistrationRecheckView.as_view(), name="api-registration-recheck"),

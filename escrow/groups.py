@@ -199,7 +199,8 @@ def record(reg: Registration, prepared: PreparedGroup, actor=None) -> BiddingGro
         created_at=clock.now())
     GroupMember.objects.bulk_create([
         GroupMember(group=group, position=i, user=m.user, name=m.name, id_number=m.id_number, share=m.share,
-                    legal_representative=m.legal_representative, legal_representative_id=m.legal_representative_id)
+                    legal_representative=m.legal_representative, legal_representative_id=m.legal_representative_id,
+                    accepted_at=group.created_at if i == 0 else None)  # the registrant agrees by signing; each co-bidder in their account
         for i, m in enumerate(prepared.members)])
     audit.record("registration.group_declared", reg, actor=actor, data={
         "kind": group.kind, "members": [{"id_number": m.id_number, "share": str(m.share)} for m in prepared.members],

@@ -132,6 +132,8 @@ class GroupMember(models.Model):
     # a company co-bidder acts through its legal representative
     legal_representative = models.CharField("法定代表人", max_length=200, blank=True)
     legal_representative_id = models.CharField("法定代表人身份证号", max_length=18, blank=True)
+    # each co-bidder agrees on the platform to bid jointly with this share (the registrant when registering)
+    accepted_at = models.DateTimeField("同意联合竞买时间", null=True, blank=True)
 
     class Meta:
         ordering = ["position"]

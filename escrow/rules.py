@@ -409,6 +409,15 @@ def poa_violation(content: bytes | None) -> Refusal | None:
     return None if pages >= 1 else refusal
 
 
+def consent_violation(not_yet: list[str]) -> Refusal | None:
+    """Joint bidding binds every buyer to the price in their share: the court confirms a group only once each
+    co-bidder has agreed on the platform, in their own account, to bid with that share."""
+    if not_yet:
+        return Refusal(ErrorCode.CO_BIDDER_NOT_ACCEPTED, f"共同竞买人{'、'.join(not_yet)}尚未在平台确认参加联合竞买 / "
+                                                         "every co-bidder must first agree to the joint bid in their own account")
+    return None
+
+
 def code_may_issue(group_status: str | None) -> bool:
     """A18: a bidder code is issued once the deposit is held; a group's only once the court has confirmed it."""
     return group_status is None or group_status == "confirmed"

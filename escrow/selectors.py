@@ -143,6 +143,15 @@ def groups_for_court(court_id: int, *, pending_only: bool = False) -> list[Biddi
     return sorted(rows, key=lambda g: g.status != BiddingGroup.Status.PENDING)
 
 
+def invitations_for(user, rnd: Round) -> list[BiddingGroup]:
+    """The joint bids of this round that name `user` as a co-bidder (for them to agree to)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(BiddingGroup.objects.filter(registration__round=rnd, members__user=user, members__position__gt=0)
+                .exclude(registration__status=Registration.Status.CANCELLED)
+                .select_related("registration__bidder").prefetch_related("members").distinct())
+
+
 def group_of(reg: Registration) -> BiddingGroup | None:
     return BiddingGroup.objects.filter(registration=reg).prefetch_related("members").first()
 

@@ -29,7 +29,7 @@ from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
 from escrow import commitments, ledger, rules
 from escrow.gateway import Payment, Refund, get_gateway
-from escrow.models import BiddingGroup, Commitment, Deposit, ProcessedEvent, Registration
+from escrow.models import BiddingGroup, Commitment, Deposit, GroupMember, ProcessedEvent, Registration
 from lots.access import ensure_judge_of, is_judge_of
 from lots.models import EnforcementCase, PriorityHolder, Round
 
@@ -555,6 +555,10 @@ def _decide_group(judge, registration_id: int, status: str, reason: str = "") ->
         group = BiddingGroup.objects.select_for_update(of=("self",)).get(pk=group.pk)
         if group.status != BiddingGroup.Status.PENDING:
             raise Conflict(ErrorCode.ALREADY_DECIDED, f"法院已作出决定：{group.get_status_display()} / already decided ({group.status})")
+        if status == BiddingGroup.Status.CONFIRMED:
+            v = rules.consent_violation([m.name for m in group.members.all() if m.accepted_at is None])
+            if v:
+                raise Conflict(v.code, v.message)
         group.status, group.decided_by, group.decided_at, group.reason = status, judge, clock.now(), reason[:500]
         group.save(update_fields=["status", "decided_by", "decided_at", "reason"])
         if status == BiddingGroup.Status.CONFIRMED and reg.status == RegStatus.HELD:
@@ -578,3 +582,26 @@ def reject_group(judge, /, *, registration_id: int, reason: str) -> BiddingGroup
     if not reason.strip():
         raise DomainError(ErrorCode.REASON_REQUIRED, "请说明不予确认的理由 / give the reason")
     return _decide_group(judge, registration_id, BiddingGroup.Status.REJECTED, reason.strip())
+
+
+def accept_joint_bid(user, /, *, registration_id: int) -> GroupMember:
+    """A co-bidder agrees, in their own account, to the joint bid with the share they were named with
+    (before bidding opens; the court confirms only once every co-bidder has)."""
+    member = (GroupMember.objects.select_related("group__registration__round").filter(
+        group__registration_id=registration_id, user=user, position__gt=0).first() if getattr(user, "is_authenticated", False) else None)
+    if member is None:
+        raise NotFound("您不是该联合竞买的共同竞买人 / you are not a co-bidder of this joint bid")
+    rnd = member.group.registration.round
+    v = rules.group_window_violation(rnd.status, rnd.starts_at, clock.now())
+    if v:
+        raise _violation_error(v, 409)
+    with transaction.atomic():
+        reg = lock_registration(registration_id)
+        member = GroupMember.objects.select_for_update(of=("self",)).select_related("group").get(pk=member.pk)
+        if member.group.status != BiddingGroup.Status.PENDING:
+            raise Conflict(ErrorCode.ALREADY_DECIDED, "法院已作出决定 / the court has already decided")
+        if member.accepted_at is None:
+            member.accepted_at = clock.now()
+            member.save(update_fields=["accepted_at"])
+            audit.record("registration.co_bidder_accepted", reg, actor=user, data={"id_number": member.id_number, "share": str(member.share)})
+    return member

@@ -114,7 +114,21 @@ def register(request: HttpRequest, round_id: int) -> HttpResponse:
         # joint and agent bidding: only before bidding opens (escrow.rules.group_window_violation)
         "groups_open": rules.group_window_violation(rnd.status, rnd.starts_at, clock.now()) is None,
         "co_rows": range(1, CO_BIDDER_ROWS + 1),
+        "invitations": selectors.invitations_for(request.user, rnd),
     })
+
+
+@login_required
+@require_POST
+def accept_joint_bid(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """A co-bidder agrees to the joint bid that names them (from the round's register page)."""
+    try:
+        member = services.accept_joint_bid(request.user, registration_id=registration_id)
+    except DomainError as e:
+        _error(request, e)
+        return redirect(_next_url(request, "/"))
+    messages.success(request, _("您已同意参加联合竞买，待法院确认。"))
+    return redirect("escrow-register", round_id=member.group.registration.round_id)
 
 
 def notice(request: HttpRequest, round_id: int) -> HttpResponse:

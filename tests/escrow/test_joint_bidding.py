@@ -133,7 +133,14 @@ def test_unconfirmed_group_cannot_bid_the_confirmed_one_can_with_one_code(bidder
     with pytest.raises(DomainError) as e:
         services.confirm_group(other_judge, registration_id=reg.pk)
     assert e.value.code == ErrorCode.OTHER_COURT and e.value.status == 403
-    # confirmed before bidding opens: one code for the group
+    # every co-bidder agrees in their own account first; then, before bidding opens, one code for the group
+    with pytest.raises(DomainError) as e:
+        services.confirm_group(judge, registration_id=reg.pk)
+    assert e.value.code == ErrorCode.CO_BIDDER_NOT_ACCEPTED and co.real_name in e.value.message
+    with pytest.raises(DomainError) as e:
+        services.accept_joint_bid(lead2, registration_id=reg.pk)  # only a co-bidder it names
+    assert e.value.code == ErrorCode.NOT_FOUND
+    services.accept_joint_bid(co, registration_id=reg.pk)
     services.confirm_group(judge, registration_id=reg.pk)
     reg.refresh_from_db()
     assert reg.code and reg.group.status == "confirmed" and reg.group.decided_by == judge
@@ -201,6 +208,12 @@ def test_the_registration_page_takes_a_joint_bid(bidder_factory, announced_round
         "co_name_1": co.real_name, "co_id_1": co.id_number, "co_share_1": "30"})
     reg = Registration.objects.get(round=announced_round, bidder=lead)
     assert r.status_code == 302 and reg.group.members.count() == 2
+    # the co-bidder sees the invitation on the round's page and agrees there
+    client.force_login(co)
+    html = client.get(f"/escrow/rounds/{announced_round.pk}/register/").content.decode()
+    assert "联合竞买邀请" in html and "份额 30%" in html and 'id="register-form"' not in html
+    client.post(f"/escrow/groups/{reg.pk}/accept/")
+    assert reg.group.members.get(user=co).accepted_at is not None
     client.force_login(other)
     r = client.post(f"/escrow/rounds/{announced_round.pk}/register/", {
         "accept_notice": "on", "signed_name": other.real_name, "group_mode": "agent", "principal_name": "赵委托",
@@ -224,7 +237,12 @@ def test_api_registers_a_joint_bid_and_the_bare_call_still_works(bidder_factory,
     group = r.json()["registration"]["group"]
     assert group["kind"] == "joint" and group["status"] == "pending"
     assert [(m["name"], m["share"]) for m in group["members"]] == [(lead.real_name, "33.33"), (co.real_name, "66.67")]
-    r = as_user(judge).post(f"/api/v1/registrations/{r.json()['registration']['id']}/group/confirm/", format="json")
+    reg_id = r.json()["registration"]["id"]
+    r = as_user(judge).post(f"/api/v1/registrations/{reg_id}/group/confirm/", format="json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "co_bidder_not_accepted"
+    r = as_user(co).post(f"/api/v1/registrations/{reg_id}/group/accept/", format="json")
+    assert r.status_code == 200 and all(m["accepted"] for m in r.json()["members"])
+    r = as_user(judge).post(f"/api/v1/registrations/{reg_id}/group/confirm/", format="json")
     assert r.status_code == 200 and r.json()["status"] == "confirmed"
     # agent bidding by the API: the power of attorney in base64
     r = as_user(single).post(f"/api/v1/rounds/{announced_round.pk}/register/", {
