@@ -164,8 +164,10 @@ def pay(request: HttpRequest, registration_id: int) -> HttpResponse:
         except DomainError as e:
             _error(request, e)
             return redirect("escrow-pay", registration_id=reg.pk)
-        if reg.status == Registration.Status.HELD:
+        if reg.status == Registration.Status.HELD and reg.code:
             messages.success(request, _("保证金已冻结，您的竞买代码是 %(code)s") % {"code": reg.code})
+        elif reg.status == Registration.Status.HELD:  # a joint or agent group the court has not confirmed yet
+            messages.success(request, _("保证金已冻结。联合竞买、委托竞买经法院确认后发放竞买代码，方可出价。"))
         return redirect("escrow-pay", registration_id=reg.pk)
     return render(request, "escrow/pay.html", {"reg": reg, "deposit": deposit, "test_card": TEST_CARD,
                                                 "server_confirm": settings.CLOCK_ADVANCE_ALLOWED})
