@@ -566,9 +566,20 @@ def _decide_group(judge, registration_id: int, status: str, reason: str = "") ->
         audit.record(f"registration.group_{status}", reg, actor=judge, data={"kind": group.kind, "reason": reason, "code": reg.code})
         if status == BiddingGroup.Status.REJECTED and reg.status == RegStatus.HELD:
             # A group the court will not confirm cannot bid: its deposit goes back at once (best effort; the clock retries after the close).
-            transaction.on_commit(lambda: release_deposit(judge, deposit=Deposit.objects.select_related("registration").get(registration_id=reg.pk),
-                                                          reason="联合竞买/委托竞买未获法院确认"))
+            transaction.on_commit(lambda: _release_refused_group(judge, reg.pk))
     return group
+
+
+def _release_refused_group(judge, registration_id: int) -> None:
+    """A refused group's deposit back at once: by the card provider, or by a transfer for the bank path."""
+    from escrow.bank import services as bank_services  # escrow.bank builds on this module
+
+    reason = "联合竞买/委托竞买未获法院确认 / the court did not confirm the joint or agent registration"
+    deposit = Deposit.objects.select_related("registration").get(registration_id=registration_id)
+    if deposit.provider == bank_services.BANK:
+        bank_services.instruct_release(judge, registration_id=registration_id, reason=reason)
+    else:
+        release_deposit(judge, deposit=deposit, reason=reason)
 
 
 def confirm_group(judge, /, *, registration_id: int) -> BiddingGroup:

@@ -252,3 +252,21 @@ def test_api_registers_a_joint_bid_and_the_bare_call_still_works(bidder_factory,
     # the contract's bare call is unchanged: a single registration with no group
     r = as_user(single).post(f"/api/v1/rounds/{announced_round.pk}/register/", format="json")
     assert r.status_code == 201 and r.json()["registration"]["group"] is None
+
+
+def test_a_refused_group_never_bids_and_its_deposit_goes_back_at_once(bidder_factory, announced_round, judge,
+                                                                      django_capture_on_commit_callbacks):
+    agent_user = bidder_factory()
+    reg, _ = bank_services.register(agent_user, round_id=announced_round.pk, declaration=agent(agent_user, real_pdf()))
+    services.sandbox_pay(agent_user, registration_id=reg.pk)
+    with pytest.raises(DomainError) as e:
+        services.reject_group(judge, registration_id=reg.pk, reason=" ")
+    assert e.value.code == ErrorCode.REASON_REQUIRED
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reject_group(judge, registration_id=reg.pk, reason="授权委托书未载明代理权限")
+    reg.refresh_from_db()
+    assert reg.group.status == "rejected" and reg.group.reason == "授权委托书未载明代理权限"
+    assert reg.status == "released" and reg.code is None
+    with pytest.raises(DomainError) as e:
+        services.confirm_group(judge, registration_id=reg.pk)
+    assert e.value.code == ErrorCode.ALREADY_DECIDED
