@@ -235,7 +235,10 @@ def court_group_decide(request: HttpRequest, registration_id: int) -> HttpRespon
             messages.success(request, _("已不予确认，保证金将退还。"))
         else:
             services.confirm_group(request.user, registration_id=registration_id)
-            messages.success(request, _("已确认，保证金到账后即发放竞买代码。"))
+            if Registration.objects.filter(pk=registration_id).exclude(code=None).exists():
+                messages.success(request, _("已确认，竞买代码已发放，可以出价。"))
+            else:
+                messages.success(request, _("已确认，保证金到账后即发放竞买代码。"))
     except DomainError as e:
         _error(request, e)
     return redirect("escrow-court-groups")
