@@ -547,7 +547,8 @@ def _group_for_judge(judge, registration_id: int) -> BiddingGroup:
 def _decide_group(judge, registration_id: int, status: str, reason: str = "") -> BiddingGroup:
     group = _group_for_judge(judge, registration_id)
     rnd = group.registration.round
-    v = rules.group_window_violation(rnd.status, rnd.starts_at, clock.now())
+    # a confirmation only before bidding opens; a refusal at any time (it only ever stops a group bidding)
+    v = rules.group_window_violation(rnd.status, rnd.starts_at, clock.now()) if status == BiddingGroup.Status.CONFIRMED else None
     if v:
         raise _violation_error(v, 409)
     with transaction.atomic():

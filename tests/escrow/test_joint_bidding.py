@@ -108,7 +108,7 @@ def test_shares_must_sum_to_100_and_every_co_bidder_is_an_adult_bidder(bidder_fa
     refused(ErrorCode.CO_BIDDER_INVALID, lead, announced_round, joint(lead, (lead, "50")))  # oneself is no co-bidder
 
 
-def test_unconfirmed_group_cannot_bid_the_confirmed_one_can_with_one_code(bidder_factory, announced_round, judge, other_judge):
+def test_unconfirmed_group_cannot_bid_the_confirmed_one_can_with_one_code(bidder_factory, announced_round, judge, other_judge, client):
     lead, co = bidder_factory(), bidder_factory()
     reg, _payment = bank_services.register(lead, round_id=announced_round.pk, declaration=joint(lead, (co, "40"), share="60"))
     group = BiddingGroup.objects.get(registration=reg)
@@ -150,6 +150,8 @@ def test_unconfirmed_group_cannot_bid_the_confirmed_one_can_with_one_code(bidder
     result = place_bid(lead2, round_id=announced_round.pk, amount=announced_round.starting_price)
     assert not result.accepted and result.code == ErrorCode.NOT_REGISTERED and result.reason == ErrorCode.GROUP_NOT_CONFIRMED
     assert "法院确认" in result.message
+    client.force_login(lead2)
+    assert "须经法院确认后发放竞买代码" in client.get(f"/rounds/{announced_round.pk}/live/").content.decode()
     with pytest.raises(DomainError) as e:
         services.confirm_group(judge, registration_id=late.pk)
     assert e.value.code == ErrorCode.GROUP_TOO_LATE
