@@ -12,7 +12,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfWriter
 
-from accounts.rules import resident_id_check_char
+from accounts.rules import resident_id_check_char, uscc_check_char
 from auction_site import clock
 from auction_site.errors import DomainError, ErrorCode
 from bidding.services import place_bid
@@ -106,6 +106,16 @@ def test_shares_must_sum_to_100_and_every_co_bidder_is_an_adult_bidder(bidder_fa
     decl.group.co_bidders = [stranger]
     refused(ErrorCode.CO_BIDDER_INVALID, lead, announced_round, decl)
     refused(ErrorCode.CO_BIDDER_INVALID, lead, announced_round, joint(lead, (lead, "50")))  # oneself is no co-bidder
+    # a company co-bidder acts through an adult legal representative
+    body = "91320500MA1XXXXX0"
+    company = bidder_factory(real_name="苏州某某贸易有限公司", id_kind="uscc", id_number=body + uscc_check_char(body))
+    decl = joint(lead, (company, "50"))
+    refused(ErrorCode.INVALID_REPRESENTATIVE, lead, announced_round, decl)
+    decl.group.co_bidders[0].legal_representative, decl.group.co_bidders[0].legal_representative_id = "小明", minor_id()
+    refused(ErrorCode.NOT_ADULT, lead, announced_round, decl)
+    decl.group.co_bidders[0].legal_representative_id = "440305199912310011"
+    reg, _ = bank_services.register(lead, round_id=announced_round.pk, declaration=decl)
+    assert reg.group.members.get(user=company).legal_representative == "小明"
 
 
 def test_unconfirmed_group_cannot_bid_the_confirmed_one_can_with_one_code(bidder_factory, announced_round, judge, other_judge, client):
