@@ -199,6 +199,8 @@ def test_the_court_page_lists_pending_groups_with_the_power_of_attorney(bidder_f
     html = client.get("/court/groups/").content.decode()
     poa_url = f"/court/groups/{reg.pk}/power-of-attorney/"
     assert "赵委托" in html and poa_url in html and "待法院确认" in html
+    desk = client.get("/court/").content.decode()  # the judge's desk lists it, due when bidding opens
+    assert "审查确认联合竞买/委托竞买 1 件" in desk and 'href="/court/groups/"' in desk
     r = client.get(poa_url)
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and b"".join(r.streaming_content).startswith(b"%PDF")
     client.post(f"/court/groups/{reg.pk}/decide/", {"decision": "reject", "reason": ""})
