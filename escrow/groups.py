@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts import rules as identity
 from accounts.models import User
@@ -22,6 +23,20 @@ from auction_site.errors import Conflict, DomainError, ErrorCode
 from escrow import rules
 from escrow.models import BiddingGroup, GroupMember, Registration
 from lots.models import Round
+from notifications import kinds
+from notifications.services import notify, notify_many
+
+# What the bidders of a group hear (the notifications outbox, in the transaction of the change).
+GROUP_INVITED = kinds.register(kinds.Kind(
+    "group_invited", _("联合竞买邀请"), _("您被列为联合竞买的共同竞买人：%(lot)s"),
+    _("%(lead)s 报名联合竞买%(round)s，将您列为共同竞买人（份额 %(share)s）。同意的，请在竞价开始前到报名页确认。"),
+    (kinds.INBOX, kinds.EMAIL, kinds.SMS)))
+GROUP_CONFIRMED = kinds.register(kinds.Kind(
+    "group_confirmed", _("联合竞买/委托竞买已确认"), _("法院已确认您的联合竞买/委托竞买：%(lot)s"),
+    _("%(round)s：保证金到账后即发放竞买代码，竞价开始后即可出价。"), (kinds.INBOX, kinds.EMAIL, kinds.SMS)))
+GROUP_REFUSED = kinds.register(kinds.Kind(
+    "group_refused", _("联合竞买/委托竞买不予确认"), _("法院不予确认您的联合竞买/委托竞买：%(lot)s"),
+    _("理由：%(reason)s。保证金将原路退还。"), (kinds.INBOX, kinds.EMAIL, kinds.SMS)))
 
 
 @dataclass
@@ -202,7 +217,20 @@ def record(reg: Registration, prepared: PreparedGroup, actor=None) -> BiddingGro
                     legal_representative=m.legal_representative, legal_representative_id=m.legal_representative_id,
                     accepted_at=group.created_at if i == 0 else None)  # the registrant agrees by signing; each co-bidder in their account
         for i, m in enumerate(prepared.members)])
+    rnd = Round.objects.select_related("lot").get(pk=reg.round_id)
+    lead = prepared.members[0].name if prepared.members else ""
+    for m in prepared.members[1:]:
+        notify(m.user, GROUP_INVITED.name, key=f"group_invited:{reg.pk}:{m.user.pk}", url=f"/escrow/rounds/{rnd.pk}/register/",
+               data=kinds.round_data(rnd, lead=lead, share=rules.format_share(m.share)))
     audit.record("registration.group_declared", reg, actor=actor, data={
         "kind": group.kind, "members": [{"id_number": m.id_number, "share": str(m.share)} for m in prepared.members],
         "principal": prepared.principal_id_number, "poa_sha256": prepared.poa_sha256})
     return group
+
+
+def tell_decision(group: BiddingGroup, rnd: Round) -> None:
+    """The court confirmed or refused the group: every buyer of it hears (in the decision's transaction)."""
+    kind = GROUP_CONFIRMED if group.status == BiddingGroup.Status.CONFIRMED else GROUP_REFUSED
+    users = [group.registration.bidder_id, *(m.user_id for m in group.members.all())]
+    notify_many(users, kind.name, key=f"{kind.name}:{group.registration_id}", url=f"/lots/{rnd.lot_id}/",
+                data=kinds.round_data(rnd, reason=group.reason))

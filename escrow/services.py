@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
-from escrow import commitments, ledger, rules
+from escrow import commitments, groups, ledger, rules
 from escrow.gateway import Payment, Refund, get_gateway
 from escrow.models import BiddingGroup, Commitment, Deposit, GroupMember, ProcessedEvent, Registration
 from lots.access import ensure_judge_of, is_judge_of
@@ -574,6 +574,7 @@ def _decide_group(judge, registration_id: int, status: str, reason: str = "") ->
         if status == BiddingGroup.Status.CONFIRMED and reg.status == RegStatus.HELD:
             issue_code_when_allowed(reg)  # the deposit is already held: the group's one code now (A18)
         audit.record(f"registration.group_{status}", reg, actor=judge, data={"kind": group.kind, "reason": reason, "code": reg.code})
+        groups.tell_decision(group, rnd)
         if status == BiddingGroup.Status.REJECTED and reg.status == RegStatus.HELD:
             # A group the court will not confirm cannot bid: its deposit goes back at once (best effort; the clock retries after the close).
             transaction.on_commit(lambda: _release_refused_group(judge, reg.pk))

@@ -20,6 +20,7 @@ from escrow import commitments, groups, rules, services
 from escrow.bank import services as bank_services
 from escrow.models import BiddingGroup, Deposit, Registration
 from lots.models import Round
+from notifications.models import Notification
 from tests.settlement.conftest import s3_bucket  # noqa: F401 (autouse: the power of attorney goes to object storage)
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +126,8 @@ def test_unconfirmed_group_cannot_bid_the_confirmed_one_can_with_one_code(bidder
     assert group.kind == "joint" and group.status == "pending"
     assert [(m.name, m.share) for m in group.members.all()] == [(lead.real_name, Decimal(60)), (co.real_name, Decimal(40))]
     assert "联合竞买" in reg.commitment.text and "份额60%" in reg.commitment.text
+    invited = Notification.objects.get(user=co, kind="group_invited")  # the co-bidder hears of it, with their share
+    assert "40%" in invited.body and lead.real_name in invited.body
     # the group pays one deposit; held, but no bidder code until the court confirms
     services.sandbox_pay(lead, registration_id=reg.pk)
     reg.refresh_from_db()
@@ -154,6 +157,7 @@ def test_unconfirmed_group_cannot_bid_the_confirmed_one_can_with_one_code(bidder
     services.confirm_group(judge, registration_id=reg.pk)
     reg.refresh_from_db()
     assert reg.code and reg.group.status == "confirmed" and reg.group.decided_by == judge
+    assert set(Notification.objects.filter(kind="group_confirmed").values_list("user", flat=True)) == {lead.pk, co.pk}
 
     open_round(announced_round)
     # unconfirmed when bidding opens: refused with a clear reason, and the court can no longer confirm
@@ -281,6 +285,7 @@ def test_a_refused_group_never_bids_and_its_deposit_goes_back_at_once(bidder_fac
     reg.refresh_from_db()
     assert reg.group.status == "rejected" and reg.group.reason == "授权委托书未载明代理权限"
     assert reg.status == "released" and reg.code is None
+    assert "授权委托书未载明代理权限" in Notification.objects.get(user=agent_user, kind="group_refused").body
     with pytest.raises(DomainError) as e:
         services.confirm_group(judge, registration_id=reg.pk)
     assert e.value.code == ErrorCode.ALREADY_DECIDED
