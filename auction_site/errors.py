@@ -98,6 +98,10 @@ class ErrorCode(StrEnum):
     EXTENSION_USED = "extension_used"
     FILE_REQUIRED = "file_required"
     FONT_MISSING = "font_missing"
+    CO_BIDDER_INVALID = "co_bidder_invalid"  # a joint bid's co-bidder: a real-name bidder account, named once
+    CO_BIDDER_NOT_ACCEPTED = "co_bidder_not_accepted"  # a joint bid is confirmed only once every co-bidder has agreed
+    GROUP_NOT_CONFIRMED = "group_not_confirmed"  # joint/agent bidding: no bid until the court has confirmed the group
+    GROUP_TOO_LATE = "group_too_late"  # joint/agent bidding: registered and confirmed only before bidding opens
     FULL_PRICE_NOT_HELD = "full_price_not_held"  # A26/A37: a sell-off is bought only with the full price held
     ILLEGAL_TRANSITION = "illegal_transition"
     INCREMENT_INVALID = "increment_invalid"
@@ -190,6 +194,8 @@ class ErrorCode(StrEnum):
     PAYMENT_NOT_FOUND = "payment_not_found"
     PAYMENT_ORDER = "payment_order"
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"
+    POA_NOT_PDF = "poa_not_pdf"  # agent bidding: the power of attorney (授权委托书) must be a real PDF of at most 10 MB
+    PRINCIPAL_INVALID = "principal_invalid"  # agent bidding: the principal's name and a valid ID number or credit code
     PRICE_ABSURD = "price_absurd"
     PRICE_BASIS_REQUIRED = "price_basis_required"
     PRICE_NOT_INTEGER = "price_not_integer"
@@ -212,6 +218,7 @@ class ErrorCode(StrEnum):
     REPORT_TOO_LARGE = "report_too_large"
     REPORT_TOO_SMALL = "report_too_small"
     ROUND_IN_PROGRESS = "round_in_progress"
+    SHARES_INVALID = "shares_invalid"  # joint bidding: every share above 0, at most 2 decimals, summing to 100
     SIGNATURE_MISMATCH = "signature_mismatch"  # the 竞买承诺书 signed by someone else
     SIZE_MISMATCH = "size_mismatch"
     STARTING_PRICE_TOO_LOW = "starting_price_too_low"

@@ -30,6 +30,12 @@ def check_round_accepts_bids(status: str, now: datetime, starts_at: datetime, en
 
 # A17/A18: only a bidder whose deposit is held (and so has a bidder code) may bid.
 def check_registration(status: str | None, code: str | None) -> Refusal | None:
+    if status == "held" and not code:
+        # Joint and agent bidding (DOMAIN.md, People): a group's code is issued only once the court has
+        # confirmed it (escrow.rules.code_may_issue), so a held registration without a code is a group
+        # the court has not confirmed: it cannot bid yet.
+        return Refusal(ErrorCode.NOT_REGISTERED, "联合竞买或委托竞买须经法院确认后方可出价 / a joint or agent registration bids only "
+                                                 "once the court has confirmed it", reason=ErrorCode.GROUP_NOT_CONFIRMED.value)
     if status != "held" or not code:
         return Refusal(ErrorCode.NOT_REGISTERED, "须先报名并缴纳保证金方可出价 / register and pay the deposit before bidding", "A17")
     return None

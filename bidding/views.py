@@ -32,6 +32,7 @@ def reason_messages() -> dict[str, str]:
         "priority_tie": _("同价应价时，优先购买权顺位在先者优先；顺位相同的，在先出价者优先。"),
         "selloff_fixed_price": _("变卖按变卖价成交，请按变卖价购买。"),
         "full_price_not_held": _("变卖须一次性付清全款后方可购买，仅缴纳保证金不能成交。请先支付全款。"),
+        "group_not_confirmed": _("联合竞买或委托竞买须经法院审查确认后方可出价，请等待法院确认。"),
     }
 
 

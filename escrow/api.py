@@ -11,7 +11,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from auction_site.errors import DomainError, ErrorCode, NotFound, error_body
 from auction_site.fields import FenField, StrictBooleanField, StrictCharField, StrictIntegerField, StrictRegexField
-from escrow import balances, commitments, selectors, services, webhooks
+from escrow import balances, commitments, groups, selectors, services, webhooks
 from escrow.bank import accounts as bank_accounts
 from escrow.bank import services as bank_services
 from escrow.models import Deposit, Registration
@@ -30,14 +30,36 @@ from lots.models import EnforcementCase, Round
 logger = logging.getLogger("escrow.api")
 
 
+GroupOut = inline_serializer("RegistrationGroup", {
+    "kind": serializers.ChoiceField(choices=["joint", "agent"], help_text="joint: 联合竞买; agent: 委托竞买"),
+    "status": serializers.ChoiceField(choices=["pending", "confirmed", "rejected"],
+                                      help_text="the court's confirmation; until confirmed the registration has no code and cannot bid"),
+    "members": serializers.ListField(child=inline_serializer("GroupMemberOut", {
+        "name": serializers.CharField(), "share": serializers.DecimalField(max_digits=5, decimal_places=2),
+        "accepted": serializers.BooleanField(help_text="the co-bidder agreed in their own account (POST .../group/accept/)")}),
+        help_text="joint: every buyer with their share in percent, the registrant first"),
+    "principal_name": serializers.CharField(help_text="agent: the principal, who is the buyer"),
+    "decided_at": serializers.DateTimeField(allow_null=True), "reason": serializers.CharField(),
+}, allow_null=True)
+
+
 class RegistrationSerializer(serializers.ModelSerializer):
     """The bidder's own registration (the code is shown only to its owner)."""
 
     deposit = serializers.SerializerMethodField()
+    group = serializers.SerializerMethodField(help_text="joint or agent bidding (null for a single bidder)")
 
     class Meta:
         model = Registration
-        fields = ["id", "round", "status", "code", "priority_rank", "created_at", "held_at", "deposit"]
+        fields = ["id", "round", "status", "code", "priority_rank", "created_at", "held_at", "deposit", "group"]
+
+    @extend_schema_field(GroupOut)
+    def get_group(self, reg: Registration) -> dict | None:
+        g = selectors.group_of(reg)
+        if g is None:
+            return None
+        return {"kind": g.kind, "status": g.status, "members": [{"name": m.name, "share": str(m.share), "accepted": m.accepted_at is not None} for m in g.members.all()],
+                "principal_name": g.principal_name, "decided_at": g.decided_at, "reason": g.reason}
 
     def get_deposit(self, reg: Registration) -> dict | None:
         d = Deposit.objects.filter(registration=reg).first()
@@ -64,6 +86,16 @@ PaymentSerializer = inline_serializer("DepositPayment", {
 RegisterResponse = inline_serializer("RegisterResponse", {"registration": RegistrationSerializer(), "payment": PaymentSerializer})
 
 
+class CoBidderIn(serializers.Serializer):
+    """A co-bidder of a joint bid: a real-name bidder account named by its real name and ID number."""
+
+    name = StrictCharField(max_length=200)
+    id_number = StrictCharField(max_length=18)
+    share = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="percent, e.g. 40 or 33.33")
+    legal_representative = StrictCharField(required=False, allow_blank=True, max_length=200, help_text="a company co-bidder")
+    legal_representative_id = StrictCharField(required=False, allow_blank=True, max_length=18)
+
+
 class RegisterRequest(serializers.Serializer):
     """Optional: with `accept_notice` the registration records the signed commitment (竞买承诺书), as the page does."""
 
@@ -73,6 +105,19 @@ class RegisterRequest(serializers.Serializer):
     legal_representative = StrictCharField(required=False, allow_blank=True, max_length=200)
     legal_representative_id = StrictCharField(required=False, allow_blank=True, max_length=18)
     licence = StrictCharField(required=False, allow_blank=True, help_text="the business licence, base64 (PDF, JPG or PNG)")
+    # joint bidding (联合竞买) / agent bidding (委托竞买): optional; confirmed by the court before bidding opens
+    mode = serializers.ChoiceField(choices=["single", "joint", "agent"], required=False, default="single",
+                                   help_text="single (default), joint (联合竞买: with co_bidders and share) or agent (委托竞买: "
+                                             "principal_name, principal_id_number, power_of_attorney); joint and agent registrations "
+                                             "are taken only before bidding opens and bid only once the court confirmed them")
+    share = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
+                                     help_text="joint: the registrant's own share in percent; with the co-bidders' shares it sums to 100")
+    co_bidders = CoBidderIn(many=True, required=False, help_text="joint: the other buyers, each a real-name bidder account")
+    principal_name = StrictCharField(required=False, allow_blank=True, max_length=200, help_text="agent: the principal (委托人), the buyer")
+    principal_id_number = StrictCharField(required=False, allow_blank=True, max_length=18,
+                                          help_text="agent: the principal's resident ID number or unified social credit code")
+    power_of_attorney = StrictCharField(required=False, allow_blank=True,
+                                        help_text="agent: the power of attorney (授权委托书), a PDF, base64")
 
 
 def _declaration(request: Request) -> commitments.Declaration | None:
@@ -85,6 +130,9 @@ def _declaration(request: Request) -> commitments.Declaration | None:
     data.is_valid(raise_exception=True)
     v = data.validated_data
     if "accept_notice" not in v:
+        if v.get("mode", "single") != "single":
+            raise DomainError(ErrorCode.NOTICE_NOT_ACCEPTED, "联合竞买、委托竞买须阅读并同意竞买公告和竞买须知并签署承诺书 / joint and agent "
+                                                              "registrations accept the notice and sign the commitment (accept_notice, signed_name)")
         return None
     try:
         licence = base64.b64decode(v["licence"], validate=True) if v.get("licence") else None
@@ -94,7 +142,23 @@ def _declaration(request: Request) -> commitments.Declaration | None:
         accept_notice=bool(v.get("accept_notice")), signed_name=v.get("signed_name", ""), priority=v.get("priority", False),
         ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", ""),
         legal_representative=v.get("legal_representative", ""), legal_representative_id=v.get("legal_representative_id", ""),
-        licence=licence)
+        licence=licence, group=_group_declaration(v))
+
+
+def _group_declaration(v: dict) -> groups.GroupDeclaration | None:
+    mode = v.get("mode") or "single"
+    if mode == "single":
+        return None
+    poa = None
+    if v.get("power_of_attorney"):
+        try:
+            poa = base64.b64decode(v["power_of_attorney"], validate=True)
+        except (binascii.Error, ValueError):
+            raise DomainError(ErrorCode.POA_NOT_PDF, "授权委托书须为 base64 编码的 PDF / the power of attorney must be a base64 PDF") from None
+    return groups.GroupDeclaration(
+        kind=mode, share=v.get("share"), principal_name=v.get("principal_name", ""),
+        principal_id_number=v.get("principal_id_number", ""), power_of_attorney=poa,
+        co_bidders=[groups.CoBidder(**c) for c in v.get("co_bidders", [])])
 
 
 class RegisterView(APIView):
@@ -105,6 +169,35 @@ class RegisterView(APIView):
         # Routed by size: over the card provider's limit, a payment reference into the case account.
         reg, payment = bank_services.register(request.user, round_id=round_id, declaration=_declaration(request))
         return Response({"registration": RegistrationSerializer(reg).data, "payment": payment}, status=201)
+
+
+class GroupDecisionRequest(serializers.Serializer):
+    reason = StrictCharField(required=False, allow_blank=True, max_length=500, help_text="required when refusing")
+
+
+class GroupDecisionView(APIView):
+    """The judge of the round's court confirms (or refuses) a joint or agent registration before bidding opens;
+    `accept`: a co-bidder agrees to the joint bid that names them (every one must, before the court confirms)."""
+
+    permission_classes = [IsAuthenticated]
+    decision = "confirm"
+
+    @extend_schema(request=GroupDecisionRequest, responses={200: GroupOut},
+                   description="confirm/reject: the judge of the round's court only (403 other_court); before bidding opens "
+                               "(409 group_too_late); once (409 already_decided); confirm only once every co-bidder accepted "
+                               "(409 co_bidder_not_accepted). A confirmed group with its deposit held gets its bidder code. "
+                               "accept: a co-bidder named in the joint bid (404 otherwise).")
+    def post(self, request: Request, pk: int) -> Response:
+        ser = GroupDecisionRequest(data=request.data or {})
+        ser.is_valid(raise_exception=True)
+        if self.decision == "accept":
+            services.accept_joint_bid(request.user, registration_id=pk)
+        elif self.decision == "confirm":
+            services.confirm_group(request.user, registration_id=pk)
+        else:
+            services.reject_group(request.user, registration_id=pk, reason=ser.validated_data.get("reason", ""))
+        reg = Registration.objects.get(pk=pk)
+        return Response(RegistrationSerializer().get_group(reg))
 
 
 class CardSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import rules as identity
 from auction_site import audit, clock
 from auction_site.errors import DomainError, ErrorCode
-from escrow import rules
+from escrow import groups, rules
 from escrow.models import Commitment, Registration
 from lots import notices
 from lots.models import PriorityHolder, Round
@@ -37,6 +37,8 @@ class Declaration:
     legal_representative_id: str = ""
     licence: bytes | None = None
     licence_name: str = ""
+    # joint bidding (联合竞买) or agent bidding (委托竞买): escrow.groups
+    group: groups.GroupDeclaration | None = None
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Prepared:
     legal_representative_id: str = ""
     licence_key: str = ""
     licence_sha256: str = ""
+    group: groups.PreparedGroup | None = None
 
 
 def _refuse(code: ErrorCode, message: str, status: int = 400, article: str | None = None) -> DomainError:
@@ -118,9 +121,15 @@ def prepare(user, rnd: Round, decl: Declaration) -> Prepared:
     v = rules.priority_violation(decl.priority, holder is not None)
     if v:
         raise _refuse(v.code, v.message, 409, v.article)
-    prepared = Prepared(notice_sha256=terms(rnd)["sha256"], text=commitment_for(user, rnd, decl, holder if decl.priority else None),
+    group = None
+    text = commitment_for(user, rnd, decl, holder if decl.priority else None)
+    if decl.group is not None:
+        rep = (decl.legal_representative.strip(), decl.legal_representative_id.strip().upper()) if company else ("", "")
+        group = groups.prepare(user, rnd, decl.group, representative=rep)
+        text += "\n" + groups.commitment_clause(group, user.real_name or user.username)
+    prepared = Prepared(notice_sha256=terms(rnd)["sha256"], text=text,
                         signed_name=signed, priority_holder=holder if decl.priority else None,
-                        ip=decl.ip, user_agent=(decl.user_agent or "")[:300])
+                        ip=decl.ip, user_agent=(decl.user_agent or "")[:300], group=group)
     if company:
         digest = rules.text_hash(content.decode("latin-1"))
         ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[ctype]
@@ -139,6 +148,8 @@ def record(reg: Registration, prepared: Prepared, actor=None) -> Commitment | No
     existing = Commitment.objects.filter(registration=reg).first()
     if existing is not None:
         return existing
+    if prepared.group is not None:
+        groups.record(reg, prepared.group, actor=actor)
     c = Commitment.objects.create(
         registration=reg, notice_sha256=prepared.notice_sha256, text=prepared.text, text_sha256=rules.text_hash(prepared.text),
         signed_name=prepared.signed_name, signed_at=clock.now(), ip=prepared.ip, user_agent=prepared.user_agent,

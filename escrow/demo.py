@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from accounts.models import User
 from auction_site import clock
-from escrow import rules, services
+from escrow import commitments, groups, rules, services
 from escrow.bank import sandbox as bank_sandbox
 from escrow.bank import services as bank_services
 from escrow.models import Deposit, Registration
@@ -71,8 +71,27 @@ def load(stdout=None) -> None:
                 else:
                     services.release_deposit(None, deposit=d, reason=f"demo: round {rnd.status}")
                 released += 1
+    joint = _joint_bid(users)
     executed = bank_sandbox.execute_instructions(None)  # the sandbox bank carries out the release transfers
     if stdout:
         bank = Deposit.objects.filter(provider=bank_services.BANK).count()
         stdout.write(f"  escrow: {held} deposits paid through the sandbox ({bank} by bank transfer, camt.053), {released} released,"
-                     f" {executed} bank transfers back confirmed\n")
+                     f" {executed} bank transfers back confirmed" + (f"; a joint bid awaiting the court on round {joint}" if joint else "") + "\n")
+
+
+def _joint_bid(users: dict) -> int | None:
+    """A joint bid (联合竞买, 60/40) of bidder_wang and bidder_zhao on the first announced round paid by card, both
+    agreed and the deposit held: it waits for the judge's confirmation on /court/groups/."""
+    lead, co = users.get("bidder_wang"), users.get("bidder_zhao")
+    now = clock.now()
+    rnd = next((r for r in Round.objects.select_related("lot__case__court").filter(status="announced", kind="auction", starts_at__gt=now)
+                .order_by("starts_at") if rules.payment_route(r.deposit) == "card"), None)
+    if lead is None or co is None or rnd is None or rules.check_bidder_eligible(lead, rnd) or rules.check_bidder_eligible(co, rnd):
+        return None
+    decl = commitments.Declaration(accept_notice=True, signed_name=lead.real_name, ip="127.0.0.1", user_agent="demo",
+                                   group=groups.GroupDeclaration(kind="joint", share="60", co_bidders=[
+                                       groups.CoBidder(name=co.real_name, id_number=co.id_number, share="40")]))
+    deposit = services.open_registration(lead, rnd=rnd, provider="sandbox", commitment=commitments.prepare(lead, rnd, decl))
+    services.accept_joint_bid(co, registration_id=deposit.registration_id)
+    hold_deposit(lead, rnd)
+    return rnd.pk

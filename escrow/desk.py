@@ -18,7 +18,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef
 
 from escrow import balances, rules
-from escrow.models import Deposit, Registration
+from escrow.models import BiddingGroup, Deposit, Registration
 from lots import deadlines
 from lots.deadlines import Deadline
 from lots.models import Lot, Round
@@ -72,6 +72,17 @@ def court_desk(court_id: int, now: datetime) -> list[Deadline]:
         due = closed if rnd.status == Status.WITHDRAWN else deadlines.release_due_by(closed)
         rows.append(Deadline("A23", "release_deposits", due, now, rnd.lot.title, rnd.lot_id, rnd.pk,
                              {"count": len(deposits), "amount": sum(d.amount for d in deposits)}))
+
+    # Joint and agent bidding (docs/rules.md): a group is confirmed (or refused) before its round's bidding opens.
+    pending = (BiddingGroup.objects.filter(status=BiddingGroup.Status.PENDING, registration__round__status=Status.ANNOUNCED,
+                                           registration__round__lot__case__court_id=court_id)
+               .exclude(registration__status=Registration.Status.CANCELLED).select_related("registration__round__lot")[:LIMIT * 10])
+    groups_per_round: dict[int, list[BiddingGroup]] = defaultdict(list)
+    for g in pending:
+        groups_per_round[g.registration.round_id].append(g)
+    for found in groups_per_round.values():
+        rnd = found[0].registration.round
+        rows.append(Deadline("—", "confirm_groups", rnd.starts_at, now, rnd.lot.title, rnd.lot_id, rnd.pk, {"count": len(found)}))
 
     # A25: the buyer's balance by the deadline of the announcement (then A24: the default).
     for rnd in court_rounds.filter(status=Status.SOLD, balance_due_at__isnull=False).order_by("balance_due_at")[:LIMIT]:

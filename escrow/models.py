@@ -80,6 +80,74 @@ class Commitment(models.Model):
         return f"commitment of registration {self.registration_id}"
 
 
+class BiddingGroup(models.Model):
+    """Joint bidding (联合竞买) or agent bidding (委托竞买) for one registration (docs/rules.md, Who may take part).
+
+    The registration is the group's one: one deposit, one bidder code. The code is issued only once the
+    deposit is held AND the judge of the round's court has confirmed the group, which happens before
+    bidding opens (escrow.rules: group rules); until then the registration cannot bid.
+    """
+
+    class Kind(models.TextChoices):
+        JOINT = "joint", "联合竞买"
+        AGENT = "agent", "委托竞买"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待法院确认"
+        CONFIRMED = "confirmed", "法院已确认"
+        REJECTED = "rejected", "法院不予确认"
+
+    registration = models.OneToOneField("escrow.Registration", on_delete=models.PROTECT, related_name="group")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # agent bidding: the principal (委托人) is the buyer; the power of attorney (授权委托书) is a PDF in object storage
+    principal_name = models.CharField("委托人", max_length=200, blank=True)
+    principal_id_number = models.CharField("委托人证件号码", max_length=18, blank=True)
+    poa_key = models.CharField("授权委托书存储键", max_length=500, blank=True)
+    poa_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField("不予确认的理由", max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(kind="agent") | (~models.Q(poa_key="") & ~models.Q(principal_id_number="")),
+                                   name="agent_group_has_principal_and_poa"),
+            models.CheckConstraint(condition=models.Q(status="pending") | models.Q(decided_at__isnull=False), name="group_decision_dated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of registration {self.registration_id} ({self.status})"
+
+
+class GroupMember(models.Model):
+    """One buyer of a joint bid with their share in percent (the registrant is position 0); the shares sum to 100."""
+
+    group = models.ForeignKey(BiddingGroup, on_delete=models.PROTECT, related_name="members")
+    position = models.PositiveSmallIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("姓名/名称", max_length=200)
+    id_number = models.CharField("证件号码", max_length=18)
+    share = models.DecimalField("份额(%)", max_digits=5, decimal_places=2)
+    # a company co-bidder acts through its legal representative
+    legal_representative = models.CharField("法定代表人", max_length=200, blank=True)
+    legal_representative_id = models.CharField("法定代表人身份证号", max_length=18, blank=True)
+    # each co-bidder agrees on the platform to bid jointly with this share (the registrant when registering)
+    accepted_at = models.DateTimeField("同意联合竞买时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "position"], name="group_member_position_unique"),
+            models.UniqueConstraint(fields=["group", "user"], name="group_member_once"),
+            models.CheckConstraint(condition=models.Q(share__gt=0) & models.Q(share__lte=100), name="group_member_share_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.share}%"
+
+
 class LedgerAccount(models.Model):
     class Kind(models.TextChoices):
         PROVIDER_CASH = "provider_cash", "平台托管资金(支付机构)"  # asset: money held at Stripe/bank
@@ -235,5 +303,5 @@ class SandboxRefund(models.Model):
 # The bank path's models belong to this app (escrow/bank/models.py).
 from escrow.bank.models import BankEntry, BankInstruction, BankStatement, CaseBankAccount, PaymentReference  # noqa: E402
 
-__all__ = ["Registration", "LedgerAccount", "LedgerTransaction", "LedgerEntry", "Deposit", "BalancePayment", "ProcessedEvent",
+__all__ = ["Registration", "BiddingGroup", "GroupMember", "LedgerAccount", "LedgerTransaction", "LedgerEntry", "Deposit", "BalancePayment", "ProcessedEvent",
            "SandboxPayment", "SandboxRefund", "CaseBankAccount", "PaymentReference", "BankStatement", "BankEntry", "BankInstruction"]

@@ -5,13 +5,16 @@
 """
 
 import hashlib
+import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
+from django.db import models
 from django.utils import timezone
 
-from accounts.models import BarredIdentity
+from accounts.models import BarredIdentity, User
 from accounts.rules import ADULT_AGE, is_adult_on
 from auction_site import clock
 from auction_site.errors import ErrorCode, Refusal
@@ -89,6 +92,25 @@ def check_bidder_eligible(user, round, on: date | None = None) -> Refusal | None
         # Self-registered bidders always carry a checked ID number; an account made without one (by staff)
         # has no birth date to read, and is judged by the identity check it was created with.
         adult=not id_number or is_adult_on(user.id_kind or ("resident_id" if id_number[:17].isdigit() else ""), id_number, on),
+    )
+    return eligibility_violation(facts)
+
+
+def check_principal_eligible(id_kind: str, id_number: str, round, on: date | None = None) -> Refusal | None:
+    """Agent bidding: the principal (委托人) is the buyer, so the same bars apply to them as to a bidder,
+    read from the ID number alone (the principal may have no account): staff (A34, an account of that ID
+    number with a staff role) and their listed relatives, the debtor, a defaulter on this lot (A24), a minor."""
+    on = on or timezone.localdate(clock.now())
+    id_number = id_number.strip().upper()
+    staff = User.objects.filter(id_number__iexact=id_number).filter(
+        models.Q(role__in=["judge", "operator"]) | models.Q(is_staff=True) | models.Q(is_superuser=True)).exists()
+    facts = BidderFacts(
+        role="bidder", is_staff=staff,
+        barred_identity=BarredIdentity.objects.filter(id_number__iexact=id_number).exists(),
+        is_debtor=CaseParty.objects.filter(case=round.lot.case, side=CaseParty.Side.RESPONDENT, id_number__iexact=id_number).exists(),
+        defaulted_on_lot=Registration.objects.filter(round__lot=round.lot, status=Registration.Status.FORFEITED,
+                                                     bidder__id_number__iexact=id_number).exclude(round=round).exists(),
+        adult=is_adult_on(id_kind, id_number, on),
     )
     return eligibility_violation(facts)
 
@@ -324,3 +346,99 @@ def licence_content_type(head: bytes, size: int) -> str | None:
         if head.startswith(magic):
             return ctype
     return None
+
+
+# --- joint bidding (联合竞买) and agent bidding (委托竞买) ----------------------------------------------
+# DOMAIN.md, People: joint bidding (several bidders, each with a share, one bidder code) and agent bidding
+# (an agent with a power of attorney) are allowed when the court has confirmed them before bidding opens;
+# the confirmation and the ruling name every buyer. The group registers once and pays one deposit (A17);
+# its one registration gets one bidder code (A18), and only once the court has confirmed it.
+
+GROUP_KINDS = ("joint", "agent")
+SHARE_TOTAL = Decimal(100)
+SHARE_QUANTUM = Decimal("0.01")
+MAX_CO_BIDDERS = 9  # with the registrant, at most ten buyers on one confirmation
+
+
+def group_window_violation(round_status: str, starts_at: datetime, now: datetime) -> Refusal | None:
+    """A group is registered, and confirmed by the court, only before bidding opens: while the round is
+    announced and before its start (DOMAIN.md, People: "confirmed them before bidding opens")."""
+    if round_status != "announced" or now >= starts_at:
+        return Refusal(ErrorCode.GROUP_TOO_LATE, "联合竞买、委托竞买须在竞价开始前报名并经法院确认，竞价开始后不再受理 / "
+                                                 "joint and agent bidding are registered and confirmed only before bidding opens")
+    return None
+
+
+def shares_violation(shares: list[Decimal]) -> Refusal | None:
+    """Joint bidding: at least two buyers, each share above 0 with at most two decimals, together exactly 100%."""
+    def bad(message: str) -> Refusal:
+        return Refusal(ErrorCode.SHARES_INVALID, message, field="share")
+
+    if len(shares) < 2:
+        return bad("联合竞买须至少有一名共同竞买人 / joint bidding needs at least one co-bidder")
+    if len(shares) > MAX_CO_BIDDERS + 1:
+        return bad(f"联合竞买人最多{MAX_CO_BIDDERS + 1}人 / at most {MAX_CO_BIDDERS + 1} joint bidders")
+    for s in shares:
+        if not isinstance(s, Decimal) or not s.is_finite() or s <= 0 or s != s.quantize(SHARE_QUANTUM):
+            return bad("每位竞买人的份额须大于0，最多两位小数 / every share is above 0 with at most two decimals")
+    if sum(shares) != SHARE_TOTAL:
+        return bad(f"各竞买人份额之和须为100%（现为{sum(shares)}%） / the shares must sum to 100% (they sum to {sum(shares)}%)")
+    return None
+
+
+# Agent bidding: the power of attorney (授权委托书) is a PDF that opens as one, at most 10 MB.
+POA_MAX_BYTES = 10 * 1024 * 1024
+
+
+def poa_violation(content: bytes | None) -> Refusal | None:
+    """The power of attorney must be a real PDF: its signature, and pypdf must read at least one page."""
+    refusal = Refusal(ErrorCode.POA_NOT_PDF, "请上传授权委托书（PDF 文件，不超过10MB） / upload the power of attorney as a PDF of at most 10 MB",
+                      field="power_of_attorney")
+    if not content or len(content) > POA_MAX_BYTES or not content.startswith(b"%PDF-"):
+        return refusal
+    from pypdf import PdfReader
+
+    try:
+        pages = len(PdfReader(io.BytesIO(content), strict=False).pages)
+    except Exception:  # an uploaded file is hostile input: whatever the parser raises, it is no PDF we accept
+        return refusal
+    return None if pages >= 1 else refusal
+
+
+def consent_violation(not_yet: list[str]) -> Refusal | None:
+    """Joint bidding binds every buyer to the price in their share: the court confirms a group only once each
+    co-bidder has agreed on the platform, in their own account, to bid with that share."""
+    if not_yet:
+        return Refusal(ErrorCode.CO_BIDDER_NOT_ACCEPTED, f"共同竞买人{'、'.join(not_yet)}尚未在平台确认参加联合竞买 / "
+                                                         "every co-bidder must first agree to the joint bid in their own account")
+    return None
+
+
+def code_may_issue(group_status: str | None) -> bool:
+    """A18: a bidder code is issued once the deposit is held; a group's only once the court has confirmed it."""
+    return group_status is None or group_status == "confirmed"
+
+
+@dataclass(frozen=True)
+class NamedBuyer:
+    name: str
+    id_number: str
+    share: Decimal | None = None  # joint bidding
+    agent: str = ""  # agent bidding: the agent who bid for the principal
+
+
+def named_buyers(kind: str | None, *, bidder_name: str, bidder_id: str, members: list[tuple[str, str, Decimal]] = (),
+                 principal: tuple[str, str] | None = None) -> list[NamedBuyer]:
+    """Who the confirmation (A22) and the ruling name as buyer: every joint bidder with their share; for
+    agent bidding the principal (the agent is named as the agent); else the bidder."""
+    if kind == "joint" and members:
+        return [NamedBuyer(n, i, s) for n, i, s in members]
+    if kind == "agent" and principal:
+        return [NamedBuyer(principal[0], principal[1], None, agent=bidder_name)]
+    return [NamedBuyer(bidder_name, bidder_id)]
+
+
+def format_share(share: Decimal) -> str:
+    """50 → '50%', 33.33 → '33.33%'."""
+    text = f"{share.quantize(SHARE_QUANTUM)}".rstrip("0").rstrip(".")
+    return f"{text}%"

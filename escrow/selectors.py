@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from escrow import ledger, rules
-from escrow.models import Deposit, LedgerAccount, LedgerEntry, Registration
+from escrow.models import BiddingGroup, Deposit, LedgerAccount, LedgerEntry, Registration
 from lots.models import EnforcementCase, Round
 
 # What each kind of posting means to the judge reading the case account ("where each fen came from").
@@ -127,3 +127,42 @@ def standing(user, rnd: Round) -> Standing | None:
     return Standing(registration=reg, won=won, balance_remaining=remaining, balance_due_at=rnd.balance_due_at if won else None,
                     held_amount=held, release_due_at=None if won else release_deadline_for(rnd),
                     released_at=d.released_at if d else None)
+
+
+# --- joint and agent bidding ------------------------------------------------------------------------
+
+def groups_for_court(court_id: int, *, pending_only: bool = False) -> list[BiddingGroup]:
+    """The joint and agent registrations of a court's rounds, pending first, for the judge's confirmation page."""
+    qs = (BiddingGroup.objects.filter(registration__round__lot__case__court_id=court_id)
+          .exclude(registration__status=Registration.Status.CANCELLED)
+          .select_related("registration__round__lot", "registration__bidder", "registration__deposit", "decided_by")
+          .prefetch_related("members"))
+    if pending_only:
+        qs = qs.filter(status=BiddingGroup.Status.PENDING)
+    rows = list(qs.order_by("registration__round__starts_at", "created_at")[:500])
+    return sorted(rows, key=lambda g: g.status != BiddingGroup.Status.PENDING)
+
+
+def invitations_for(user, rnd: Round) -> list[BiddingGroup]:
+    """The joint bids of this round that name `user` as a co-bidder (for them to agree to)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(BiddingGroup.objects.filter(registration__round=rnd, members__user=user, members__position__gt=0)
+                .exclude(registration__status=Registration.Status.CANCELLED)
+                .select_related("registration__bidder").prefetch_related("members").distinct())
+
+
+def group_of(reg: Registration) -> BiddingGroup | None:
+    return BiddingGroup.objects.filter(registration=reg).prefetch_related("members").first()
+
+
+def buyers_of(reg: Registration) -> list[rules.NamedBuyer]:
+    """Who the sale documents name as buyer (A22): every joint bidder with their share, the principal of an
+    agent, or the bidder (escrow.rules.named_buyers)."""
+    bidder = reg.bidder
+    group = group_of(reg)
+    if group is None or group.status != BiddingGroup.Status.CONFIRMED:
+        return rules.named_buyers(None, bidder_name=bidder.display_name(), bidder_id=bidder.id_number or "")
+    return rules.named_buyers(group.kind, bidder_name=bidder.display_name(), bidder_id=bidder.id_number or "",
+                              members=[(m.name, m.id_number, m.share) for m in group.members.all()],
+                              principal=(group.principal_name, group.principal_id_number))

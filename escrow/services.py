@@ -27,10 +27,10 @@ from django.db import IntegrityError, transaction
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
-from escrow import commitments, ledger, rules
+from escrow import commitments, groups, ledger, rules
 from escrow.gateway import Payment, Refund, get_gateway
-from escrow.models import Commitment, Deposit, ProcessedEvent, Registration
-from lots.access import is_judge_of
+from escrow.models import BiddingGroup, Commitment, Deposit, GroupMember, ProcessedEvent, Registration
+from lots.access import ensure_judge_of, is_judge_of
 from lots.models import EnforcementCase, PriorityHolder, Round
 from notifications import kinds
 from notifications.services import notify
@@ -315,6 +315,18 @@ def _issue_code(reg: Registration) -> None:
     raise Conflict(ErrorCode.CODE_EXHAUSTED, "无法生成竞买代码 / could not issue a bidder code")
 
 
+def issue_code_when_allowed(reg: Registration) -> bool:
+    """A18: the code once the deposit is held; a joint or agent group's only once the court confirmed it
+    (escrow.rules.code_may_issue). Under the registration's lock. True when the registration has its code."""
+    if reg.code:
+        return True
+    group_status = BiddingGroup.objects.filter(registration_id=reg.pk).values_list("status", flat=True).first()
+    if not rules.code_may_issue(group_status):
+        return False
+    _issue_code(reg)
+    return True
+
+
 def _hold(d: Deposit, reg: Registration, actor=None) -> None:
     """The deposit is held (A17): into the ledger, a bidder code issued (A18), the priority rank (A19)."""
     rnd = Round.objects.select_related("lot__case").get(pk=reg.round_id)
@@ -325,8 +337,7 @@ def _hold(d: Deposit, reg: Registration, actor=None) -> None:
         memo=f"保证金到账 登记#{reg.pk} (A17)", idempotency_key=f"deposit_held:{d.payment_intent_id}",
         case=rnd.lot.case, round=rnd, external_ref=d.payment_intent_id or "", actor=actor,
     )
-    if not reg.code:
-        _issue_code(reg)
+    issue_code_when_allowed(reg)
     id_number = (reg.bidder.id_number or "-") if reg.bidder_id else "-"
     holder = PriorityHolder.objects.filter(lot_id=rnd.lot_id, id_number__iexact=id_number).order_by("rank").first()
     signed = Commitment.objects.filter(registration=reg).first()
@@ -530,3 +541,89 @@ def cancel_without_payment(registration_id: int, *, reason: str) -> bool:
         reg.save(update_fields=["status"])
         audit.record("registration.cancelled", reg, data={"reason": reason, "payment_intent": None})
     return True
+
+
+# --- joint and agent bidding: the court's confirmation (before bidding opens) ---------------------------
+
+def _group_for_judge(judge, registration_id: int) -> BiddingGroup:
+    group = BiddingGroup.objects.select_related("registration__round__lot__case__court").filter(registration_id=registration_id).first()
+    if group is None:
+        raise NotFound("该报名不是联合竞买或委托竞买 / no joint or agent registration with this id")
+    ensure_judge_of(judge, group.registration.round)  # the judge of the round's court only (403 other_court)
+    return group
+
+
+def _decide_group(judge, registration_id: int, status: str, reason: str = "") -> BiddingGroup:
+    group = _group_for_judge(judge, registration_id)
+    rnd = group.registration.round
+    # a confirmation only before bidding opens; a refusal at any time (it only ever stops a group bidding)
+    v = rules.group_window_violation(rnd.status, rnd.starts_at, clock.now()) if status == BiddingGroup.Status.CONFIRMED else None
+    if v:
+        raise _violation_error(v, 409)
+    with transaction.atomic():
+        reg = lock_registration(registration_id)
+        group = BiddingGroup.objects.select_for_update(of=("self",)).get(pk=group.pk)
+        if group.status != BiddingGroup.Status.PENDING:
+            raise Conflict(ErrorCode.ALREADY_DECIDED, f"法院已作出决定：{group.get_status_display()} / already decided ({group.status})")
+        if status == BiddingGroup.Status.CONFIRMED:
+            v = rules.consent_violation([m.name for m in group.members.all() if m.accepted_at is None])
+            if v:
+                raise Conflict(v.code, v.message)
+        group.status, group.decided_by, group.decided_at, group.reason = status, judge, clock.now(), reason[:500]
+        group.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        if status == BiddingGroup.Status.CONFIRMED and reg.status == RegStatus.HELD:
+            issue_code_when_allowed(reg)  # the deposit is already held: the group's one code now (A18)
+        audit.record(f"registration.group_{status}", reg, actor=judge, data={"kind": group.kind, "reason": reason, "code": reg.code})
+        groups.tell_decision(group, rnd)
+        if status == BiddingGroup.Status.REJECTED and reg.status == RegStatus.HELD:
+            # A group the court will not confirm cannot bid: its deposit goes back at once (best effort; the clock retries after the close).
+            transaction.on_commit(lambda: _release_refused_group(judge, reg.pk))
+    return group
+
+
+def _release_refused_group(judge, registration_id: int) -> None:
+    """A refused group's deposit back at once: by the card provider, or by a transfer for the bank path."""
+    from escrow.bank import services as bank_services  # escrow.bank builds on this module
+
+    reason = "联合竞买/委托竞买未获法院确认 / the court did not confirm the joint or agent registration"
+    deposit = Deposit.objects.select_related("registration").get(registration_id=registration_id)
+    if deposit.provider == bank_services.BANK:
+        bank_services.instruct_release(judge, registration_id=registration_id, reason=reason)
+    else:
+        release_deposit(judge, deposit=deposit, reason=reason)
+
+
+def confirm_group(judge, /, *, registration_id: int) -> BiddingGroup:
+    """The judge of the round's court confirms a joint or agent registration before bidding opens; once its
+    deposit is held it gets its one bidder code and may bid."""
+    return _decide_group(judge, registration_id, BiddingGroup.Status.CONFIRMED)
+
+
+def reject_group(judge, /, *, registration_id: int, reason: str) -> BiddingGroup:
+    """The judge refuses to confirm a group (a reason is required); it never bids, its deposit is released."""
+    if not reason.strip():
+        raise DomainError(ErrorCode.REASON_REQUIRED, "请说明不予确认的理由 / give the reason")
+    return _decide_group(judge, registration_id, BiddingGroup.Status.REJECTED, reason.strip())
+
+
+def accept_joint_bid(user, /, *, registration_id: int) -> GroupMember:
+    """A co-bidder agrees, in their own account, to the joint bid with the share they were named with
+    (before bidding opens; the court confirms only once every co-bidder has)."""
+    member = (GroupMember.objects.select_related("group__registration__round").filter(
+        group__registration_id=registration_id, user=user, position__gt=0).first() if getattr(user, "is_authenticated", False) else None)
+    if member is None:
+        raise NotFound("您不是该联合竞买的共同竞买人 / you are not a co-bidder of this joint bid")
+    rnd = member.group.registration.round
+    v = rules.group_window_violation(rnd.status, rnd.starts_at, clock.now())
+    if v:
+        raise _violation_error(v, 409)
+    with transaction.atomic():
+        reg = lock_registration(registration_id)
+        member = GroupMember.objects.select_for_update(of=("self",)).select_related("group").get(pk=member.pk)
+        if member.group.status != BiddingGroup.Status.PENDING:
+            raise Conflict(ErrorCode.ALREADY_DECIDED, "法院已作出决定 / the court has already decided")
+        if member.accepted_at is None:
+            member.accepted_at = clock.now()
+            member.save(update_fields=["accepted_at"])
+            audit.record("registration.co_bidder_accepted", reg, actor=user, data={"id_number": member.id_number, "share": str(member.share)})
+    return member

@@ -49,6 +49,11 @@ def numbers(rounds: list[Round]) -> dict[int, dict]:
                    "watching_now": live.get(r.pk, 0)} for r in rounds}
 
 
+def watching_now(round_id: int) -> int:
+    """Live sockets on the round now, over every web process (0 for a round nobody watches or that does not exist)."""
+    return presence.watching([round_id]).get(round_id, 0)
+
+
 def follow_state(user: Any, rnd: Round) -> dict:
     if not getattr(user, "is_authenticated", False):
         return {"watching": False, "reminded": False}

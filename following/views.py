@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from auction_site.errors import DomainError, NotFound
 from following import selectors, services
@@ -51,6 +51,13 @@ def remind(request: HttpRequest, round_id: int) -> HttpResponse:
         except DomainError as e:
             messages.error(request, e.message)
     return _back(request, "/")
+
+
+@require_GET
+def watchers(request: HttpRequest, round_id: int) -> JsonResponse:
+    """人正在围观 now, polled by the lot page (static/following/watchers.js) every 15 s: `{"round_id", "watching_now"}`.
+    Not a websocket message: the websocket contract does not say clients ignore unknown types."""
+    return JsonResponse({"round_id": round_id, "watching_now": selectors.watching_now(round_id)})
 
 
 @login_required

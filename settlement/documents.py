@@ -66,6 +66,9 @@ class SaleFacts:
     transcript_leaves: int = 0
     key_fingerprint: str = ""
     round_id: int = 0
+    # joint bidding: every buyer with their share ("60%"); agent bidding: the principal, and the agent's name
+    shares: tuple[tuple[str, str], ...] = ()
+    agent_name: str = ""
 
 
 def _local(dt: datetime | None) -> str:
@@ -79,6 +82,21 @@ def _price_lines(facts: SaleFacts) -> list[str]:
         f"成交价（小写）：人民币 ¥{yuan(facts.price)} 元",
         f"成交价（大写）：人民币{capital(facts.price)}",
     ]
+
+
+def _buyer_line(facts: SaleFacts) -> str:
+    """A22: the buyer in their real name; a joint bid names every buyer with their share; an agent's principal is the buyer."""
+    if facts.shares:
+        return "买受人（联合竞买，按份共有）：" + "、".join(f"{name}（份额{share}）" for name, share in facts.shares)
+    if facts.agent_name:
+        return f"买受人：{facts.buyer_name}（委托竞买，委托代理人：{facts.agent_name}）"
+    return f"买受人：{facts.buyer_name}"
+
+
+def _buyer_words(facts: SaleFacts) -> str:
+    if facts.shares:
+        return "、".join(f"{name}（份额{share}）" for name, share in facts.shares)
+    return facts.buyer_name
 
 
 def _build(title: str, paragraphs: list[str], footer: list[str], note: str = "") -> bytes:
@@ -118,13 +136,14 @@ def render_confirmation(facts: SaleFacts) -> bytes:
         f"案号：{facts.case_number}",
         f"拍卖标的：{facts.lot_title}" + (f"（{facts.lot_location}）" if facts.lot_location else ""),
         f"拍次：{facts.round_label}",
-        f"买受人：{facts.buyer_name}",
+        _buyer_line(facts),
         f"竞买代码：{facts.bidder_code}",
         *_price_lines(facts),
         f"起拍价：人民币 ¥{yuan(facts.starting_price)} 元",
         f"成交时间：{_local(facts.closed_at)}（北京时间）",
         f"尾款缴纳期限：{_local(facts.balance_due_at)}",
-        "用户姓名 " + facts.buyer_name + " 通过竞买号 " + facts.bidder_code
+        ("用户姓名 " + facts.buyer_name if not facts.agent_name else f"委托代理人 {facts.agent_name} 代委托人 {facts.buyer_name}")
+        + " 通过竞买号 " + facts.bidder_code
         + " 于网络司法拍卖平台对上述标的进行公开竞价，以最高应价胜出。"
         "买受人应在拍卖公告确定的期限内将剩余价款交付人民法院；标的物所有权自拍卖成交裁定送达买受人时起转移。",
     ]
@@ -149,11 +168,12 @@ def render_ruling(facts: SaleFacts) -> bytes:
         f"申请执行人：{applicants}",
         f"被执行人：{respondents}",
         f"本院在执行{facts.case_number}案件中，依法对{facts.lot_title}进行网络司法拍卖（{facts.round_label}）。"
-        f"买受人{facts.buyer_name}（竞买代码 {facts.bidder_code}）于{_local(facts.closed_at)}以最高价竞得，"
+        f"买受人{_buyer_words(facts)}（竞买代码 {facts.bidder_code}"
+        + (f"，由委托代理人{facts.agent_name}代为竞买" if facts.agent_name else "") + f"）于{_local(facts.closed_at)}以最高价竞得，"
         f"并已于{_local(facts.paid_at)}前付清全部价款。",
         *_price_lines(facts),
         "依照《中华人民共和国民事诉讼法》及《最高人民法院关于人民法院网络司法拍卖若干问题的规定》第二十二条之规定，裁定如下：",
-        f"一、{facts.lot_title}归买受人{facts.buyer_name}所有，所有权自本裁定送达买受人时起转移；",
+        f"一、{facts.lot_title}归买受人{_buyer_words(facts)}" + ("按上述份额共有" if facts.shares else "") + "所有，所有权自本裁定送达买受人时起转移；",
         "二、买受人可持本裁定书到登记机构办理相关产权过户登记手续。",
         "本裁定送达后即发生法律效力。",
     ]

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 from accounts.models import Court
 from auction_site import clock
 from bidding.models import Bid
+from escrow import selectors as escrow_selectors
 from escrow.models import LedgerAccount, LedgerEntry, Registration
 from escrow.selectors import overdue_releases
 from lots.models import EnforcementCase, Round
@@ -49,7 +50,8 @@ def round_result(round: Round) -> dict:
         reg = Registration.objects.select_related("bidder").get(pk=round.leader_id)
         leader_code = reg.code
         if rules.buyer_name_public(round.status):
-            buyer_name = reg.bidder.display_name()
+            # joint bidding names every buyer, agent bidding the principal (escrow.selectors.buyers_of)
+            buyer_name = "、".join(b.name for b in escrow_selectors.buyers_of(reg))
     price = round.sold_price if deal else None
     return {
         "round": round.pk,

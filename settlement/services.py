@@ -21,9 +21,10 @@ from django.db import IntegrityError, transaction
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, NotFound
 from escrow import ledger
+from escrow import selectors as escrow_selectors
 from escrow.ledger import Line
 from escrow.models import BalancePayment, LedgerTransaction, Registration
-from escrow.rules import apply_forfeited_deposit
+from escrow.rules import apply_forfeited_deposit, format_share
 from lots import rounds
 from lots import services as lot_services
 from lots.access import ensure_judge_of
@@ -56,11 +57,13 @@ def sale_facts(round: Round) -> documents.SaleFacts:
     if round.leader_id is None or round.sold_price is None:
         raise DomainError(ErrorCode.NO_BUYER, "该拍次没有买受人 / the round has no buyer (A22)", status=409)
     reg = Registration.objects.select_related("bidder").get(pk=round.leader_id)
-    buyer = reg.bidder
+    buyers = escrow_selectors.buyers_of(reg)  # joint: every buyer with their share; agent: the principal
     return documents.SaleFacts(
         court=case.court.name, case_number=case.case_number, lot_title=lot.title, lot_location=lot.location,
         # The document is Chinese whatever the page's language (not get_kind_display, which is translated).
-        round_label=f"第{round.number}次{'变卖' if round.kind == 'selloff' else '拍卖'}", buyer_name=buyer.display_name(),
+        round_label=f"第{round.number}次{'变卖' if round.kind == 'selloff' else '拍卖'}", buyer_name="、".join(b.name for b in buyers),
+        shares=tuple((b.name, format_share(b.share)) for b in buyers if b.share is not None),
+        agent_name=buyers[0].agent if len(buyers) == 1 else "",
         bidder_code=reg.code or "—", price=round.sold_price, starting_price=round.starting_price,
         closed_at=round.closed_at or round.ends_at, balance_due_at=round.balance_due_at,
         applicants=list(case.applicants or []), respondents=list(case.respondents or []),

@@ -198,8 +198,7 @@ def _credit_deposit(entry, pr, amount, *, debit, kind, key, actor) -> None:
 def _hold(reg: Registration, d, rnd: Round, pr: PaymentReference, actor=None) -> None:
     """The deposit is held (A17) from the bank: the bidder code is issued (A18), the priority rank set (A19)."""
     now = clock.now()
-    if not reg.code:
-        escrow_services._issue_code(reg)
+    escrow_services.issue_code_when_allowed(reg)  # a joint or agent group's only once the court confirmed it
     id_number = reg.bidder.id_number or "-"
     holder = PriorityHolder.objects.filter(lot_id=rnd.lot_id, id_number__iexact=id_number).order_by("rank").first()
     reg.priority_rank = holder.rank if holder else None

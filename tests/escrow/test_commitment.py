@@ -214,3 +214,29 @@ def test_a_selloff_bought_with_the_full_price_needs_no_balance_and_becomes_paid(
     assert selloff.status == "paid"
     html = client.get(f"/lots/{selloff.lot_id}/").content.decode()
     assert "竞得" in html and "全部价款已付清" in html
+
+
+def test_a_round_without_stored_texts_shows_the_court_s_generated_texts_and_the_commitment_hashes_exactly_them(
+        client, bidder, announced_round):
+    from lots import texts
+    from lots.models import NoticeTemplate
+
+    lot = announced_round.lot
+    NoticeTemplate.objects.create(court=lot.case.court, category=lot.category, kind="bidding_notice", updated_at=announced_round.starts_at,
+                                  text="本院须知：{{ title }}，保证金¥{{ deposit }}，须本人报名。")
+    assert announced_round.announcement == "" and announced_round.bidding_notice == ""
+    generated = texts.generate(announced_round)
+    assert generated["bidding_notice"] == f"本院须知：{lot.title}，保证金¥500,000.00，须本人报名。"
+    client.force_login(bidder)
+    html = client.get(url(announced_round)).content.decode()
+    assert generated["bidding_notice"] in html and lot.title in html
+    client.post(url(announced_round), signed(bidder))
+    c = Registration.objects.get(round=announced_round, bidder=bidder).commitment
+    assert c.notice_sha256 == rules.text_hash(generated["announcement"] + "\n\n" + generated["bidding_notice"])
+    # a round whose texts are stored keeps them (and their hash) whatever the court's template becomes
+    announced_round.announcement, announced_round.bidding_notice = "本院公告（已保存）", "本院须知（已保存）"
+    announced_round.save(update_fields=["announcement", "bidding_notice"])
+    NoticeTemplate.objects.filter(court=lot.case.court).update(text="改过的须知")
+    from escrow.commitments import terms
+
+    assert terms(announced_round)["sha256"] == rules.text_hash("本院公告（已保存）\n\n本院须知（已保存）")

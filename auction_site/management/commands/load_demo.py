@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts.models import Court
 
-DEMO_MODULES = ["lots.demo", "avm.demo", "valuation.demo", "escrow.demo", "bidding.demo", "settlement.demo"]
+DEMO_MODULES = ["lots.demo", "avm.demo", "valuation.demo", "escrow.demo", "bidding.demo", "settlement.demo", "following.demo"]
 
 
 class Command(BaseCommand):
