@@ -117,7 +117,6 @@ def test_each_page_speaks_one_language(language, pages, client):
             assert '<html lang="en">' in html, url
             left = CJK.findall(visible_text(html, pages["data"]))
             assert not left, f"{url} shows Chinese in English: {left[:10]}"
-            assert chinese_heading not in html, url
         else:
             assert chinese_heading in html, url
 
