@@ -25,7 +25,7 @@ def tenths_of_zhe(value: str | int) -> int:
     """A discount typed in 折 with at most one decimal ("7", "7.5") → percent (70, 75). ValueError otherwise."""
     text = str(value).strip()
     whole, _dot, tenth = text.partition(".")
-    if not whole.isdigit() or (tenth and (len(tenth) > 1 or not tenth.isdigit())):
+    if not whole.isdigit() or (_dot and (len(tenth) != 1 or not tenth.isdigit())):
         raise ValueError(text)
     return int(whole) * 10 + int(tenth or 0)
 

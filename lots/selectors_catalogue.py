@@ -15,7 +15,8 @@ sub-type (Lot.subtype), round (一拍 / 二拍 / 变卖: the listed round's kind
 round's stored `discount`, lots.discount); each reads an index, none a per-row subquery. The sort
 "ending_soon" lists only the rounds still open (status open, end time still ahead).
 
-A search word is expanded with its synonyms (lots.synonyms): any one of them matching is enough.
+A search word is expanded with its synonyms (lots.synonyms): any one of them matching is enough, in the
+lot's text or as the name of its sub-type (汽车 → 轿车 → a lot of sub-type "car").
 
 Search on PostgreSQL: every word of two characters or more must contain all its two-character pieces
 (lots_search_grams, GIN-indexed, migration 0007) in the lot's title, location or city, or belong to a
@@ -39,7 +40,7 @@ from accounts.models import Court
 from auction_site import clock
 from auction_site.errors import DomainError, ErrorCode, NotFound
 from lots import synonyms
-from lots.models import EnforcementCase, Lot, Round, catalogue_active_end, catalogue_price, catalogue_rank
+from lots.models import EnforcementCase, Lot, Round, Subtype, catalogue_active_end, catalogue_price, catalogue_rank
 
 Status = Round.Status
 
@@ -119,18 +120,26 @@ class CatalogueQuerySet(QuerySet):
         return clone
 
 
+def _subtypes_named(words: tuple[str, ...]) -> list[str]:
+    """The sub-types whose name is one of the words ("轿车" → car): a lot of that sub-type matches them too."""
+    return [value for value, name in Subtype.choices if name in words]
+
+
 def _word_grams(word: str, prefix: str = "") -> Q | None:
-    """The word or one of its synonyms in the lot's text, by the pieces alone (None: a synonym too short for the index)."""
+    """The word or one of its synonyms in the lot's text by the pieces alone, or the lot's sub-type named by one of them
+    (None: a synonym too short for the index)."""
     alternatives = synonyms.expand(word)
     if any(len(alt) < 2 for alt in alternatives):
         return None
     fields = tuple(f"{prefix}{f}" for f in LOT_SEARCH_FIELDS)
-    return Q(*[Q(_grams_contain(fields, alt)) for alt in alternatives], _connector=Q.OR)
+    found = Q(*[Q(_grams_contain(fields, alt)) for alt in alternatives], _connector=Q.OR)
+    subtypes = _subtypes_named(alternatives)
+    return found | Q(**{f"{prefix}subtype__in": subtypes}) if subtypes else found
 
 
 def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
     """Every word (or one of its synonyms, lots.synonyms) matched (icontains) in the lot's title, location or city,
-    or the word in its case number."""
+    or naming the lot's sub-type, or the word in its case number."""
     db = qs.db
     indexed = connections[db].vendor == "postgresql"
     exact, by_index = Q(), Q()
@@ -142,6 +151,10 @@ def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
             case_side = Q(lot__case_id__in=cases) if cases else Q(pk__in=[])
         word_exact = case_side
         word_by_index = Q(case__case_number__icontains=word) if cases is None else Q(case_id__in=cases)
+        subtypes = _subtypes_named(synonyms.expand(word))
+        if subtypes:  # lot_subtype
+            word_exact |= Q(lot__subtype__in=subtypes)
+            word_by_index |= Q(subtype__in=subtypes)
         for alt in synonyms.expand(word):
             word_exact |= _lot_text(alt, "lot__")
             lot_side = _lot_text(alt, "")

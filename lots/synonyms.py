@@ -1,8 +1,8 @@
 """Search synonyms of the catalogue: a word a visitor types → the words lots are listed under.
 
-One table, here. lots.selectors_catalogue expands each search word into itself and its synonyms (any one
-of them may match: the same indexed two-character search) and into the lot sub-types named by them
-(Lot.subtype, indexed). "汽车" finds 轿车 and 货车; "房产" finds 住宅 and 商铺.
+One table, here. lots.selectors_catalogue expands each search word into itself and its synonyms: any one
+of them may match, through the same indexed two-character search, or name the lot's sub-type
+(Lot.subtype, indexed: "轿车" is the sub-type car). "汽车" finds 轿车 and 货车; "房产" finds 住宅 and 商铺.
 """
 
 from __future__ import annotations

@@ -88,8 +88,9 @@ def test_catalogue_refuses_bad_filters_with_a_message_and_keeps_working(client, 
 def test_catalogue_paging_keeps_the_filters(client, demo):
     r = client.get("/", {"court": "苏05"})
     assert len(titles(r)) == 6  # Suzhou: apartment, shop, villa, ship, machinery, excavator
-    r = client.get("/", {"page": "99"})
-    assert len(titles(r)) == 1  # out of range -> last page
+    assert len(titles(client.get("/", {"court": "苏05", "page": "1"}))) == 6
+    for past_the_end in ("2", "99", "0", "abc"):  # a page that is not there is a 404, not the last page
+        assert client.get("/", {"court": "苏05", "page": past_the_end}).status_code == 404
     body = client.get("/").content.decode()
     assert 'href="?page=2"' in body
 
