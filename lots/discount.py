@@ -35,4 +35,5 @@ def label(pct: int | None) -> str:
     if pct is None or pct >= 100:
         return ""
     whole, tenth = divmod(pct, 10)
-    return _("%(zhe)s折") % {"zhe": f"{whole}.{tenth}" if tenth else f"{whole}"}
+    # English: "70% of the valuation" (the same number, said as a share)
+    return _("%(zhe)s折") % {"zhe": f"{whole}.{tenth}" if tenth else f"{whole}", "percent": pct}
