@@ -113,6 +113,37 @@ def test_catalogue_and_lot_page_at_phone_width(demo_site, new_context, screensho
     card = page.locator(".lot-card").first.bounding_box()
     assert card["width"] > 300  # one card per row
     screenshot(page, "catalogue-phone")
+    # the filters fold behind 筛选; opened, a round filter (变卖) narrows the list to the ship
+    toggle = page.locator("#filters-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not page.locator("select[name=round]").is_visible()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true" and page.locator("select[name=round]").is_visible()
+    page.select_option("select[name=round]", "selloff")
+    screenshot(page, "catalogue-phone-filters")
+    page.click(".filter-row button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert card_titles(page) == ["“恒顺8”号钢质散货船"]
+    assert page.locator("select[name=round]").is_visible()  # a filter in use: the panel stays open
+
+    # the open apartment: tabs switch without a reload; the action bar sits at the bottom of the screen
+    open_flat = Lot.objects.get(title__contains="星湖花园")
+    page.goto(f"{base}/lots/{open_flat.pk}/")
+    page.evaluate("window.__sameDocument = true")
+    assert page.locator("#details").is_visible() and not page.locator("#announcement").is_visible()
+    page.click("#tab-announcement")
+    assert page.locator("#announcement").is_visible() and not page.locator("#details").is_visible()
+    assert page.url.endswith("#announcement") and page.evaluate("window.__sameDocument") is True
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#tab-notice").get_attribute("aria-selected") == "true" and page.locator("#notice").is_visible()
+    bar = page.locator(".action-bar")
+    page.mouse.wheel(0, 400)
+    page.wait_for_timeout(200)
+    box = bar.bounding_box()
+    assert bar.is_visible() and abs(box["y"] + box["height"] - 844) <= 2, box
+    assert bar.locator("[data-action=bid]").get_attribute("href") == f"/rounds/{open_flat.rounds.get().pk}/live/"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "lot-phone-tabs")
 
     ship = Lot.objects.get(title__contains="恒顺8")
     page.goto(f"{base}/lots/{ship.pk}/")
