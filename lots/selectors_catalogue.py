@@ -137,7 +137,25 @@ def _word_grams(word: str, prefix: str = "") -> Q | None:
     return found | Q(**{f"{prefix}subtype__in": subtypes}) if subtypes else found
 
 
-def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
+def _lot_in(qs: QuerySet[Round], lot_ids: list[int]) -> QuerySet[Round]:
+    """The rounds of these lots: one array parameter rather than thousands (the query is compiled and planned three times)."""
+    found = qs.filter(ExpressionWrapper(RawSQL(f"{Round._meta.db_table}.lot_id = ANY(%s)", [lot_ids]), output_field=BooleanField()))
+    found.count_exactly = True  # at most SORTED_CANDIDATES_UP_TO rounds: counted, never estimated
+    return found
+
+
+def _among_few_lots(qs: QuerySet[Round], lots: Q) -> QuerySet[Round]:
+    """Region / sub-type filters (PostgreSQL): when few lots match (by their indexes), the page is those lots' rounds,
+    sorted, as for a rare search word; when many do, the sort's index is walked and each lot checked (a page fills
+    quickly). The planner, which cannot know how two columns of a lot go together (a district and a sub-type),
+    would otherwise walk every listed round looking for a combination that is rare or absent."""
+    if connections[qs.db].vendor != "postgresql":
+        return qs
+    candidates = list(Lot.objects.using(qs.db).filter(lots).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
+    return _lot_in(qs, candidates) if len(candidates) <= SORTED_CANDIDATES_UP_TO else qs
+
+
+def _search(qs: QuerySet[Round], words: list[str], lots: Q | None = None) -> QuerySet[Round]:
     """Every word (or one of its synonyms, lots.synonyms) matched (icontains) in the lot's title, location or city,
     or naming the lot's sub-type, or the word in its case number."""
     db = qs.db
@@ -168,12 +186,10 @@ def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
     # The candidate lots by the GIN index: when they are few (SORTED_CANDIDATES_UP_TO), the page is those lots' rounds, sorted;
     # when they are many, the page walks the sort's index and checks each lot (the words are common, so
     # a page fills quickly), and the count is estimated.
-    candidates = list(Lot.objects.using(db).filter(by_index).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
+    # The lot filters (region, sub-type, category) narrow the candidates too.
+    candidates = list(Lot.objects.using(db).filter(by_index & (lots or Q())).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
     if len(candidates) <= SORTED_CANDIDATES_UP_TO:
-        # One array parameter rather than thousands (the query is compiled and planned three times).
-        found = qs.filter(ExpressionWrapper(RawSQL(f"{Round._meta.db_table}.lot_id = ANY(%s)", [candidates]), output_field=BooleanField()))
-        found.count_exactly = True  # at most SORTED_CANDIDATES_UP_TO rounds: counted, never estimated
-        return found
+        return _lot_in(qs, candidates)
     grams_only = Q()
     for word in words:
         if len(word) >= 2:
@@ -209,12 +225,25 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
     # the sort's index alone (an index-only scan).
     qs = (qs.filter(listed=True)
           .select_related("lot", "lot__case", "lot__case__court").annotate(price=catalogue_price()))
-    words = (q or "").split()
-    if words:
-        qs = _search(qs, words)
+    # The lot's own columns (each indexed on lots_lot): region, sub-type, category.
+    lot_columns: dict[str, object] = {}
+    for name, value in (("province", _place(province, "省", "市")), ("city", _place(city, "市")), ("district", _place(district))):
+        if value:
+            lot_columns[name] = value  # lot_region / lots_lot_city / lot_district
+    subtypes = _as_list(subtype)
+    if subtypes:
+        lot_columns["subtype__in"] = subtypes  # lot_subtype
+    narrow = bool(lot_columns)  # a region or a sub-type may be rare; a category never is
     categories = _as_list(category)
     if categories:
-        qs = qs.filter(lot__category__in=categories)
+        lot_columns["category__in"] = categories
+    if lot_columns:
+        qs = qs.filter(**{f"lot__{k}": v for k, v in lot_columns.items()})
+    words = (q or "").split()
+    if words:
+        qs = _search(qs, words, Q(**lot_columns))
+    elif narrow:
+        qs = _among_few_lots(qs, Q(**lot_columns))
     statuses = _as_list(status)
     if statuses:
         qs = qs.filter(status__in=statuses)
@@ -229,12 +258,6 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
         qs = qs.filter(price__gte=min_price)
     if max_price is not None:
         qs = qs.filter(price__lte=max_price)
-    for name, value in (("province", _place(province, "省", "市")), ("city", _place(city, "市")), ("district", _place(district))):
-        if value:
-            qs = qs.filter(**{f"lot__{name}": value})  # lot_region / lots_lot_city / lot_district
-    subtypes = _as_list(subtype)
-    if subtypes:
-        qs = qs.filter(lot__subtype__in=subtypes)
     kinds = _as_list(round)
     if kinds:
         unknown = [k for k in kinds if k not in ROUND_KINDS]
