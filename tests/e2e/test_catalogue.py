@@ -130,18 +130,22 @@ def test_catalogue_and_lot_page_at_phone_width(demo_site, new_context, screensho
     open_flat = Lot.objects.get(title__contains="星湖花园")
     page.goto(f"{base}/lots/{open_flat.pk}/")
     page.evaluate("window.__sameDocument = true")
+    bar = page.locator(".action-bar")
+    page.mouse.wheel(0, 600)
+    page.wait_for_timeout(200)
+    wide = page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 391)
+        .slice(0, 8).map(e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right))""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+    box, screen = bar.bounding_box(), page.evaluate("window.innerHeight")
+    assert bar.is_visible() and abs(box["y"] + box["height"] - screen) <= 2, (box, screen)  # stuck to the bottom of the screen
+    assert bar.locator("[data-action=bid]").get_attribute("href") == f"/rounds/{open_flat.rounds.get().pk}/live/"
+    screenshot(page, "lot-phone-action-bar")
     assert page.locator("#details").is_visible() and not page.locator("#announcement").is_visible()
     page.click("#tab-announcement")
     assert page.locator("#announcement").is_visible() and not page.locator("#details").is_visible()
     assert page.url.endswith("#announcement") and page.evaluate("window.__sameDocument") is True
     page.keyboard.press("ArrowRight")
     assert page.locator("#tab-notice").get_attribute("aria-selected") == "true" and page.locator("#notice").is_visible()
-    bar = page.locator(".action-bar")
-    page.mouse.wheel(0, 400)
-    page.wait_for_timeout(200)
-    box = bar.bounding_box()
-    assert bar.is_visible() and abs(box["y"] + box["height"] - 844) <= 2, box
-    assert bar.locator("[data-action=bid]").get_attribute("href") == f"/rounds/{open_flat.rounds.get().pk}/live/"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "lot-phone-tabs")
 
