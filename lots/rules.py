@@ -7,8 +7,17 @@ from datetime import datetime, timedelta
 
 from auction_site.errors import ErrorCode, Refusal
 
-REAL_ESTATE_LIKE = {"real_estate", "equity", "other"}
-
+# The deadlines themselves (A12/A26 notice, A16, A25, A28) are computed in lots.deadlines, the one module
+# of every legal deadline; the checks below apply them.
+from lots.deadlines import (  # noqa: F401  (re-exported: lots.rules is where callers look for them)
+    DEFAULT_BALANCE_DAYS,
+    PARTY_NOTICE_BEFORE_ANNOUNCEMENT,
+    REAL_ESTATE_LIKE,
+    RESUME_WITHIN,
+    min_notice,
+    publishable_from,
+)
+from lots.deadlines import resume_due_by as resume_deadline
 
 # A10: in round 1 the starting price (= reserve) is at least 70% of the reference price.
 FIRST_ROUND_MIN_PERCENT = 70
@@ -18,27 +27,20 @@ def check_starting_price(starting_price: int, reference_price: int | None, round
     if round_number != 1:
         return None
     if reference_price is None:
-        return Refusal(ErrorCode.NO_REFERENCE_PRICE, "一拍须先确定参考价 / round 1 needs a reference price", "A10")
+        return Refusal(ErrorCode.NO_REFERENCE_PRICE, "一拍须先确定参考价 / round 1 needs a reference price", "A10", "starting_price")
     if starting_price * 100 < reference_price * FIRST_ROUND_MIN_PERCENT:
         minimum = -(-reference_price * FIRST_ROUND_MIN_PERCENT // 100)
-        return Refusal(ErrorCode.STARTING_PRICE_TOO_LOW, f"一拍起拍价不得低于参考价的70%（至少 {minimum} 分）/ round-1 starting price must be ≥ 70% of the reference price", "A10")
+        return Refusal(ErrorCode.STARTING_PRICE_TOO_LOW, f"一拍起拍价不得低于参考价的70%（至少 {minimum} 分）/ round-1 starting price must be ≥ 70% of the reference price", "A10", "starting_price")
     return None
 
 
 # A12: announcement before bidding opens: movables ≥15 days; real estate and other property rights ≥30 days.
-# A26: re-auction notice: movables 7 days, real estate 15 days.
-def min_notice(category: str, round_number: int) -> timedelta:
-    real_estate_like = category in REAL_ESTATE_LIKE
-    if round_number == 1:
-        return timedelta(days=30 if real_estate_like else 15)
-    return timedelta(days=15 if real_estate_like else 7)
-
-
+# A26: re-auction notice: movables 7 days, real estate 15 days (lots.deadlines.min_notice).
 def check_notice(category: str, round_number: int, published_at: datetime, starts_at: datetime) -> Refusal | None:
     need = min_notice(category, round_number)
     if starts_at - published_at < need:
         article = "A12" if round_number == 1 else "A26"
-        return Refusal(ErrorCode.NOTICE_TOO_SHORT, f"公告期不足 {need.days} 日 / at least {need.days} days' notice before bidding opens", article)
+        return Refusal(ErrorCode.NOTICE_TOO_SHORT, f"公告期不足 {need.days} 日 / at least {need.days} days' notice before bidding opens", article, "starts_at")
     return None
 
 
@@ -48,7 +50,7 @@ DEPOSIT_MIN_PERCENT, DEPOSIT_MAX_PERCENT = 5, 20
 
 def check_deposit(deposit: int, starting_price: int) -> Refusal | None:
     if deposit * 100 < starting_price * DEPOSIT_MIN_PERCENT or deposit * 100 > starting_price * DEPOSIT_MAX_PERCENT:
-        return Refusal(ErrorCode.DEPOSIT_OUT_OF_RANGE, "保证金应为起拍价的5%至20% / deposit must be 5%–20% of the starting price", "A17")
+        return Refusal(ErrorCode.DEPOSIT_OUT_OF_RANGE, "保证金应为起拍价的5%至20% / deposit must be 5%–20% of the starting price", "A17", "deposit")
     return None
 
 
@@ -58,14 +60,14 @@ MIN_BIDDING_PERIOD = timedelta(hours=24)
 
 def check_bidding_period(starts_at: datetime, ends_at: datetime) -> Refusal | None:
     if ends_at - starts_at < MIN_BIDDING_PERIOD:
-        return Refusal(ErrorCode.BIDDING_PERIOD_TOO_SHORT, "竞价时间不得少于24小时 / bidding lasts at least 24 hours", "A20")
+        return Refusal(ErrorCode.BIDDING_PERIOD_TOO_SHORT, "竞价时间不得少于24小时 / bidding lasts at least 24 hours", "A20", "ends_at")
     return None
 
 
 def check_increment(increment: int, starting_price: int) -> Refusal | None:
     # A20: bids rise in whole increments set by the court; an increment above the start price is absurd.
     if increment <= 0 or increment > starting_price:
-        return Refusal(ErrorCode.INCREMENT_INVALID, "加价幅度须为正且不超过起拍价 / increment must be positive and not above the starting price", "A20")
+        return Refusal(ErrorCode.INCREMENT_INVALID, "加价幅度须为正且不超过起拍价 / increment must be positive and not above the starting price", "A20", "increment")
     return None
 
 
@@ -82,9 +84,22 @@ REQUIRED_DISCLOSURES = {
 }
 
 
+DISCLOSURES_EN = {
+    "announcement": "the text of the auction announcement",
+    "description": "a description of the property",
+    "judgment_enforced": "the judgment enforced",
+    "title_status": "the property's title",
+    "occupancy": "who occupies or uses it",
+    "defects_and_encumbrances": "its defects and encumbrances",
+    "transfer_tax_payer": "who pays the transfer taxes",
+    "court_contact": "the court's contact",
+}
+
+
 def check_disclosures(present: dict[str, bool], has_photo: bool, has_valuation_report: bool) -> list[Refusal]:
     out = [
-        Refusal(ErrorCode(f"missing_{key}"), f"公告须载明{label} / the announcement must include {key.replace('_', ' ')}", "A13")
+        Refusal(ErrorCode(f"missing_{key}"), f"公告须载明{label} / the announcement must state {DISCLOSURES_EN[key]}", "A13",
+                "announcement" if key == "announcement" else None)
         for key, label in REQUIRED_DISCLOSURES.items() if not present.get(key)
     ]
     if not has_photo:
@@ -95,15 +110,8 @@ def check_disclosures(present: dict[str, bool], has_photo: bool, has_valuation_r
 
 
 # A16: the court notifies the parties (and known priority holders) at least 3 days before the announcement.
-# The judge records the notice on the draft (lots.services.notify_parties); publication waits 3 full days.
-PARTY_NOTICE_BEFORE_ANNOUNCEMENT = timedelta(days=3)
-
-
-def publishable_from(parties_notified_at: datetime) -> datetime:
-    """A16: the earliest moment the announcement may be published after the parties were notified."""
-    return parties_notified_at + PARTY_NOTICE_BEFORE_ANNOUNCEMENT
-
-
+# The judge records the notice on the draft (lots.services.notify_parties); publication waits 3 full days
+# (lots.deadlines.publishable_from).
 def check_parties_notified(parties_notified_at: datetime | None, published_at: datetime) -> Refusal | None:
     if parties_notified_at is None:
         return Refusal(ErrorCode.PARTIES_NOT_NOTIFIED, "发布公告前须通知当事人（至少提前3日）/ the parties must be notified at least 3 days before the announcement", "A16")
@@ -139,37 +147,29 @@ def min_reauction_start(previous_start: int) -> int:
 
 def check_reauction_price(starting_price: int, previous_start: int) -> Refusal | None:
     if starting_price < min_reauction_start(previous_start):
-        return Refusal(ErrorCode.CUT_TOO_DEEP, "再次拍卖降价不得超过前次起拍价的20% / re-auction may cut at most 20% of the previous starting price", "A26")
+        return Refusal(ErrorCode.CUT_TOO_DEEP, "再次拍卖降价不得超过前次起拍价的20% / re-auction may cut at most 20% of the previous starting price", "A26", "starting_price")
     if starting_price > previous_start:
-        return Refusal(ErrorCode.REAUCTION_PRICE_HIGHER, "再次拍卖起拍价不得高于前次 / re-auction starting price cannot exceed the previous one", "A26")
+        return Refusal(ErrorCode.REAUCTION_PRICE_HIGHER, "再次拍卖起拍价不得高于前次 / re-auction starting price cannot exceed the previous one", "A26", "starting_price")
     return None
 
 
 def check_reauction_timing(previous_closed_at: datetime, starts_at: datetime) -> Refusal | None:
     if starts_at - previous_closed_at > REAUCTION_WITHIN:
-        return Refusal(ErrorCode.REAUCTION_TOO_LATE, "流拍后应在30日内再次拍卖 / re-auction must open within 30 days of the failure", "A26")
+        return Refusal(ErrorCode.REAUCTION_TOO_LATE, "流拍后应在30日内再次拍卖 / re-auction must open within 30 days of the failure", "A26", "starts_at")
     return None
 
 
 # A26/A37 and [C]: after a second failure, an online sell-off for 60 days at the round-2 starting price.
 SELLOFF_PERIOD = timedelta(days=60)
 
-# A28: after suspension, resume within 5 days once the cause ends. The judge records when the cause ended
-# (lots.services.record_suspension_cause_ended); a later resume is allowed but audited as late.
-RESUME_WITHIN = timedelta(days=5)
-
-
-def resume_deadline(cause_ended_at: datetime) -> datetime:
-    return cause_ended_at + RESUME_WITHIN
-
-
+# A28: after suspension, resume within 5 days once the cause ends (lots.deadlines.resume_due_by). The judge
+# records when the cause ended (lots.services.record_suspension_cause_ended); a later resume is allowed but
+# audited as late.
 def resume_is_late(cause_ended_at: datetime | None, resumed_at: datetime) -> bool:
     """A28: True when the round is resumed after the 5 days that follow the end of the cause."""
     return cause_ended_at is not None and resumed_at > resume_deadline(cause_ended_at)
 
-# A25: balance due by the deadline in the announcement (typically 10 days).
-DEFAULT_BALANCE_DAYS = 10
-
+# A25: balance due by the deadline in the announcement (typically 10 days): lots.deadlines.balance_due_by.
 
 # ---------------------------------------------------------------------------------------- round states
 # The round's state machine: every move a round's status may make, with the article that allows it.

@@ -9,9 +9,16 @@ what it missed). Receivers are connected in the receiving app's `AppConfig.ready
   releases the deposits of a withdrawn round at once (A28).
 - `case_opened(case_id)` after a judge opens a case mirror (lots.services.create_case): escrow opens
   the case's own account (一案一账号).
+
+One hook is a read, not a change, and is sent at once (not on commit):
+
+- `court_desk(court_id, now)` when the judge's /court/ page is drawn: each receiver returns a list of
+  lots.deadlines.Deadline rows (escrow.desk.court_desk: every duty of the court by legal deadline, since
+  its facts reach up to escrow's deposits and balances).
 """
 
 from django.dispatch import Signal
 
 round_status_changed = Signal()
 case_opened = Signal()
+court_desk = Signal()

@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from auction_site.errors import in_language
 from auction_site.money import yuan as money_yuan
 from lots import discount
 
@@ -54,3 +55,9 @@ def iso(dt) -> str:
 def zhe(percent: int | None) -> str:
     """A round's stored discount (whole percent of the valuation) as "7折" / "7.3折" (lots.discount.label)."""
     return discount.label(percent)
+
+
+@register.filter
+def one_language(message) -> str:
+    """A bilingual service message ("中文 / English") in the page's language only (auction_site.errors.in_language)."""
+    return in_language(str(message or ""))

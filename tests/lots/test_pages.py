@@ -129,7 +129,7 @@ def test_lot_page_round_history_shows_failed_rounds_and_selloff(client, demo):
 
 
 def test_lot_page_tabs_discount_and_the_phones_action_bar(client, demo):
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     apartment = lot_by_key("星湖花园")
     rnd = apartment.rounds.get()
@@ -146,21 +146,16 @@ def test_lot_page_tabs_discount_and_the_phones_action_bar(client, demo):
     assert 'role="tablist"' in body and "lots/tabs.js" in body
     # 3,309,250 of a 4,727,500 valuation: 7折
     assert rnd.discount == 70 and '<span class="zhe" data-zhe="70">7折</span>' in body
-    # The sticky bar: register, bid (open round: the live page), the reminder only once notices:remind exists.
+    # The sticky bar: register, bid (open round: the live page); no reminder once bidding has opened.
     bar = body[body.index('<nav class="action-bar"'):]
     assert 'data-action="register"' in bar and "报名交保证金" in bar
     assert f'data-action="bid" href="/rounds/{rnd.pk}/live/"' in bar
-    try:
-        remind = reverse("notices:remind", args=[rnd.pk])
-    except NoReverseMatch:
-        remind = None
-    assert ('data-action="remind"' in bar) == (remind is not None)
-    if remind:
-        assert f'action="{remind}"' in bar
-    # An announced round: no bid yet; a finished one: no bar at all.
+    assert 'data-action="remind"' not in bar
+    # An announced round: no bid yet, a reminder (following's URL); a finished one: no bar at all.
     shop = lot_by_key("观前街88号")
     shop_bar = client.get(f"/lots/{shop.pk}/").content.decode().split('<nav class="action-bar"')[1]
     assert 'data-action="bid" aria-disabled="true"' in shop_bar
+    assert f'action="{reverse("following:remind", args=[shop.rounds.get().pk])}"' in shop_bar and 'data-action="remind"' in shop_bar
     villa = lot_by_key("悦湖别墅")
     assert 'class="action-bar"' not in client.get(f"/lots/{villa.pk}/").content.decode()
 
@@ -208,7 +203,7 @@ def test_english_toggle_translates_the_catalogue(client, demo):
     assert "Sub-type" in body and "Province" in body and "Ending soon" in body
     apartment = lot_by_key("星湖花园")
     page = client.get(f"/lots/{apartment.pk}/").content.decode()
-    for text in ("Details", "Auction announcement", "Bidding rules", "Bid record", "Priority holders", "70% of the valuation"):
+    for text in ("Details", "Auction announcement", "Bidding notice", "Bid record", "Priority holders", "70% of the valuation"):
         assert text in page, text
 
 
