@@ -128,7 +128,7 @@ class Lot(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["category"]), models.Index(fields=["city"]),
-                   # the catalogue's region and sub-type filters (migration 0010)
+                   # the catalogue's region and sub-type filters (migration 0011)
                    models.Index(fields=["province", "city", "district"], name="lot_region"),
                    models.Index(fields=["district"], name="lot_district"),
                    models.Index(fields=["subtype"], name="lot_subtype")]
@@ -265,7 +265,7 @@ class Round(models.Model):
             models.Index(catalogue_rank(), catalogue_active_end().asc(nulls_last=True), F("ends_at").desc(), F("id").desc(),
                          name="round_listed_recommended", condition=LISTED),
             models.Index(fields=["status_changed_at", "id"], name="round_changed_idx"),  # the open-data change feed
-            # the round filter (一拍 / 二拍 / 变卖) and the discount filter (migration 0010)
+            # the round filter (一拍 / 二拍 / 变卖) and the discount filter (migration 0011)
             models.Index(F("kind"), F("number"), F("ends_at"), F("id"), name="round_listed_kind", condition=LISTED),
             models.Index(F("discount"), F("id"), name="round_listed_discount", condition=LISTED),  # the open-data change feed
         ]

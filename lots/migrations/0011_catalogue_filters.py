@@ -40,7 +40,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lots', '0009_intake_request'),
+        ('lots', '0010_notice_template'),
     ]
 
     operations = [
