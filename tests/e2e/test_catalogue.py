@@ -172,7 +172,7 @@ def test_english_toggle_and_judge_workbench(demo_site, new_context, screenshot):
     page.goto(f"{base}/")
     page.click(".lang-switch button")
     page.wait_for_load_state("networkidle")
-    assert page.locator(".search-row button").inner_text() == "Search"
+    assert page.locator(".search-row button[type=submit]").inner_text() == "Search"
     assert page.locator(".lot-card .price-line .label").first.inner_text() in {"Starting price", "Current price", "Sale price"}
     page.click(".lang-switch button")  # back to Chinese
     page.wait_for_load_state("networkidle")
