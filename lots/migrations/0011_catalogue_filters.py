@@ -35,6 +35,11 @@ def backfill(apps, schema_editor):
         for word in words:
             match |= models.Q(title__contains=word)
         Lot.objects.filter(match, subtype="", category=category).update(subtype=subtype)
+    if schema_editor.connection.vendor == "postgresql":
+        # The updates leave deferred foreign-key checks pending, and PostgreSQL builds no index on a table
+        # with pending trigger events in the same transaction: run them now.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

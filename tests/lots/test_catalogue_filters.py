@@ -155,3 +155,20 @@ def test_api_page_past_the_end_of_a_filtered_catalogue_is_a_404_in_the_error_sha
     assert api_client.get("/api/v1/rounds/", {"province": "浙江", "page": 1}).status_code == 200
     resp = api_client.get("/api/v1/rounds/", {"province": "浙江", "page": 2})
     assert resp.status_code == 404 and set(resp.json()["error"]) >= {"code", "message"}
+
+
+def test_the_migration_backfills_province_subtype_and_discount(shelf):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    from lots.models import Lot
+
+    Lot.objects.update(province="", subtype="")
+    Round.objects.update(discount=None)
+    importlib.import_module("lots.migrations.0011_catalogue_filters").backfill(apps, SimpleNamespace(connection=connection))
+    by_title = {lot.title: (lot.province, lot.subtype) for lot in Lot.objects.all()}
+    assert by_title["平江路18号住宅"] == ("江苏", "residential") and by_title["奔驰E300L"] == ("浙江", "")  # no word of its sub-type
+    assert by_title["解放J6P厢式货车"] == ("江苏", "truck") and by_title["汾湖工业用地使用权"] == ("江苏", "industrial_land")
+    assert [Round.objects.get(pk=shelf[n].pk).discount for n in ("flat", "shop", "car", "truck", "land", "shop1")] == [70, 58, 75, 64, None, 73]
