@@ -49,8 +49,8 @@ from django.db import transaction
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound, Refusal
+from lots import discount, rounds, rules, signals
 from lots import media as storage
-from lots import rounds, rules, signals
 from lots.access import ensure_judge, ensure_judge_of
 from lots.models import CaseParty, EnforcementCase, Lot, Media, PriorityHolder, Round
 
@@ -164,7 +164,7 @@ def link_party_account(user) -> int:
 LOT_FIELDS = {
     "title", "category", "description", "location", "city", "size", "size_unit", "year_built",
     "defects_and_encumbrances", "occupancy", "title_status", "judgment_enforced", "transfer_tax_payer",
-    "reference_price", "reference_price_source", "seized_at",
+    "reference_price", "reference_price_source", "seized_at", "province", "district", "subtype",
 }
 # Statuses in which a round's announcement is (or was) public and the lot's particulars are frozen.
 PUBLISHED_STATUSES = {Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED, Status.CLOSED, Status.SOLD,
@@ -195,6 +195,7 @@ def create_lot(judge, /, *, case: EnforcementCase, priority_holders: Iterable[di
     now = clock.now()
     with transaction.atomic():
         lot = Lot(case=case, created_at=now, **fields)
+        lot.province = lot.province or case.court.province  # the region filter: the court's province unless said
         if lot.reference_price is not None:
             lot.reference_price_fixed_at = now
         lot.save()
@@ -222,6 +223,8 @@ def update_lot(judge, /, *, lot: Lot, priority_holders: Iterable[dict] | None = 
             lot.reference_price_fixed_at = clock.now() if lot.reference_price is not None else None
             lot.reference_price_valid_until = None
         lot.save()
+        if "reference_price" in changed:
+            rounds.sync_discount(lot)
         if priority_holders is not None:
             _set_priority_holders(lot, priority_holders)
             changed["priority_holders"] = list(priority_holders)
@@ -243,6 +246,7 @@ def set_reference_price(actor: Any, /, *, lot: Lot, amount: int, source: str, fi
         locked.reference_price_fixed_at = fixed_at
         locked.reference_price_valid_until = valid_until
         locked.save(update_fields=["reference_price", "reference_price_source", "reference_price_fixed_at", "reference_price_valid_until"])
+        rounds.sync_discount(locked)
         audit.record("lot.reference_price_set", locked, actor=actor, data={
             "amount": amount, "source": source, "fixed_at": fixed_at, "valid_until": valid_until,
         })
@@ -262,6 +266,7 @@ def clear_reference_price(actor: Any, /, *, lot: Lot, source_suffix: str, data: 
         locked.reference_price_source = ""
         locked.reference_price_fixed_at = locked.reference_price_valid_until = None
         locked.save(update_fields=["reference_price", "reference_price_source", "reference_price_fixed_at", "reference_price_valid_until"])
+        rounds.sync_discount(locked)
         audit.record("lot.reference_price_cleared", locked, actor=actor, data=data or {})
     lot.reference_price, lot.reference_price_source = None, ""
     lot.reference_price_fixed_at = lot.reference_price_valid_until = None
@@ -348,6 +353,7 @@ def update_draft_round(judge, /, *, round_id: int, **fields: Any) -> Round:
             violations = [v for v in violations if v.code != ErrorCode.NO_REFERENCE_PRICE]
         if violations:
             raise RulesViolated(violations)
+        rnd.discount = discount.percent(rnd.starting_price, rnd.lot.reference_price)
         rnd.save()
         audit.record("round.updated", rnd, actor=judge, data={k: v for k, v in fields.items() if k not in {"announcement", "bidding_notice"}})
     return rnd
