@@ -38,9 +38,25 @@ def notify(user: Any, valuation: Valuation | None, kind: str, subject: str, body
     return note
 
 
-def notify_parties(valuation: Valuation, kind: str, subject: str, body: str) -> None:
-    for party in CaseParty.objects.filter(case_id=valuation.lot.case_id, user__isnull=False).select_related("user"):
-        notify(party.user, valuation, kind, subject, body)
+def notify_case_parties(case_id: int, kind: str, subject: str, body: str, *, valuation: Valuation | None = None,
+                        exclude_user: Any = None, only_user_id: int | None = None) -> int:
+    """THE way the parties of a case hear of a step of their case (执行公开): valuation, rounds, the case account.
+    Every party notice goes through here, inside the transaction of the change, so it can be pointed at the site's
+    notification outbox in one place. Returns how many accounts were told."""
+    parties = CaseParty.objects.filter(case_id=case_id, user__isnull=False).select_related("user")
+    if only_user_id is not None:
+        parties = parties.filter(user_id=only_user_id)
+    told = 0
+    for user in {p.user_id: p.user for p in parties}.values():
+        if exclude_user is not None and user.pk == getattr(exclude_user, "pk", exclude_user):
+            continue
+        notify(user, valuation, kind, subject, body)
+        told += 1
+    return told
+
+
+def notify_parties(valuation: Valuation, kind: str, subject: str, body: str, *, exclude_user: Any = None) -> None:
+    notify_case_parties(valuation.lot.case_id, kind, subject, body, valuation=valuation, exclude_user=exclude_user)
 
 
 def notify_valuers(inquiry: Inquiry, valuation: Valuation, kind: str, subject: str, body: str) -> None:
