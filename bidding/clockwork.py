@@ -8,14 +8,14 @@ it, and `closed_at` is the legal end (`ends_at`), not the time the clock got rou
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 
 from bidding import rules
 from bidding.models import Bid
 from bidding.services import open_with_proxies
-from lots import rounds
+from lots import deadlines, rounds
 from lots.models import Round
 
 Status = Round.Status
@@ -52,7 +52,7 @@ def close_round(round_id: int, now: datetime) -> str | None:
             winner, rnd.leader_code = won
             rnd.leader_id = winner.registration_id
             rnd.sold_price = winner.amount
-            rnd.balance_due_at = rnd.closed_at + timedelta(days=rnd.balance_due_days)  # A25
+            rnd.balance_due_at = deadlines.balance_due_by(rnd.closed_at, rnd.balance_due_days)  # A25
             fields += ["leader_id", "leader_code", "sold_price", "balance_due_at"]
             data = {"sold_price": winner.amount, "winner_seq": winner.seq, "balance_due_at": rnd.balance_due_at}
         rounds.change_status(rnd, status, actor="clock", fields=fields,

@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -23,7 +23,7 @@ from bidding import events, rules, store, throttle
 from bidding.models import ProxyBid
 from escrow.models import Deposit, Registration
 from escrow.rules import check_bidder_eligible, eligibility_violation, full_price_violation
-from lots import rounds
+from lots import deadlines, rounds
 from lots.models import Round
 
 logger = logging.getLogger("bidding.services")
@@ -314,7 +314,7 @@ def _record_selloff_sale(rnd: store.LiveRound, now: datetime) -> None:
     row = Round(pk=rnd.id, lot_id=rnd.lot_id, status=Status.OPEN, kind=rnd.kind, seq=rnd.seq, ends_at=rnd.ends_at,
                 current_price=rnd.current_price, leader_id=rnd.leader_id)
     row.closed_at, row.sold_price = now, rnd.current_price
-    row.balance_due_at = now + timedelta(days=rnd.balance_due_days)  # A25
+    row.balance_due_at = deadlines.balance_due_by(now, rnd.balance_due_days)  # A25
     rounds.change_status(row, Status.SOLD, actor="engine", fields=["closed_at", "sold_price", "balance_due_at"], data={
         "kind": "selloff", "sold_price": rnd.current_price, "leader": rnd.leader.code if rnd.leader else None, "closed_at": now})
     rnd.seq = row.seq

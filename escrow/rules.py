@@ -16,8 +16,9 @@ from accounts.rules import ADULT_AGE, is_adult_on
 from auction_site import clock
 from auction_site.errors import ErrorCode, Refusal
 from escrow.models import Registration
+from lots.deadlines import RELEASE_WITHIN, RESUME_WITHIN
+from lots.deadlines import release_due_by as release_deadline  # noqa: F401  (A23; callers use escrow.rules)
 from lots.models import CaseParty
-from lots.rules import RESUME_WITHIN
 
 # A17: the deposit is paid before bidding ends; we take registrations while the round is announced or open.
 REGISTRATION_STATUSES = {"announced", "open"}
@@ -102,14 +103,9 @@ def new_bidder_code() -> str:
     return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-# A23: after the close every deposit but the winner's is released within 24 hours.
-RELEASE_WITHIN = timedelta(hours=24)
+# A23: after the close every deposit but the winner's is released within 24 hours (lots.deadlines).
 # Round states after which non-winning deposits go back.
 FINISHED_STATUSES = {"closed", "sold", "failed", "paid", "settled", "defaulted"}
-
-
-def release_deadline(closed_at: datetime) -> datetime:
-    return closed_at + RELEASE_WITHIN
 
 
 # A refund the provider failed (a closed card account, a bank's refusal) is tried again, 5 minutes after

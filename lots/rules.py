@@ -7,8 +7,17 @@ from datetime import datetime, timedelta
 
 from auction_site.errors import ErrorCode, Refusal
 
-REAL_ESTATE_LIKE = {"real_estate", "equity", "other"}
-
+# The deadlines themselves (A12/A26 notice, A16, A25, A28) are computed in lots.deadlines, the one module
+# of every legal deadline; the checks below apply them.
+from lots.deadlines import (  # noqa: F401  (re-exported: lots.rules is where callers look for them)
+    DEFAULT_BALANCE_DAYS,
+    PARTY_NOTICE_BEFORE_ANNOUNCEMENT,
+    REAL_ESTATE_LIKE,
+    RESUME_WITHIN,
+    min_notice,
+    publishable_from,
+)
+from lots.deadlines import resume_due_by as resume_deadline
 
 # A10: in round 1 the starting price (= reserve) is at least 70% of the reference price.
 FIRST_ROUND_MIN_PERCENT = 70
@@ -26,14 +35,7 @@ def check_starting_price(starting_price: int, reference_price: int | None, round
 
 
 # A12: announcement before bidding opens: movables ≥15 days; real estate and other property rights ≥30 days.
-# A26: re-auction notice: movables 7 days, real estate 15 days.
-def min_notice(category: str, round_number: int) -> timedelta:
-    real_estate_like = category in REAL_ESTATE_LIKE
-    if round_number == 1:
-        return timedelta(days=30 if real_estate_like else 15)
-    return timedelta(days=15 if real_estate_like else 7)
-
-
+# A26: re-auction notice: movables 7 days, real estate 15 days (lots.deadlines.min_notice).
 def check_notice(category: str, round_number: int, published_at: datetime, starts_at: datetime) -> Refusal | None:
     need = min_notice(category, round_number)
     if starts_at - published_at < need:
@@ -95,15 +97,8 @@ def check_disclosures(present: dict[str, bool], has_photo: bool, has_valuation_r
 
 
 # A16: the court notifies the parties (and known priority holders) at least 3 days before the announcement.
-# The judge records the notice on the draft (lots.services.notify_parties); publication waits 3 full days.
-PARTY_NOTICE_BEFORE_ANNOUNCEMENT = timedelta(days=3)
-
-
-def publishable_from(parties_notified_at: datetime) -> datetime:
-    """A16: the earliest moment the announcement may be published after the parties were notified."""
-    return parties_notified_at + PARTY_NOTICE_BEFORE_ANNOUNCEMENT
-
-
+# The judge records the notice on the draft (lots.services.notify_parties); publication waits 3 full days
+# (lots.deadlines.publishable_from).
 def check_parties_notified(parties_notified_at: datetime | None, published_at: datetime) -> Refusal | None:
     if parties_notified_at is None:
         return Refusal(ErrorCode.PARTIES_NOT_NOTIFIED, "发布公告前须通知当事人（至少提前3日）/ the parties must be notified at least 3 days before the announcement", "A16")
@@ -168,22 +163,14 @@ def check_reauction_timing(previous_closed_at: datetime, starts_at: datetime) ->
 # A26/A37 and [C]: after a second failure, an online sell-off for 60 days at the round-2 starting price.
 SELLOFF_PERIOD = timedelta(days=60)
 
-# A28: after suspension, resume within 5 days once the cause ends. The judge records when the cause ended
-# (lots.services.record_suspension_cause_ended); a later resume is allowed but audited as late.
-RESUME_WITHIN = timedelta(days=5)
-
-
-def resume_deadline(cause_ended_at: datetime) -> datetime:
-    return cause_ended_at + RESUME_WITHIN
-
-
+# A28: after suspension, resume within 5 days once the cause ends (lots.deadlines.resume_due_by). The judge
+# records when the cause ended (lots.services.record_suspension_cause_ended); a later resume is allowed but
+# audited as late.
 def resume_is_late(cause_ended_at: datetime | None, resumed_at: datetime) -> bool:
     """A28: True when the round is resumed after the 5 days that follow the end of the cause."""
     return cause_ended_at is not None and resumed_at > resume_deadline(cause_ended_at)
 
-# A25: balance due by the deadline in the announcement (typically 10 days).
-DEFAULT_BALANCE_DAYS = 10
-
+# A25: balance due by the deadline in the announcement (typically 10 days): lots.deadlines.balance_due_by.
 
 # ---------------------------------------------------------------------------------------- round states
 # The round's state machine: every move a round's status may make, with the article that allows it.

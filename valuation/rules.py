@@ -8,29 +8,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from auction_site.errors import ErrorCode, Refusal
+from lots.deadlines import FIX_WITHIN_AFTER_SEIZURE, SALE_START_WITHIN, price_due_by, sale_due_by  # noqa: F401  (B1, B30)
 
 # B2: the methods, normally tried in this order; each falls through to the next when it cannot or does not succeed.
 METHOD_ORDER = ["negotiated", "directed", "network", "appraisal"]
 
-# B1: the reference price is fixed within 30 days of seizure (a duty shown to the judge).
-FIX_WITHIN_AFTER_SEIZURE = timedelta(days=30)
-
-
-def price_due_by(seized_at: datetime | None) -> datetime | None:
-    return seized_at + FIX_WITHIN_AFTER_SEIZURE if seized_at else None
+# B1: the reference price is fixed within 30 days of seizure; B30: the sale starts within 10 days of the
+# price (duties shown to the judge). Computed in lots.deadlines, the one module of every legal deadline.
 
 
 # B27: a result is valid at most one year (its use at publication is checked where rounds are published:
 # lots.rules.check_reference_price_usable).
 MAX_VALIDITY = timedelta(days=365)
-
-
-# B30: the court starts the sale within 10 days of the reference price being fixed (a duty shown to the judge).
-SALE_START_WITHIN = timedelta(days=10)
-
-
-def sale_due_by(fixed_at: datetime | None) -> datetime | None:
-    return fixed_at + SALE_START_WITHIN if fixed_at else None
 
 
 def check_quote_validity(valid_until: datetime, now: datetime) -> Refusal | None:
