@@ -161,6 +161,13 @@ def link_party_account(user) -> int:
     return CaseParty.objects.filter(id_number=user.id_number, user__isnull=True).update(user=user)
 
 
+def _send_party_linked(**change: Any) -> None:
+    """After the commit: a receiver that fails is logged and never undoes the link."""
+    for receiver, outcome in signals.party_linked.send_robust(CaseParty, **change):
+        if isinstance(outcome, Exception):
+            logger.error("party_linked receiver %r failed: %r", receiver, outcome)
+
+
 def find_account(lookup: str) -> Any:
     """The one account a judge names by its username, phone number or ID number (404 when none, 400 when several)."""
     text = (lookup or "").strip()
@@ -211,7 +218,7 @@ def link_party(judge, /, *, case: EnforcementCase, side: str, account: str, part
         audit.record("case.party_linked", party, chain=case, actor=judge,
                      data={"party": party.pk, "side": side, "user": user.pk, "name": party.name})
         ids = (case.pk, party.pk, user.pk)
-        transaction.on_commit(lambda: signals.party_linked.send(CaseParty, case_id=ids[0], party_id=ids[1], user_id=ids[2], linked=True))
+        transaction.on_commit(lambda: _send_party_linked(case_id=ids[0], party_id=ids[1], user_id=ids[2], linked=True))
     return party
 
 
@@ -231,7 +238,7 @@ def unlink_party(judge, /, *, party_id: int) -> CaseParty:
         party.save(update_fields=["user"])
         audit.record("case.party_unlinked", party, chain=party.case, actor=judge, data={"party": party.pk, "side": party.side, "user": user_id})
         ids = (party.case_id, party.pk, user_id)
-        transaction.on_commit(lambda: signals.party_linked.send(CaseParty, case_id=ids[0], party_id=ids[1], user_id=ids[2], linked=False))
+        transaction.on_commit(lambda: _send_party_linked(case_id=ids[0], party_id=ids[1], user_id=ids[2], linked=False))
     return party
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from settlement import views
+from settlement import views, views_party
 
 app_name = "settlement"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("court/dashboard.csv", views.dashboard_csv, name="dashboard-csv"),
     path("court/rounds/<int:pk>/settlement/", views.round_settlement, name="round-settlement"),
     path("rounds/<int:pk>/result/", views.round_result, name="round-result"),
+    path("party/cases/<int:case_id>/", views_party.party_case, name="party-case"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics/<str:court>/", views.statistics, name="court-statistics"),
 ]
