@@ -23,7 +23,7 @@ from django.utils import timezone
 from auction_site.errors import Forbidden, NotAuthenticated
 from auction_site.money import yuan
 from escrow import selectors as escrow_selectors
-from escrow.models import Deposit, Registration
+from escrow.models import Registration
 from lots import deadlines
 from lots.deadlines import Deadline
 from lots.models import CaseParty, EnforcementCase, Lot, Round
@@ -72,10 +72,10 @@ def case_deadlines(case: EnforcementCase, now: datetime) -> list[Deadline]:
         if lot.reference_price_fixed_at:  # B30: the sale started within 10 days of the price
             rows.append(_done(Deadline("B30", "start_sale", deadlines.sale_due_by(lot.reference_price_fixed_at), now, lot.title, lot.pk),
                               first_published.get(lot.pk)))
-    held = {}
-    for d in (Deposit.objects.filter(registration__round__in=[r for r in rounds if r.status in ENDED])
-              .select_related("registration").only("registration__round_id", "registration__status", "registration_id", "released_at")):
-        held.setdefault(d.registration.round_id, []).append(d)
+    regs: dict[int, list[Registration]] = {}
+    for reg in (Registration.objects.filter(round__in=[r for r in rounds if r.status in ENDED])
+                .select_related("deposit").only("round_id", "status", "deposit__released_at")):
+        regs.setdefault(reg.round_id, []).append(reg)
     for r in rounds:
         lot = r.lot
         if r.parties_notified_at:  # A16: the announcement no sooner than 3 days after the parties' notice
@@ -86,15 +86,15 @@ def case_deadlines(case: EnforcementCase, now: datetime) -> list[Deadline]:
                                        lot.title, lot.pk, r.pk), None))
         closed = r.withdrawn_at if r.status == Status.WITHDRAWN else r.closed_at
         if r.status in ENDED and closed:  # A23: the other bidders' deposits back within 24 hours (A28: at once)
-            others = [d for d in held.get(r.pk, []) if r.status == Status.WITHDRAWN or d.registration_id != r.leader_id]
-            still = [d for d in others if d.registration.status == Registration.Status.HELD]
+            others = [g for g in regs.get(r.pk, []) if r.status == Status.WITHDRAWN or g.pk != r.leader_id]
+            still = [g for g in others if g.status == Registration.Status.HELD]
             due = closed if r.status == Status.WITHDRAWN else deadlines.release_due_by(closed)
-            released = [d.released_at for d in others if d.released_at]
+            released = [g.deposit.released_at for g in others if getattr(g, "deposit", None) and g.deposit.released_at]
             rows.append(_done(Deadline("A23", "release_deposits", due, now, lot.title, lot.pk, r.pk, {"count": len(others)}),
                               None if still else (max(released) if released else closed)))
         if r.balance_due_at and r.status in {Status.SOLD, Status.PAID, Status.SETTLED, Status.DEFAULTED}:  # A25: the balance
             paid = r.balance_payments.filter(status="paid").order_by("-paid_at").values_list("paid_at", flat=True).first()
-            done = (paid or r.status_changed_at) if r.status in {Status.PAID, Status.SETTLED} else None
+            done = (paid or r.status_changed_at or r.closed_at) if r.status in {Status.PAID, Status.SETTLED} else None
             rows.append(_done(Deadline("A25", "balance", r.balance_due_at, now, lot.title, lot.pk, r.pk,
                                        {"defaulted": r.status == Status.DEFAULTED}), done))
         if r.status == Status.SUSPENDED and r.suspension_cause_ended_at:  # A28: resumed within 5 days of the cause ending

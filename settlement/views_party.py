@@ -22,7 +22,6 @@ from lots.deadlines import Deadline
 from lots.models import EnforcementCase
 from settlement import party
 
-
 DEADLINE_LABELS = {
     "fix_price": _("确定参考价（查封后30日内）"),
     "start_sale": _("启动拍卖（参考价确定后10日内）"),
