@@ -19,9 +19,9 @@ from django.core.files.storage import default_storage
 from accounts.demo import PASSWORD
 from accounts.models import User
 from auction_site import audit, clock
+from lots import services as lots_services
 from lots.demo import report_pdf
 from lots.media import ensure_bucket
-from lots import services as lots_services
 from lots.models import EnforcementCase, Lot, Round
 from valuation import rules, services
 from valuation.models import Inquiry, Organisation, Quote, Valuation, Valuer
