@@ -297,8 +297,9 @@ def _reverse_credit(entry: BankEntry, *, actor=None) -> None:
     except Exception as exc:  # the money moved on meanwhile: the operator decides
         _unmatched_reversal(entry, f"无法冲正 / cannot reverse: {exc}")
         return
-    orig.reversed_by = entry
-    orig.save(update_fields=["reversed_by"])
+    # The reversed money is no longer in suspense either: nothing of it may be returned or assigned again.
+    orig.reversed_by, orig.suspense = entry, 0
+    orig.save(update_fields=["reversed_by", "suspense"])
     entry.verdict, entry.reference = Verdict.REVERSED, ref
     entry.save(update_fields=["verdict", "reference"])
     if ref is not None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.auction_site.conftest import run
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CHANGE_THE_DEMO = """
@@ -30,24 +32,13 @@ print(abs((clock.now() - timezone.now()).total_seconds()) < 60, User.objects.fil
 """
 
 
-def run(env, *args, **kw):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-                          timeout=300, **kw)
-
-
-@pytest.mark.timeout(900)  # two demo loads on SQLite: slow on a loaded machine
-def test_demo_reset_restores_database_clock_media_and_mail(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "PAYMENT_PROVIDER"} and not k.startswith(("AWS_", "STRIPE_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", AUCTION_MODE="demo",
-               MEDIA_ROOT=str(tmp_path / "media"), EMAIL_FILE_PATH=str(tmp_path / "mail"),
-               DJANGO_SETTINGS_MODULE="auction_site.settings")
-    run(env, "manage.py", "migrate", "-v0")
-    run(env, "manage.py", "load_demo")
+@pytest.mark.timeout(600)  # a demo load on SQLite: slow on a loaded machine
+def test_demo_reset_restores_database_clock_media_and_mail(demo_copy):
+    place, env = demo_copy  # the demo as `make run` left it: migrated and loaded
     run(env, "-c", CHANGE_THE_DEMO)
-    (tmp_path / "mail").mkdir(exist_ok=True)
-    (tmp_path / "mail" / "old.log").write_text("a mail of the old demo")
-    stray = tmp_path / "media" / "uploads" / "stray.jpg"
+    (place / "mail").mkdir(exist_ok=True)
+    (place / "mail" / "old.log").write_text("a mail of the old demo")
+    stray = place / "media" / "uploads" / "stray.jpg"
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"not part of the demo")
 
@@ -57,7 +48,7 @@ def test_demo_reset_restores_database_clock_media_and_mail(tmp_path):
     run(env, "manage.py", "demo_reset")
     clock_is_real_time, stranger_still_there = run(env, "-c", READ_THE_DEMO).stdout.split()
     assert clock_is_real_time == "True" and stranger_still_there == "False"
-    assert not stray.exists() and not (tmp_path / "mail" / "old.log").exists()
+    assert not stray.exists() and not (place / "mail" / "old.log").exists()
     assert "judge_suzhou" in run(env, "manage.py", "demo_accounts").stdout
 
 

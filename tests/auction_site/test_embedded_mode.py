@@ -5,7 +5,6 @@ SQLite in a child process (the suite itself runs on PostgreSQL).
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,13 +41,8 @@ print(json.dumps({
 """
 
 
-def test_bids_on_sqlite_without_redis(tmp_path):
-    # The embedded defaults: none of the services' settings the test run has.
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "PAYMENT_PROVIDER"} and not k.startswith(("AWS_", "STRIPE_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", AUCTION_MODE="demo", DJANGO_SETTINGS_MODULE="auction_site.settings")
-    for command in (["migrate", "-v0"], ["load_demo"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+def test_bids_on_sqlite_without_redis(demo_copy):
+    _, env = demo_copy  # the embedded defaults, the demo migrated and loaded
     out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120)
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report == {"outcomes": ["accepted", "too_low", "accepted"], "new_bids": 2, "price_moved": True, "leader": True,

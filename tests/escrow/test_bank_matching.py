@@ -136,6 +136,21 @@ def test_reversed_credit_undoes_the_hold(bank_reg):
     assert reconcile_bank() == []
 
 
+def test_a_reversed_credit_in_suspense_cannot_be_returned_again(bank_reg, operator, as_user):
+    """An unidentified credit the bank reverses leaves suspense: returning it as well would pay it twice."""
+    reg, pr = bank_reg
+    c = credit("无附言", 71_55, payer="6222999999999999")
+    imp(statement(pr.account, [c]))
+    assert imp(statement(pr.account, [reversal_of(c)], opening=71_55)).verdicts == {"reversed": 1}
+    case = pr.account.case
+    assert ledger.balance(accounts.suspense(case)) == 0
+    entry = BankEntry.objects.get(entry_ref=c.entry_ref)
+    assert entry.suspense == 0
+    resp = as_user(operator).post(f"/api/v1/escrow/bank/entries/{entry.pk}/suspense/", {"action": "return"}, format="json")
+    assert resp.status_code == 409 and resp.json()["error"]["code"] == "not_in_suspense", resp.content
+    assert not BankInstruction.objects.exists() and ledger.balance(accounts.suspense(case)) == 0
+
+
 def test_duplicate_import_and_same_entry_in_another_statement_change_nothing(bank_reg):
     reg, pr = bank_reg
     c = credit(pr.reference, DEPOSIT, ref="BANKREF0001")

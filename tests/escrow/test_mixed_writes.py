@@ -155,6 +155,6 @@ def test_a_slow_provider_never_stalls_the_bids_of_the_round(enforcement_case, bi
         assert r.status_code == 201, r.content
     worker.join(30)
     assert outcome["register"] == 201
-    assert max(timings) < 1.5, f"bids waited for the provider: {timings}"
+    assert max(timings) < slow / 2, f"bids waited for the provider: {timings}"  # a stalled bid would wait the whole 5 s
     assert Round.objects.get(pk=rnd.pk).bid_count == 6
     assert clock.now() - rnd.starts_at < timedelta(days=1)
