@@ -13,6 +13,11 @@ from lots.models import CaseParty, Lot, Round
 from tests.conftest import ID_NUMBERS, make_user
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def case(judge):
     return services.create_case(judge, case_number="(2024)苏05执77号", applicants=["苏州银行股份有限公司"], respondents=["张三"],

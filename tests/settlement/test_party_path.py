@@ -14,6 +14,11 @@ from tests.conftest import make_user
 PRICE = 331_925_000
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def linked(paid_round, judge, django_capture_on_commit_callbacks):
     """The paid round's case with its applicant and debtor accounts linked by the judge (each told of it)."""
