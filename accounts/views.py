@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.forms import LoginForm, RegisterForm
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, in_language
 
 
 class SiteLoginView(LoginView):
@@ -36,7 +36,7 @@ def register(request: HttpRequest) -> HttpResponse:
                                             id_number=d["id_number"], phone=d["phone"])
         except DomainError as exc:
             field = exc.field if exc.field in form.fields else ("password1" if exc.field == "password" else None)
-            form.add_error(field, exc.message)
+            form.add_error(field, in_language(exc.message))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功。报名竞买时缴纳保证金后将获得竞买代码。"))

@@ -8,6 +8,7 @@ raises it as a `DomainError`. Access checks (who is a judge of which court) live
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from enum import StrEnum, unique
 from typing import Any
@@ -16,6 +17,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -63,6 +65,7 @@ class ErrorCode(StrEnum):
     AMOUNT_MISMATCH = "amount_mismatch"
     BAD_SIGNATURE = "bad_signature"
     BAD_TOKEN = "bad_token"
+    BALANCE_NOT_DUE = "balance_not_due"  # A24: a default is declared only once the A25 deadline passed unpaid
     BALANCE_OVERDUE = "balance_overdue"
     BIDDING_ENDED = "bidding_ended"
     BIDDING_PERIOD_TOO_SHORT = "bidding_period_too_short"
@@ -258,6 +261,31 @@ WS_REFUSALS: frozenset[ErrorCode] = frozenset({
 def msg(zh: str, en: str) -> str:
     """A bilingual message, Chinese first: ``msg("未找到", "not found")`` → ``"未找到 / not found"``."""
     return f"{zh} / {en}"
+
+
+_BILINGUAL = re.compile(r" ?/ ")  # "中文 / English" or "中文（…）/ English"; "评估/询价" has no space after the slash
+
+
+def in_language(message: str, language: str | None = None) -> str:
+    """The part of a bilingual message (``msg``: "中文 / English") in one language: English when `language`
+    (default: the active one) is English, else Chinese. Several messages joined by "；" (RulesViolated) are
+    each cut; a message with no " / " is returned as it is. Pages show one language at a time."""
+    if language is None:
+        language = get_language() or "zh-hans"
+    english = language.lower().startswith("en")
+    parts = []
+    for part in str(message).split("；"):
+        halves = _BILINGUAL.split(part, maxsplit=1)
+        if len(halves) < 2:
+            parts.append(part)
+            continue
+        zh, en = halves
+        article = ""
+        if zh.startswith("[") and "] " in zh:  # "[A10] 中文 / English": the article stays in front
+            cut = zh.index("] ") + 2
+            article, zh = zh[:cut], zh[cut:]
+        parts.append(article + (en if english else zh).strip())
+    return ("; " if english else "；").join(parts)
 
 
 def as_code(code: "ErrorCode | str") -> "ErrorCode | str":

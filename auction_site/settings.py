@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "escrow",
     "transparency",
     "settlement",
+    "notifications",
+    "following",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "following.middleware.CountLotViews",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auction_site.errors.ApiErrorMiddleware",
 ]
@@ -267,6 +270,17 @@ CASE_INTAKE_SECRETS: dict[str, str] = json.loads(env_set("CASE_INTAKE_SECRETS") 
 # Embedded default: e-mails are written to var/mail/ (one file per message) instead of being sent.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# A mail provider through django-anymail, only when its key is set (ANYMAIL_PROVIDER: "mailgun", "sendgrid",
+# "postmark", "amazon_ses", ...; ANYMAIL_API_KEY its key). Otherwise the backend above (tests: locmem).
+ANYMAIL_PROVIDER = env("ANYMAIL_PROVIDER", "")
+if env_set("ANYMAIL_API_KEY") and ANYMAIL_PROVIDER:
+    INSTALLED_APPS.append("anymail")
+    EMAIL_BACKEND = f"anymail.backends.{ANYMAIL_PROVIDER}.EmailBackend"
+    ANYMAIL = {f"{ANYMAIL_PROVIDER.upper()}_API_KEY": env_set("ANYMAIL_API_KEY")}
+# Text messages (notifications.backends): the class that sends them; the console one prints them.
+SMS_BACKEND = env("SMS_BACKEND", "notifications.backends.ConsoleSmsBackend")
+# The public base URL put before links in e-mails and text messages ("" leaves them out).
+SITE_URL = env("SITE_URL", "")
 # Transparency: the Ed25519 key that signs round transcripts and audit anchors (base64 32-byte seed;
 # outside production one is generated on first use into TRANSPARENCY_KEY_FILE), and where anchors go.
 TRANSPARENCY_SIGNING_KEY = env("TRANSPARENCY_SIGNING_KEY")

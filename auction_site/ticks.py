@@ -19,6 +19,8 @@ TICKS = [
     "transparency.clockwork.tick",
     "settlement.clockwork.tick",
     "avm.clockwork.tick",
+    "following.clockwork.tick",  # time-based notices (reminders, 5 minutes left, balance due), outbid, view counts
+    "notifications.clockwork.tick",  # last: sends what every tick before wrote to the outbox
 ]
 
 

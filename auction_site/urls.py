@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from auction_site import views
 from auction_site.storage import serve_signed
 
-APPS = ["accounts", "lots", "valuation", "avm", "bidding", "escrow", "transparency", "settlement"]
+APPS = ["accounts", "lots", "valuation", "avm", "bidding", "escrow", "transparency", "settlement", "notifications", "following"]
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -28,8 +28,6 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.model_selection import KFold
 
 from auction_site import audit, clock
 from auction_site.errors import DomainError, ErrorCode
@@ -236,6 +234,8 @@ def fit_index(t: SaleTable, at_ts: float) -> PriceIndex:
     city_x, city_levels = _one_hot(t.city)
     kind_x, kind_levels = _one_hot(t.kind)
     x = np.column_stack([years, np.log(t.size), age_filled, has_age.astype(float), city_x, kind_x])
+    from sklearn.linear_model import LinearRegression  # imported when a model is fitted: seconds off every process start
+
     reg = LinearRegression().fit(x, y)
     coef = reg.coef_
     trend = float(np.clip(coef[0], -rules.MAX_ANNUAL_TREND, rules.MAX_ANNUAL_TREND))
@@ -319,6 +319,9 @@ def price_from(table: SaleTable, facts: Facts) -> tuple[AvmQuote | None, str]:
     x = np.column_stack(features)
     w = np.exp(-np.abs(features[0]) / rules.SIZE_SCALE) * w_age * np.exp(-years_before / rules.RECENCY_SCALE_YEARS)
     w = w / w.mean()
+
+    from sklearn.linear_model import Ridge  # imported when a model is fitted: seconds off every process start
+    from sklearn.model_selection import KFold
 
     model = Ridge(alpha=RIDGE_ALPHA).fit(x, y, sample_weight=w)
     log_ppu = float(model.intercept_)

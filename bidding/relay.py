@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer
 
-from bidding import events
+from bidding import events, presence
 from bidding.transport import Frames
 from lots.models import Round
 
@@ -70,6 +70,7 @@ class RoundRelay:
             if isinstance(layer, InMemoryChannelLayer):
                 relay.watch_task = asyncio.create_task(relay.watch_status())
         relay.sockets.add(socket)
+        presence.changed(round_id, len(relay.sockets))
         try:  # events published after this returns reach the socket (unless Redis is away: then later)
             await asyncio.wait_for(relay.attempted.wait(), JOIN_WAIT)
         except TimeoutError:
@@ -78,6 +79,7 @@ class RoundRelay:
 
     async def leave(self, socket: Socket) -> None:
         self.sockets.discard(socket)
+        presence.changed(self.round_id, len(self.sockets))
         if not self.sockets and self.relays.get(self.round_id) is self:
             del self.relays[self.round_id]
             for task in (self.task, self.flush_task, self.watch_task):

@@ -12,11 +12,14 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
+from auction_site.money import yuan
 from escrow import ledger, rules
 from escrow.gateway import Payment, get_gateway
 from escrow.models import BalancePayment, Deposit, Registration
@@ -206,7 +209,44 @@ def confirm_transfer(judge, /, *, round_id: int, amount: int, reference: str) ->
     return bp
 
 
-def default_round(round_id: int, now=None) -> bool:
+def chase_balance(judge, /, *, round_id: int) -> int:
+    """催缴 (A25): the judge reminds the buyer of the balance still owed and of its deadline (an e-mail after
+    the commit, audited on the round). Returns the amount still owed."""
+    with transaction.atomic():
+        rnd = rounds.lock(round_id, related=("lot__case__court",))
+        ensure_judge_of(judge, rnd.lot.case.court)
+        if rnd.status != Round.Status.SOLD or rnd.leader_id is None:
+            raise Conflict(ErrorCode.NOT_SOLD, "只有待付尾款的成交可以催缴 / only a sale awaiting its balance can be chased")
+        remaining = balance_remaining(rnd)
+        buyer = _winner(rnd).bidder
+        audit.record("balance.chased", rnd, actor=judge, data={"remaining": remaining, "balance_due_at": rnd.balance_due_at})
+        due = timezone.localtime(rnd.balance_due_at).strftime("%Y-%m-%d %H:%M") if rnd.balance_due_at else "—"
+        body = (f"您竞得的“{rnd.lot.title}”尚有尾款 ¥{yuan(remaining)} 未付，请于 {due} 前付清（网拍规定第二十五条）；"
+                f"逾期未付的，保证金不予退还（第二十四条）。\n{rnd.lot.case.court.name} {rnd.lot.case.court.contact}")
+        if buyer.email:
+            transaction.on_commit(lambda: _send_quietly(f"尾款催缴：{rnd.lot.title}", body, buyer.email))
+    return remaining
+
+
+def _send_quietly(subject: str, body: str, to: str) -> None:
+    try:
+        send_mail(subject, body, None, [to])
+    except Exception:  # the audit record stands; the judge may chase again
+        logger.warning("balance chase mail to %s failed", to, exc_info=True)
+
+
+def declare_default(judge, /, *, round_id: int) -> bool:
+    """悔拍 (A24) declared by the judge once the A25 deadline passed unpaid (the clock does the same by itself)."""
+    rnd = Round.objects.select_related("lot__case__court").filter(pk=round_id).first()
+    if rnd is None:
+        raise NotFound("拍卖不存在 / no such round")
+    ensure_judge_of(judge, rnd.lot.case.court)
+    if not default_round(round_id, actor=judge):
+        raise Conflict(ErrorCode.BALANCE_NOT_DUE, "尾款期限未届满或已付清，不能认定悔拍 / the balance is not overdue")
+    return True
+
+
+def default_round(round_id: int, now=None, actor: Any = "clock") -> bool:
     """A24: the balance deadline passed unpaid: forfeit the deposit into the case (sub-account), round → defaulted."""
     now = now or clock.now()
     with transaction.atomic():
@@ -234,7 +274,7 @@ def default_round(round_id: int, now=None) -> bool:
         for bp in open_payments:
             bp.status = BalancePayment.Status.CANCELLED
             bp.save(update_fields=["status"])
-        rounds.change_status(rnd, Round.Status.DEFAULTED, actor="clock", data={"balance_due_at": rnd.balance_due_at, "registration": reg.pk})
+        rounds.change_status(rnd, Round.Status.DEFAULTED, actor=actor, data={"balance_due_at": rnd.balance_due_at, "registration": reg.pk})
         to_cancel = [(bp.provider, bp.payment_intent_id) for bp in open_payments if bp.payment_intent_id]
         transaction.on_commit(lambda: _cancel_at_provider(to_cancel))
     return True

@@ -32,6 +32,8 @@ from escrow.gateway import Payment, Refund, get_gateway
 from escrow.models import Commitment, Deposit, ProcessedEvent, Registration
 from lots.access import is_judge_of
 from lots.models import EnforcementCase, PriorityHolder, Round
+from notifications import kinds
+from notifications.services import notify
 
 logger = logging.getLogger("escrow")
 
@@ -356,6 +358,13 @@ def _record_release(d: Deposit, reg: Registration, refund: Refund, actor=None) -
     d.last_error = ""
     d.save(update_fields=["refund_id", "released_at", "last_error"])
     audit.record("deposit.released", reg, actor=actor, data={"round": rnd.pk, "amount": refund.amount, "refund": refund.id})
+    tell_released(reg, rnd, refund.amount)
+
+
+def tell_released(reg: Registration, rnd: Round, amount: int) -> None:
+    """保证金已退还: the bidder hears of it once (the notifications outbox, in this transaction)."""
+    notify(reg.bidder_id, kinds.DEPOSIT_RELEASED.name, key=f"deposit_released:{reg.pk}", url="/me/deposits/",
+           data=kinds.round_data(rnd, amount=amount))
 
 
 # --- releases (A23, A28) ---------------------------------------------------------------------------

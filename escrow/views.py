@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from auction_site.errors import DomainError, ErrorCode
+from auction_site.errors import DomainError, ErrorCode, in_language
 from escrow import balances, commitments, rules, selectors, services
 from escrow.bank import services as bank_services
 from escrow.bank import views as bank_views
@@ -21,7 +21,7 @@ TEST_CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "c
 
 
 def _error(request: HttpRequest, e: DomainError) -> None:
-    messages.error(request, e.message)
+    messages.error(request, in_language(e.message))
 
 
 @login_required

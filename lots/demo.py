@@ -321,7 +321,7 @@ def lot_specs(now: datetime) -> list[LotSpec]:
             "由被执行人使用。",
             "车位管理费欠缴约2,400元由买受人承担。",
             "buyer", "（2024）浙0106民初1201号民事判决书",
-            Y(260_000), "当事人议价",
+            Y(260_000), "网络询价：三家司法网络询价平台结果平均值",
             ("photo_document", {"kind": "parking"}),
             rounds=[RoundSpec("withdrawn", Y(182_000), Y(20_000), Y(1_000), at_ten(now, 12), at_ten(now, 13), published=at_ten(now, -20),
                               reason="被执行人已全部履行生效法律文书确定的义务，本院撤回拍卖（网拍规定第二十八条）。")],

@@ -4,7 +4,7 @@ Money is typed in yuan (up to 2 decimals) and converted to integer fen here; no 
 Times are typed in Asia/Shanghai (datetime-local inputs) and stored as aware datetimes.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -213,15 +213,41 @@ class RoundForm(forms.Form):
     increment = PositiveYuanField(label=_("加价幅度（元）"))
     starts_at = ShanghaiDateTimeField(label=_("开始时间（北京时间）"))
     ends_at = ShanghaiDateTimeField(label=_("结束时间（北京时间）"))
-    announcement = forms.CharField(label=_("拍卖公告"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    announcement = forms.CharField(label=_("竞买公告（留空则按本院模板生成）"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    bidding_notice = forms.CharField(label=_("竞买须知（留空则按本院模板生成）"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+
+    def __init__(self, *args, earliest_start: datetime | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if earliest_start is not None:
+            # A12/A16: the first start that passes the parties' notice and the announcement period.
+            self.fields["starts_at"].help_text = _("最早可开始：%(at)s（通知当事人3日后公告，公告期满后开拍；第十二、十六条）") % {
+                "at": earliest_start.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")}
+
+    @classmethod
+    def initial_for(cls, rnd: Round) -> dict:
+        return {"starting_price": fen_to_yuan(rnd.starting_price), "deposit": fen_to_yuan(rnd.deposit), "increment": fen_to_yuan(rnd.increment),
+                "starts_at": rnd.starts_at.astimezone(SHANGHAI), "ends_at": rnd.ends_at.astimezone(SHANGHAI),
+                "announcement": rnd.announcement, "bidding_notice": rnd.bidding_notice}
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)
+
+
+def suggested_start(earliest: datetime) -> datetime:
+    """The earliest start rounded up to 10:00 Beijing time (bidding usually runs 10:00 to 10:00 the next day)."""
+    local = earliest.astimezone(SHANGHAI)
+    at_ten = local.replace(hour=10, minute=0, second=0, microsecond=0)
+    return at_ten if at_ten >= local else at_ten + timedelta(days=1)
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=1000, required=False)
 
 
-ROUND_ACTIONS = {"notify-parties", "publish", "suspend", "cause-ended", "resume", "withdraw"}
+class NoticeTemplateForm(forms.Form):
+    text = forms.CharField(label=_("模板"), widget=forms.Textarea(attrs={"rows": 14}), required=False, max_length=20_000)
+
+
+ROUND_ACTIONS = {"notify-parties", "publish", "suspend", "cause-ended", "resume", "withdraw", "generate-texts"}
+MEDIA_ACTIONS = {"delete", "up", "down", "cover"}
 ROUND_STATUS_LABELS = dict(Round.Status.choices)

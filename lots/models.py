@@ -293,3 +293,24 @@ class IntakeRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["court", "idempotency_key"], name="intake_key_unique")]
+
+
+class NoticeTemplate(models.Model):
+    """A court's own template of the 竞买公告 or the 竞买须知 for one category of property (lots.texts).
+
+    The text is a Django template rendered with a fixed context of plain values (lots.texts.CONTEXT_KEYS:
+    the particulars, prices, dates, account, tax payer, priority holders); a court without its own uses the
+    platform's default (lots.texts.DEFAULTS)."""
+
+    class Kind(models.TextChoices):
+        ANNOUNCEMENT = "announcement", "竞买公告"
+        BIDDING_NOTICE = "bidding_notice", "竞买须知"
+
+    court = models.ForeignKey(Court, on_delete=models.CASCADE, related_name="notice_templates")
+    category = models.CharField(max_length=16, choices=Category.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.TextField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["court", "category", "kind"], name="notice_template_unique")]

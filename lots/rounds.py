@@ -21,7 +21,7 @@ from django.db import connection, transaction
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, NotFound
-from lots import rules, signals
+from lots import round_notices, rules, signals
 from lots.models import Round
 
 logger = logging.getLogger("lots.rounds")
@@ -93,6 +93,7 @@ def change_status(rnd: Round, status: str, *, actor: Any = None, reason: str = "
         rnd.listed = _relist(rnd.lot_id) == rnd.pk
     audit.record(f"round.{status}", rnd, actor=actor, data={"from": before, "to": status, "seq": rnd.seq, "reason": reason,
                                                             "article": rules.ROUND_TRANSITIONS[(before, status)], **(data or {})})
+    round_notices.tell(rnd, before, status)  # the notifications outbox, in this transaction
     round_id, seq, ends_at = rnd.pk, rnd.seq, rnd.ends_at
     transaction.on_commit(lambda: _announce(round_id=round_id, status=status, previous=before, seq=seq, ends_at=ends_at, actor=actor))
 

@@ -27,10 +27,10 @@ def check_starting_price(starting_price: int, reference_price: int | None, round
     if round_number != 1:
         return None
     if reference_price is None:
-        return Refusal(ErrorCode.NO_REFERENCE_PRICE, "一拍须先确定参考价 / round 1 needs a reference price", "A10")
+        return Refusal(ErrorCode.NO_REFERENCE_PRICE, "一拍须先确定参考价 / round 1 needs a reference price", "A10", "starting_price")
     if starting_price * 100 < reference_price * FIRST_ROUND_MIN_PERCENT:
         minimum = -(-reference_price * FIRST_ROUND_MIN_PERCENT // 100)
-        return Refusal(ErrorCode.STARTING_PRICE_TOO_LOW, f"一拍起拍价不得低于参考价的70%（至少 {minimum} 分）/ round-1 starting price must be ≥ 70% of the reference price", "A10")
+        return Refusal(ErrorCode.STARTING_PRICE_TOO_LOW, f"一拍起拍价不得低于参考价的70%（至少 {minimum} 分）/ round-1 starting price must be ≥ 70% of the reference price", "A10", "starting_price")
     return None
 
 
@@ -40,7 +40,7 @@ def check_notice(category: str, round_number: int, published_at: datetime, start
     need = min_notice(category, round_number)
     if starts_at - published_at < need:
         article = "A12" if round_number == 1 else "A26"
-        return Refusal(ErrorCode.NOTICE_TOO_SHORT, f"公告期不足 {need.days} 日 / at least {need.days} days' notice before bidding opens", article)
+        return Refusal(ErrorCode.NOTICE_TOO_SHORT, f"公告期不足 {need.days} 日 / at least {need.days} days' notice before bidding opens", article, "starts_at")
     return None
 
 
@@ -50,7 +50,7 @@ DEPOSIT_MIN_PERCENT, DEPOSIT_MAX_PERCENT = 5, 20
 
 def check_deposit(deposit: int, starting_price: int) -> Refusal | None:
     if deposit * 100 < starting_price * DEPOSIT_MIN_PERCENT or deposit * 100 > starting_price * DEPOSIT_MAX_PERCENT:
-        return Refusal(ErrorCode.DEPOSIT_OUT_OF_RANGE, "保证金应为起拍价的5%至20% / deposit must be 5%–20% of the starting price", "A17")
+        return Refusal(ErrorCode.DEPOSIT_OUT_OF_RANGE, "保证金应为起拍价的5%至20% / deposit must be 5%–20% of the starting price", "A17", "deposit")
     return None
 
 
@@ -60,14 +60,14 @@ MIN_BIDDING_PERIOD = timedelta(hours=24)
 
 def check_bidding_period(starts_at: datetime, ends_at: datetime) -> Refusal | None:
     if ends_at - starts_at < MIN_BIDDING_PERIOD:
-        return Refusal(ErrorCode.BIDDING_PERIOD_TOO_SHORT, "竞价时间不得少于24小时 / bidding lasts at least 24 hours", "A20")
+        return Refusal(ErrorCode.BIDDING_PERIOD_TOO_SHORT, "竞价时间不得少于24小时 / bidding lasts at least 24 hours", "A20", "ends_at")
     return None
 
 
 def check_increment(increment: int, starting_price: int) -> Refusal | None:
     # A20: bids rise in whole increments set by the court; an increment above the start price is absurd.
     if increment <= 0 or increment > starting_price:
-        return Refusal(ErrorCode.INCREMENT_INVALID, "加价幅度须为正且不超过起拍价 / increment must be positive and not above the starting price", "A20")
+        return Refusal(ErrorCode.INCREMENT_INVALID, "加价幅度须为正且不超过起拍价 / increment must be positive and not above the starting price", "A20", "increment")
     return None
 
 
@@ -84,9 +84,22 @@ REQUIRED_DISCLOSURES = {
 }
 
 
+DISCLOSURES_EN = {
+    "announcement": "the text of the auction announcement",
+    "description": "a description of the property",
+    "judgment_enforced": "the judgment enforced",
+    "title_status": "the property's title",
+    "occupancy": "who occupies or uses it",
+    "defects_and_encumbrances": "its defects and encumbrances",
+    "transfer_tax_payer": "who pays the transfer taxes",
+    "court_contact": "the court's contact",
+}
+
+
 def check_disclosures(present: dict[str, bool], has_photo: bool, has_valuation_report: bool) -> list[Refusal]:
     out = [
-        Refusal(ErrorCode(f"missing_{key}"), f"公告须载明{label} / the announcement must include {key.replace('_', ' ')}", "A13")
+        Refusal(ErrorCode(f"missing_{key}"), f"公告须载明{label} / the announcement must state {DISCLOSURES_EN[key]}", "A13",
+                "announcement" if key == "announcement" else None)
         for key, label in REQUIRED_DISCLOSURES.items() if not present.get(key)
     ]
     if not has_photo:
@@ -148,15 +161,15 @@ def min_reauction_start(previous_start: int) -> int:
 
 def check_reauction_price(starting_price: int, previous_start: int) -> Refusal | None:
     if starting_price < min_reauction_start(previous_start):
-        return Refusal(ErrorCode.CUT_TOO_DEEP, "再次拍卖降价不得超过前次起拍价的20% / re-auction may cut at most 20% of the previous starting price", "A26")
+        return Refusal(ErrorCode.CUT_TOO_DEEP, "再次拍卖降价不得超过前次起拍价的20% / re-auction may cut at most 20% of the previous starting price", "A26", "starting_price")
     if starting_price > previous_start:
-        return Refusal(ErrorCode.REAUCTION_PRICE_HIGHER, "再次拍卖起拍价不得高于前次 / re-auction starting price cannot exceed the previous one", "A26")
+        return Refusal(ErrorCode.REAUCTION_PRICE_HIGHER, "再次拍卖起拍价不得高于前次 / re-auction starting price cannot exceed the previous one", "A26", "starting_price")
     return None
 
 
 def check_reauction_timing(previous_closed_at: datetime, starts_at: datetime) -> Refusal | None:
     if starts_at - previous_closed_at > REAUCTION_WITHIN:
-        return Refusal(ErrorCode.REAUCTION_TOO_LATE, "流拍后应在30日内再次拍卖 / re-auction must open within 30 days of the failure", "A26")
+        return Refusal(ErrorCode.REAUCTION_TOO_LATE, "流拍后应在30日内再次拍卖 / re-auction must open within 30 days of the failure", "A26", "starts_at")
     return None
 
 

@@ -32,6 +32,8 @@ acts; None for the clock) comes first and positionally; everything else is keywo
   (settlement calls these)
 - ``request_media_upload(judge, *, lot, kind, filename, content_type, size, title="") -> (Media, upload dict)``
 - ``complete_media_upload(judge, *, media_id) -> Media``  (ready, or rejected and the object deleted)
+- ``delete_media(judge, *, media_id)`` / ``move_media(judge, *, media_id, step)`` / ``set_cover(judge, *, media_id)``
+  (until the lot is published: deleting removes the object from storage; the cover is the first photo)
 
 Services raise ``auction_site.errors.DomainError`` / ``NotFound`` / ``Forbidden`` / ``Conflict``; a refused
 publication raises ``RulesViolated`` carrying every violation (the API returns them in ``error.details``).
@@ -372,7 +374,8 @@ def _price_violations(lot: Lot, number: int, previous: Round | None, *, starting
 
 
 def create_round(judge, /, *, lot: Lot, starting_price: int, deposit: int, increment: int, starts_at: datetime, ends_at: datetime,
-                 announcement: str = "", balance_due_days: int = rules.DEFAULT_BALANCE_DAYS, proxy_bidding_enabled: bool = False) -> Round:
+                 announcement: str = "", balance_due_days: int = rules.DEFAULT_BALANCE_DAYS, proxy_bidding_enabled: bool = False,
+                 bidding_notice: str = "") -> Round:
     """A draft round of the lot. Round 1 first; a re-auction (round n+1) only after round n failed (A26)."""
     ensure_judge_of(judge, lot.case.court)
     with transaction.atomic():
@@ -399,12 +402,14 @@ def create_round(judge, /, *, lot: Lot, starting_price: int, deposit: int, incre
                 "starts_at": starts_at, "ends_at": ends_at},
             lot=lot, number=number, previous=previous, status=Status.DRAFT, starting_price=starting_price, deposit=deposit,
             increment=increment, starts_at=starts_at, ends_at=ends_at, scheduled_ends_at=ends_at, announcement=announcement,
+            bidding_notice=bidding_notice,
             balance_due_days=balance_due_days, proxy_bidding_enabled=proxy_bidding_enabled, created_at=clock.now(),
         )
     return rnd
 
 
-ROUND_FIELDS = {"starting_price", "deposit", "increment", "starts_at", "ends_at", "announcement", "balance_due_days", "proxy_bidding_enabled"}
+ROUND_FIELDS = {"starting_price", "deposit", "increment", "starts_at", "ends_at", "announcement", "bidding_notice", "balance_due_days",
+                "proxy_bidding_enabled"}
 
 
 def update_draft_round(judge, /, *, round_id: int, **fields: Any) -> Round:
@@ -429,7 +434,7 @@ def update_draft_round(judge, /, *, round_id: int, **fields: Any) -> Round:
         if violations:
             raise RulesViolated(violations)
         rnd.save()
-        audit.record("round.updated", rnd, actor=judge, data={k: v for k, v in fields.items() if k != "announcement"})
+        audit.record("round.updated", rnd, actor=judge, data={k: v for k, v in fields.items() if k not in {"announcement", "bidding_notice"}})
     return rnd
 
 
@@ -679,9 +684,77 @@ def complete_media_upload(judge, /, *, media_id: int) -> Media:
     return locked
 
 
+def _media_of_unpublished_lot(judge, media_id: int) -> Media:
+    """The media row, locked, of a lot of the judge's court whose announcement is not yet public (A13–14:
+    what was published with an announcement stays as published)."""
+    item = Media.objects.select_for_update(of=("self",)).select_related("lot__case__court").filter(pk=media_id).first()
+    if item is None:
+        raise NotFound("文件不存在 / no such media")
+    ensure_judge_of(judge, item.lot.case.court)
+    if item.lot.rounds.exclude(status__in=[Status.DRAFT]).exists():
+        raise Conflict(ErrorCode.LOT_PUBLISHED, "标的已公告，照片和文件不能再删除或调整 / the lot is published: its media cannot change")
+    return item
+
+
+def _renumber(lot: Lot, ordered: list[Media]) -> None:
+    for position, m in enumerate(ordered):
+        if m.position != position:
+            m.position = position
+            m.save(update_fields=["position"])
+
+
+def _ordered_media(lot: Lot) -> list[Media]:
+    return list(Media.objects.select_for_update(of=("self",)).filter(lot=lot).order_by("position", "id"))
+
+
+def delete_media(judge, /, *, media_id: int) -> None:
+    """Remove a media file of an unpublished lot: the row and the object in storage (after the commit)."""
+    with transaction.atomic():
+        item = _media_of_unpublished_lot(judge, media_id)
+        lot = item.lot
+        audit.record("media.deleted", item, actor=judge, data={"lot": lot.pk, "key": item.key, "kind": item.kind})
+        item.delete()
+        _renumber(lot, _ordered_media(lot))
+        transaction.on_commit(lambda: _delete_object(item))
+
+
+def _delete_object(item: Media) -> None:
+    try:
+        storage.delete(item)
+    except Exception:  # the row is gone; an orphan object is harmless and logged for the operator
+        logger.warning("could not delete media object %s", item.key, exc_info=True)
+
+
+def move_media(judge, /, *, media_id: int, step: int) -> list[Media]:
+    """Move a media file `step` places (-1 earlier, +1 later) in its lot's order."""
+    with transaction.atomic():
+        item = _media_of_unpublished_lot(judge, media_id)
+        ordered = _ordered_media(item.lot)
+        index = next(i for i, m in enumerate(ordered) if m.pk == item.pk)
+        target = max(0, min(len(ordered) - 1, index + step))
+        ordered.insert(target, ordered.pop(index))
+        _renumber(item.lot, ordered)
+        audit.record("media.moved", item, actor=judge, data={"from": index, "to": target})
+    return ordered
+
+
+def set_cover(judge, /, *, media_id: int) -> list[Media]:
+    """Make a photo the lot's cover: the catalogue and the API show the first photo in order, so it goes first."""
+    with transaction.atomic():
+        item = _media_of_unpublished_lot(judge, media_id)
+        if item.kind != Media.Kind.PHOTO or item.status != Media.Status.READY:
+            raise DomainError(ErrorCode.INVALID_KIND, "只有已上传的照片可以设为封面 / only an uploaded photo can be the cover")
+        ordered = [m for m in _ordered_media(item.lot) if m.pk != item.pk]
+        ordered.insert(0, item)
+        _renumber(item.lot, ordered)
+        audit.record("media.cover", item, actor=judge, data={"lot": item.lot_id})
+    return ordered
+
+
 __all__ = [
     "RulesViolated", "create_case", "create_lot", "update_lot", "set_reference_price", "create_round",
     "publication_violations", "notify_parties", "publish_round", "suspend_round", "record_suspension_cause_ended", "resume_round",
     "withdraw_round", "open_due_rounds",
     "mark_case_settled", "record_settled_in_kind", "request_media_upload", "complete_media_upload", "parse_case_number",
+    "delete_media", "move_media", "set_cover", "update_draft_round",
 ]

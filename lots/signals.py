@@ -11,6 +11,12 @@ what it missed). Receivers are connected in the receiving app's `AppConfig.ready
   the case's own account (一案一账号).
 - `party_linked(case_id, party_id, user_id, linked)` after the judge links (or unlinks, `linked=False`) a party's
   account (lots.services.link_party / unlink_party): the parties' notices tell the account.
+
+One hook is a read, not a change, and is sent at once (not on commit):
+
+- `court_desk(court_id, now)` when the judge's /court/ page is drawn: each receiver returns a list of
+  lots.deadlines.Deadline rows (escrow.desk.court_desk: every duty of the court by legal deadline, since
+  its facts reach up to escrow's deposits and balances).
 """
 
 from django.dispatch import Signal
@@ -18,3 +24,4 @@ from django.dispatch import Signal
 round_status_changed = Signal()
 case_opened = Signal()
 party_linked = Signal()
+court_desk = Signal()

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from lots import views, views_court
-from lots.forms import ROUND_ACTIONS
+from lots.forms import MEDIA_ACTIONS, ROUND_ACTIONS
 
 app_name = "lots"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("court/lots/<int:lot_id>/", views_court.lot_workbench, name="court-lot"),
     path("court/lots/<int:lot_id>/edit/", views_court.lot_edit, name="court-lot-edit"),
     path("court/lots/<int:lot_id>/rounds/new/", views_court.round_create, name="court-round-create"),
+    path("court/templates/", views_court.notice_templates, name="court-templates"),
+    path("court/rounds/<int:round_id>/edit/", views_court.round_edit, name="court-round-edit"),
+    path("court/rounds/<int:round_id>/preview/", views_court.round_preview, name="court-round-preview"),
+    re_path(rf"^court/media/(?P<media_id>[0-9]+)/(?P<action>{'|'.join(sorted(MEDIA_ACTIONS))})/$", views_court.media_action,
+            name="court-media-action"),
     # Only the judge's actions (lots.forms.ROUND_ACTIONS): other apps' pages under court/rounds/<id>/ pass by.
     re_path(rf"^court/rounds/(?P<round_id>[0-9]+)/(?P<action>{'|'.join(sorted(ROUND_ACTIONS))})/$", views_court.round_action,
             name="court-round-action"),

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from auction_site import clock
 from auction_site.errors import Forbidden, NotAuthenticated
 from auction_site.money import yuan
 from escrow import selectors as escrow_selectors
@@ -180,7 +181,8 @@ def tell_round_step(round_id: int, status: str) -> int:
         payouts = "；".join(f"{p.payee} ¥{yuan(p.amount)}" for p in s.payouts.order_by("position")) if s else ""
     body = template.format(starts=_when(r.starts_at), ends=_when(r.ends_at), price=yuan(r.sold_price), balance_due=_when(r.balance_due_at),
                            reason=r.status_reason or "—", payouts=payouts or "—")
-    return notify_case_parties(r.lot.case_id, f"round_{status}", f"{r.lot.title} · {r.get_status_display()}", body)
+    return notify_case_parties(r.lot.case_id, f"round_{status}", f"{r.lot.title} · {r.get_status_display()}", body,
+                               key=f"case:{r.lot.case_id}:round:{r.pk}:{status}:{r.seq}")
 
 
 def on_round_status_changed(sender, *, round_id: int, status: str, **kwargs) -> None:
@@ -199,4 +201,4 @@ def on_party_linked(sender, *, case_id: int, party_id: int, user_id: int, linked
         if linked:
             notify_case_parties(case_id, "party_linked", f"已关联案件：{party.case.case_number}",
                                 f"法院已将您的账户关联为本案{side}（{party.name}）。您可在“我的案件”查看执行全过程并接收各环节通知。",
-                                only_user_id=user_id)
+                                only_user_id=user_id, key=f"case:{case_id}:party:{party_id}:linked:{user_id}:{clock.now().isoformat()}")

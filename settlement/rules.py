@@ -84,6 +84,12 @@ class Payout:
 # A13 (announcement states who pays the transfer taxes, lot.transfer_tax_payer): the sale proceeds
 # bear the seller's (debtor's) taxes; they bear the buyer's taxes only when the announcement put
 # every tax on the debtor ("seller"). With "buyer" the buyer pays every tax outside the case account.
+def tax_rows_for(transfer_tax_payer: str) -> list[str]:
+    """A13: the tax rows the settlement form starts with, by who pays the transfer taxes: the seller's
+    (and, when the announcement put every tax on the debtor, the buyer's too); none when the buyer pays all."""
+    return [side for side in ("seller", "buyer") if tax_from_proceeds_allowed(transfer_tax_payer, side)]
+
+
 def tax_from_proceeds_allowed(transfer_tax_payer: str, borne_by: str) -> bool:
     if transfer_tax_payer == "buyer":
         return False

@@ -15,7 +15,7 @@ from escrow.selectors import overdue_releases
 from lots.models import EnforcementCase, Round
 from settlement import rules
 from settlement.models import OutboxMessage, SaleDocument, Settlement
-from valuation.models import Inquiry
+from valuation import selectors as valuation_selectors
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -159,10 +159,8 @@ def _ledger_sum(kind: str, court: Court | None) -> int:
 
 
 def overdue_inquiries(court: Court | None, now: datetime) -> int:
-    qs = Inquiry.objects.filter(status="pending", deadline__lt=now)
-    if court is not None:
-        qs = qs.filter(valuation__lot__case__court=court)
-    return qs.count()
+    """Inquiries answered late or not at all: valuation's one rule (the valuer's inbox flags the same rows)."""
+    return valuation_selectors.overdue_inquiries(now, court=court).count()
 
 
 def commission_expression(price_field: str = "sold_price") -> ExpressionWrapper:

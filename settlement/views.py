@@ -10,13 +10,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.models import Court
 from auction_site import clock
-from auction_site.errors import DomainError, ErrorCode
+from auction_site.errors import DomainError, ErrorCode, in_language
 from auction_site.fields import MAX_FEN
+from auction_site.money import yuan
 from auction_site.replica import reads_may_lag
-from escrow import ledger
+from escrow import balances, ledger
 from lots.access import ensure_judge_of
 from lots.models import Round
 from settlement import opendata, rules, selectors, services
@@ -123,13 +125,15 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
             services.settle_round(request.user, round_id=round.pk, raw_payouts=payouts)
             messages.success(request, _("结算完成，结果已报送执行案件系统"))
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, in_language(exc.message))
         return redirect("settlement:round-settlement", pk=round.pk)
     available = ledger.balance(ledger.case_account(case))
     settlement = Settlement.objects.filter(round=round).prefetch_related("payouts").first()
     proposal = rules.proposed_payouts(available, list(case.applicants or []), case.amount_owed)
-    rows = [{"kind": "cost", "payee": "", "amount": "", "borne_by": "", "claim": ""},
-            {"kind": "tax", "payee": "", "amount": "", "borne_by": "seller", "claim": ""}]
+    rows = [{"kind": "cost", "payee": "", "amount": "", "borne_by": "", "claim": ""}]
+    # A13: the tax rows by who pays the transfer taxes (settlement.rules.tax_rows_for).
+    rows += [{"kind": "tax", "payee": _("税务机关"), "amount": "", "borne_by": side, "claim": ""}
+             for side in rules.tax_rows_for(round.lot.transfer_tax_payer)]
     for p in proposal:
         rows.append({"kind": p.kind, "payee": p.payee, "amount": f"{p.amount / 100:.2f}", "borne_by": "",
                      "claim": f"{p.claim / 100:.2f}" if p.claim else ""})
@@ -140,7 +144,31 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
         "round": round, "case": case, "available": available, "settlement": settlement, "rows": rows,
         "buyer": selectors.buyer_of(round), "row_count": len(rows), "docs": docs, "can_settle": request.user.is_judge and round.status == "paid" and not settlement,
         "outbox": selectors.outbox_for_case(case), "tax_payer": round.lot.get_transfer_tax_payer_display(),
+        "awaiting_balance": request.user.is_judge and round.status == Round.Status.SOLD,
+        "balance_remaining": balances.balance_remaining(round) if round.status == Round.Status.SOLD else 0,
+        "balance_overdue": round.status == Round.Status.SOLD and round.balance_due_at is not None and clock.now() > round.balance_due_at,
     })
+
+
+@login_required
+@require_POST
+def round_balance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The judge's 催缴 (chase the balance, A25) and 悔拍 (declare the default, A24) on a sold round."""
+    round = Round.objects.select_related("lot__case__court").filter(pk=pk).first()
+    if round is None:
+        raise Http404
+    try:
+        if action == "chase":
+            remaining = balances.chase_balance(request.user, round_id=round.pk)
+            messages.success(request, _("已向买受人催缴尾款 ¥%(amount)s。") % {"amount": yuan(remaining)})
+        else:
+            balances.declare_default(request.user, round_id=round.pk)
+            messages.success(request, _("已认定悔拍：保证金不予退还，依次用于拍卖费用、再拍差价和本案债务（第二十四条）。"))
+    except DomainError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, in_language(exc.message))
+    return redirect("settlement:round-settlement", pk=round.pk)
 
 
 @reads_may_lag  # the public result: a moment behind is fine

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["auction_site", "accounts", "lots", "avm", "valuation", "escrow", "bidding", "settlement"]
+APPS = ["auction_site", "accounts", "notifications", "lots", "avm", "valuation", "escrow", "bidding", "settlement", "following"]
 
 
 def test_apps_depend_one_way():

@@ -3,9 +3,10 @@
 - Organisations: 3 network inquiry platforms (two answering in the portal, plus the built-in model), 1 directed-inquiry
   agency, 5 appraisal institutions.
 - Valuer accounts (password demo-pass-2024): valuer_platform1, valuer_platform2, valuer_agency, valuer_appraiser1..5.
-- Valuations: the reference prices the lots demo already shows, each backed by a concluded network inquiry (one with its
-  fee awarded after the sale, B31); an open network inquiry (deadline counting down) and an open appraisal drawn by lottery,
-  so the valuer inboxes are not empty.
+- Valuations: every reference price the lots demo shows rests on a concluded valuation by the method its announcement
+  names (negotiated, network, appraisal), written onto the lot through the owner (services.reference), one network fee
+  awarded after the sale (B31); the land: directed inquiry missed (B5) → network inquiry open, no price yet; the
+  excavator: network inquiry missed by every platform (B11) → appraisal by lottery open. So no page contradicts another.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from django.core.files.storage import default_storage
 from accounts.demo import PASSWORD
 from accounts.models import User
 from auction_site import audit, clock
+from lots import media as lot_media
 from lots import services as lots_services
 from lots.demo import report_pdf
 from lots.media import ensure_bucket
-from lots.models import EnforcementCase, Lot, Round
+from lots.models import CaseParty, EnforcementCase, Lot, Round
+from lots.services import clear_reference_price
 from valuation import rules, services
-from valuation.models import Inquiry, Organisation, Quote, Valuation, Valuer
+from valuation.models import Inquiry, Organisation, PartyOffer, Quote, Valuation, Valuer
+from valuation.services import reference
 
 DEMO_NEGOTIATION_CASE = "(2024)苏05执123号"
 
@@ -42,28 +46,67 @@ ORGANISATIONS = [
 ]
 
 
-def _concluded_network(lot: Lot, judge, orgs: dict[str, Organisation], prices: dict[str, int], say) -> Valuation:
-    """A network inquiry concluded when the lot's reference price was fixed, with the results that average to it (B13)."""
-    fixed = lot.reference_price_fixed_at or clock.now() - timedelta(days=60)
+METHOD_OF_SOURCE = {"当事人议价": "negotiated", "定向询价": "directed", "网络询价": "network", "委托评估": "appraisal"}
+# Which demo institution wrote the appraisal the lots demo names (by the lot's city): 苏州 → AI-01/02, 杭州 → AI-03/04.
+INSTITUTION_BY_CITY = {"苏州": "AI-02", "昆山": "AI-02", "张家港": "AI-01", "杭州": "AI-03"}
+
+
+def _report(org: Organisation, inquiry: Inquiry, lot: Lot, price: int, valid_until) -> tuple[str, int]:
+    pdf = report_pdf(f"询价/评估报告 · {org.name}", [f"标的：{lot.title}", f"结果：{price // 100:,}.{price % 100:02d} 元",
+                                                 "依据：同区域近期成交及挂牌案例、现场勘验", f"有效期至：{valid_until:%Y-%m-%d}"])
+    key = default_storage.save(f"{services.REPORT_PREFIX}/inquiry-{inquiry.pk}/demo-report.pdf", ContentFile(pdf))
+    return key, len(pdf)
+
+
+def _backing(lot: Lot, judge, orgs: dict[str, Organisation], parties: list[CaseParty], say) -> Valuation:
+    """The concluded valuation behind a reference price the lots demo shows, by the method its source names, with the
+    results that give exactly that price (B4, B13), written onto the lot through the owner (services.reference)."""
+    ref, fixed, valid = lot.reference_price, lot.reference_price_fixed_at, lot.reference_price_valid_until
+    method = METHOD_OF_SOURCE.get(lot.reference_price_source.split("：")[0].strip(), "network")
+    users = {p.side: p for p in parties if p.user_id}
+    if method == "negotiated" and set(users) != {"applicant", "respondent"}:
+        method = "network"  # B4 needs both parties on the platform
     started = fixed - timedelta(days=2)
-    v = Valuation.objects.create(lot=lot, method="network", status="concluded", started_by=judge, started_at=started,
-                                 reference_price=rules.average_half_up(list(prices.values())), fixed_at=fixed, ended_at=fixed,
-                                 delivered_at=fixed, valid_until=lot.reference_price_valid_until)
-    for position, (code, org) in enumerate(sorted(orgs.items()), start=1):
-        inquiry = Inquiry.objects.create(valuation=v, organisation=org, position=position, sent_at=started,
-                                         deadline=started + rules.NETWORK_DEADLINE, token=f"demo-{lot.pk}-{code}",
-                                         status="answered" if code in prices else "abstained")
-        if code not in prices:
-            continue
-        price = prices[code]
-        pdf = report_pdf(f"网络询价报告 · {org.name}", [f"标的：{lot.title}", f"询价结果：{price // 100:,}.{price % 100:02d} 元",
-                                                     "依据：同区域近期成交及挂牌案例", f"有效期至：{lot.reference_price_valid_until:%Y-%m-%d}"])
-        key = default_storage.save(f"{services.REPORT_PREFIX}/inquiry-{inquiry.pk}/demo-report.pdf", ContentFile(pdf))
-        Quote.objects.create(inquiry=inquiry, price=price, valid_until=lot.reference_price_valid_until, report_key=key, report_size=len(pdf),
-                             submitted_at=started + timedelta(days=1, hours=position), source="portal")
-    assert v.reference_price == lot.reference_price, "demo results must average to the lot's reference price"
-    audit.record("valuation.concluded", v, chain=v, actor=judge, data={"reference_price": v.reference_price, "demo": True})
-    say(f"    {lot.title[:20]}…: network inquiry concluded at {v.reference_price} fen")
+    v = Valuation.objects.create(lot=lot, method=method, status="concluded", started_by=judge, started_at=started, reference_price=ref,
+                                 fixed_at=fixed, ended_at=fixed, delivered_at=fixed, valid_until=valid,
+                                 institutions_agreed=method == "appraisal", deadline=fixed if method == "negotiated" else None)
+    n = None
+    if method == "negotiated":
+        for n_round, side in enumerate(("applicant", "respondent"), start=1):  # B4: the debtor took the applicant's price
+            PartyOffer.objects.create(valuation=v, party=users[side], round=n_round, price=ref, submitted_at=started + timedelta(days=n_round),
+                                      submitted_by=users[side].user)
+    else:
+        if method == "network":
+            d = ref * 25 // 1000 // 10000 * 10000  # ±2.5%, in whole hundreds of yuan: the three average exactly to `ref`
+            answers = {"NP-AVM": ref, "NP-JIA": ref - d, "NP-YI": ref + d}
+        else:
+            answers = {INSTITUTION_BY_CITY.get(lot.city, "AI-04"): ref}
+        n = len(answers) if method == "network" else None
+        for position, (code, price) in enumerate(sorted(answers.items()), start=1):
+            org = orgs[code]
+            inquiry = Inquiry.objects.create(valuation=v, organisation=org, position=position, sent_at=started, status="answered",
+                                             deadline=started + (rules.NETWORK_DEADLINE if method == "network" else rules.APPRAISAL_DEADLINE),
+                                             token=f"demo-{lot.pk}-{code}")
+            key, size = ("", 0) if org.provider == "builtin_avm" else _report(org, inquiry, lot, price, valid)
+            Quote.objects.create(inquiry=inquiry, price=price, valid_until=valid, report_key=key, report_size=size,
+                                 submitted_at=started + timedelta(days=1, hours=position),
+                                 source="builtin_avm" if org.provider == "builtin_avm" else "portal")
+    audit.record("valuation.concluded", v, chain=v, actor=judge, data={"reference_price": ref, "demo": True})
+    reference.apply_reference_price(v, actor=judge, n=n)
+    say(f"    {lot.title[:20]}…: {method} concluded at {ref} fen (估价#{v.pk})")
+    return v
+
+
+def _failed(lot: Lot, judge, method: str, orgs: list[Organisation], started, reason: str) -> Valuation:
+    """A method that did not succeed because nobody answered in time (its inquiries stay on record as missed)."""
+    deadline = started + rules.NETWORK_DEADLINE
+    v = Valuation.objects.create(lot=lot, method=method, status="failed", started_by=judge, started_at=started, ended_at=deadline,
+                                 deadline=deadline if method == "directed" else None, failure_reason=reason,
+                                 price_basis="government" if method == "directed" else "")
+    for position, org in enumerate(orgs, start=1):
+        Inquiry.objects.create(valuation=v, organisation=org, position=position, sent_at=started, token=f"demo-failed-{v.pk}-{org.code}",
+                               deadline=deadline, status="abstained" if org.provider == "builtin_avm" else "missed")
+    audit.record("valuation.failed", v, chain=v, actor=judge, data={"reason": reason, "demo": True})
     return v
 
 
@@ -84,32 +127,41 @@ def load(stdout=None) -> None:
             Valuer.objects.create(user=user, organisation=org, joined_at=now)
     say(f"  valuation: {len(orgs)} organisations, valuer accounts valuer_platform1/2, valuer_agency, valuer_appraiser1..5 (password {PASSWORD})")
 
-    lots = {lot.title: lot for lot in Lot.objects.select_related("case__court")}
     judges = {u.court_id: u for u in User.objects.filter(role="judge").order_by("id")}
-    platforms = {c: orgs[c] for c in ("NP-JIA", "NP-YI", "NP-AVM")}
+    platforms = [orgs[c] for c in ("NP-AVM", "NP-JIA", "NP-YI")]
+    lots = list(Lot.objects.select_related("case__court").order_by("id"))
 
     def find(fragment: str) -> Lot | None:
-        return next((lot for title, lot in lots.items() if fragment in title), None)
+        return next((lot for lot in lots if fragment in lot.title), None)
 
-    # Concluded network inquiries behind reference prices the lots demo shows (the model abstained on these lots then).
-    for fragment, delta in (("星湖花园", 2_750_000), ("悦湖别墅", 15_000_000), ("华星花园", 3_500_000)):
-        lot = find(fragment)
-        if lot is None or not lot.reference_price:
+    # One story per lot. The land (临沪大道, a draft round): the directed inquiry at the agency went unanswered (B5),
+    # so by B2 a network inquiry is open now (the platforms' inboxes count down) and the lot has no price yet.
+    land = find("临沪大道")
+    if land is not None:
+        judge = judges[land.case.court_id]
+        clear_reference_price(None, lot=land, source_suffix=land.reference_price_source, data={"demo": "valuation in progress"})
+        for doc in land.media.filter(kind="document"):  # the lots demo's report summary names a price not fixed yet
+            lot_media.delete(doc)
+            doc.delete()
+        directed = _failed(land, judge, "directed", [orgs["AG-SZTAX"]], now - timedelta(days=8),
+                           "[B5] 定向询价期限届满，机构未出具结果 / the agency did not answer by the deadline")
+        v = services.start_valuation(judge, lot=land, method="network")
+        Valuation.objects.filter(pk=v.pk).update(previous=directed)
+        say(f"    {land.title[:20]}…: directed inquiry missed (B5) → network inquiry open until "
+            f"{v.started_at + rules.NETWORK_DEADLINE:%Y-%m-%d %H:%M} UTC")
+
+    # Every other reference price rests on a concluded valuation by the method its announcement names.
+    for lot in lots:
+        lot.refresh_from_db()
+        if lot.reference_price is None:
             continue
-        ref = lot.reference_price
-        v = _concluded_network(lot, judges.get(lot.case.court_id), platforms, {"NP-JIA": ref - delta, "NP-YI": ref + delta}, say)
+        v = _backing(lot, judges.get(lot.case.court_id), orgs, list(CaseParty.objects.filter(case_id=lot.case_id)), say)
         sold = lot.rounds.filter(status__in=[Round.Status.SOLD, Round.Status.PAID, Round.Status.SETTLED], sold_price__isnull=False).first()
-        if sold is not None:
+        if sold is not None and v.method == "network":
             award = services.award_network_fee(sold)
             if award:
                 say(f"    fee for {lot.title[:12]}… awarded to {award.organisation.name} (B31)")
-        assert v.pk
 
-    # An open network inquiry (deadline counting down) on a lot whose round is still a draft.
-    lot = find("临沪大道")
-    if lot is not None:
-        v = services.start_valuation(judges[lot.case.court_id], lot=lot, method="network")
-        say(f"    {lot.title[:20]}…: network inquiry open until {v.started_at + rules.NETWORK_DEADLINE:%Y-%m-%d %H:%M} UTC")
     # Issue 17.4: the demo parties (party_applicant, party_debtor, linked by the judge to (2024)苏05执123号) negotiate the
     # price of a lot of their case seized 12 days ago (B1 counting down): the applicant has made the first offer, the
     # debtor has to answer (accept or counter) before the judge's deadline (B4).
@@ -124,18 +176,14 @@ def load(stdout=None) -> None:
         services.submit_offer(applicant, valuation=v, price=98_000_00)
         say(f"    {lot.title[:20]}…: negotiation (B4) open, party_applicant offered ¥98,000.00; party_debtor to answer by "
             f"{v.deadline:%Y-%m-%d %H:%M} UTC")
-    # On a lot whose first round failed: a network inquiry that every platform missed (B11), then an appraisal by lottery.
+    # The excavator (round 1 failed at 70% of its price): the judge had it valued afresh; every platform missed the
+    # network inquiry (B11), so an appraisal by lottery is open (B16), drawn by the clock a day later. Until it
+    # concludes the price of the earlier network inquiry stands.
     lot = find("挖掘机")
     if lot is not None:
         judge = judges[lot.case.court_id]
-        started = now - timedelta(days=4)
-        missed = Valuation.objects.create(lot=lot, method="network", status="failed", started_by=judge, started_at=started,
-                                          ended_at=started + rules.NETWORK_DEADLINE,
-                                          failure_reason="[B11] 全部平台均未在期限内出具结果 / every platform missed the deadline")
-        for position, (code, org) in enumerate(sorted(platforms.items()), start=1):
-            Inquiry.objects.create(valuation=missed, organisation=org, position=position, sent_at=started, token=f"demo-missed-{code}",
-                                   deadline=started + rules.NETWORK_DEADLINE, status="abstained" if org.provider == "builtin_avm" else "missed")
-        audit.record("valuation.failed", missed, chain=missed, actor=judge, data={"reason": missed.failure_reason, "demo": True})
+        missed = _failed(lot, judge, "network", platforms, now - timedelta(days=4),
+                         "[B11] 全部平台均未在期限内出具结果 / every platform missed the deadline")
         v = services.start_valuation(judge, lot=lot, method="appraisal")
         Valuation.objects.filter(pk=v.pk).update(previous=missed)
         say(f"    {lot.title[:20]}…: appraisal lottery published (B16, commit-reveal), drawn at {v.lottery.draw_at:%Y-%m-%d %H:%M} UTC "

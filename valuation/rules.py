@@ -17,6 +17,16 @@ METHOD_ORDER = ["negotiated", "directed", "network", "appraisal"]
 # price (duties shown to the judge). Computed in lots.deadlines, the one module of every legal deadline.
 
 
+# B5, B11, B19: an inquiry is OVERDUE when its answer was not delivered by its deadline: still awaited past it (the
+# clock has not yet moved on) or recorded as missed. The one definition: the judge's dashboard and the valuer's inbox
+# both count it through valuation.selectors.overdue_inquiries (its SQL twin).
+OVERDUE_STATUSES = ("pending", "missed")
+
+
+def inquiry_overdue(status: str, deadline: datetime | None, now: datetime) -> bool:
+    return status == "missed" or (status == "pending" and deadline is not None and deadline < now)
+
+
 # B27: a result is valid at most one year (its use at publication is checked where rounds are published:
 # lots.rules.check_reference_price_usable).
 MAX_VALIDITY = timedelta(days=365)

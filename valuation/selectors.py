@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from auction_site import clock
+from lots import media as lot_media
 from lots.access import is_judge_of
-from lots.models import CaseParty, Lot
+from lots.models import CaseParty, Lot, Media
 from valuation import rules
-from valuation.models import FeeAward, Inquiry, Notification, Objection, Organisation, Quote, Valuation
+from valuation.models import FeeAward, Inquiry, Method, Notification, Objection, Organisation, Quote, Valuation
 
 
 def _iso(value) -> str | None:
@@ -144,17 +148,112 @@ def notifications_of(user, limit: int = 20) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
 
 
+# ------------------------------------------------------------------------------------------ the reference price
+
+SOURCE_VALUATION = re.compile(r"估价#(\d+)$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A lot's reference price as every page tells it: the amount (the lot's field, written only through
+    ``valuation.services.reference.apply_reference_price``), and where it came from: the concluded valuation it is the
+    result of, or — for a price typed on the lot form or the lots API, with no valuation on this platform — "entered"."""
+
+    price: int | None
+    fixed_at: datetime | None
+    valid_until: datetime | None
+    source: str
+    valuation: Valuation | None = None
+    platforms: int | None = None
+
+    @property
+    def entered(self) -> bool:
+        return self.price is not None and self.valuation is None
+
+    @property
+    def method(self) -> str | None:
+        return self.valuation.method if self.valuation else None
+
+    @property
+    def method_label(self) -> str | None:
+        return self.valuation.get_method_display() if self.valuation else None
+
+
+def reference_of(lot: Lot) -> Reference:
+    """THE read of a lot's reference price and its origin (the judge's pages, the parties', the public lot page)."""
+    v = None
+    if lot.reference_price is not None:
+        found = SOURCE_VALUATION.search(lot.reference_price_source or "")
+        if found:
+            v = Valuation.objects.filter(pk=int(found.group(1)), lot=lot, status=Valuation.Status.CONCLUDED,
+                                         reference_price=lot.reference_price).first()
+    n = len(effective_network_quotes(v)) if v is not None and v.method == "network" else None
+    return Reference(price=lot.reference_price, fixed_at=lot.reference_price_fixed_at, valid_until=lot.reference_price_valid_until,
+                     source=lot.reference_price_source, valuation=v, platforms=n)
+
+
 def public_basis(lot: Lot) -> dict[str, Any] | None:
     """What the public lot page may show: the reference price, how it was fixed, its validity. Nothing else."""
-    v = (Valuation.objects.filter(lot=lot, status=Valuation.Status.CONCLUDED, reference_price=lot.reference_price)
-         .order_by("-fixed_at", "-id").first()) if lot.reference_price else None
+    ref = reference_of(lot)
+    v = ref.valuation
     if v is None:
         return None
-    n = None
-    if v.method == "network":
-        n = len(effective_network_quotes(v))
     return {"method": v.method, "method_label": v.get_method_display(), "fixed_at": v.fixed_at, "valid_until": v.valid_until,
-            "reference_price": v.reference_price, "platforms": n}
+            "reference_price": v.reference_price, "platforms": ref.platforms}
+
+
+# ------------------------------------------------------------------------------------------------ the B2 steps
+
+def method_steps(lot: Lot) -> list[dict[str, Any]]:
+    """The B2 order for this lot: each method with the valuations tried in it (oldest first), why each that failed
+    moved on, and which is the current one (open) — what the judge's lot valuation page shows, one method at a time."""
+    tried = list(Valuation.objects.filter(lot=lot).order_by("started_at", "id"))
+    labels = dict(Method.choices)
+    return [{"method": m, "label": labels[m], "number": n, "valuations": [v for v in tried if v.method == m],
+             "current": any(v.method == m and v.status == Valuation.Status.OPEN for v in tried)}
+            for n, m in enumerate(rules.METHOD_ORDER, start=1)]
+
+
+def suggested_method(lot: Lot) -> str:
+    """The method a new valuation would normally take (B2): the one after the last that failed, else network."""
+    last = Valuation.objects.filter(lot=lot).order_by("-started_at", "-id").first()
+    if last is not None and last.status == Valuation.Status.FAILED and last.method != "appraisal":
+        return rules.METHOD_ORDER[rules.METHOD_ORDER.index(last.method) + 1]
+    return "network"
+
+
+# --------------------------------------------------------------------------------------------------- overdue
+
+def overdue_inquiries(now: datetime, *, court=None, organisation: Organisation | None = None) -> QuerySet[Inquiry]:
+    """Inquiries whose answer was not delivered by the deadline (rules.inquiry_overdue, in SQL): the judge's dashboard
+    counts them for a court, the valuer's inbox flags them for an organisation — the same rows."""
+    qs = Inquiry.objects.filter(Q(status=Inquiry.Status.MISSED) | Q(status=Inquiry.Status.PENDING, deadline__lt=now))
+    if court is not None:
+        qs = qs.filter(valuation__lot__case__court=court)
+    if organisation is not None:
+        qs = qs.filter(organisation=organisation)
+    return qs
+
+
+# ------------------------------------------------------------------------------------------- the valuer's desk
+
+def inquiry_dossier(inquiry: Inquiry) -> dict[str, Any]:
+    """Everything about the property a valuer needs to answer (the lot's particulars and its ready media, published
+    or not: the inquiry comes before the announcement), the lot's public page once published, and the report sent."""
+    lot = inquiry.valuation.lot
+    media: dict[str, list[dict]] = {k: [] for k in Media.Kind.values}
+    for m in lot.media.filter(status=Media.Status.READY).order_by("position", "id"):
+        try:
+            url = lot_media.url_for(m)
+        except Exception:  # storage unreachable: the page still renders
+            url = None
+        media[m.kind].append({"title": m.title or m.get_kind_display(), "url": url, "content_type": m.content_type})
+    q = current_quote(inquiry)
+    return {
+        "lot": lot, "photos": media[Media.Kind.PHOTO], "videos": media[Media.Kind.VIDEO], "panoramas": media[Media.Kind.PANORAMA],
+        "documents": media[Media.Kind.DOCUMENT], "published": lot.rounds.exclude(status="draft").exists(),
+        "quote": q, "report_url": report_url(q.report_key) if q else None,
+    }
 
 
 def scorecards() -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ app_name = "valuation"
 
 urlpatterns = [
     path("valuer/", views.valuer_inbox, name="valuer-inbox"),
+    path("valuer/inquiries/<int:pk>/", views.valuer_inquiry, name="valuer-inquiry"),
     path("valuer/inquiries/<int:pk>/answer/", views.valuer_answer, name="valuer-answer"),
     path("valuer/inquiries/<int:pk>/extension/", views.valuer_extension, name="valuer-extension"),
     path("court/lots/<int:lot_id>/valuation/", views.court_lot_valuation, name="court-lot"),

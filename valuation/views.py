@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from auction_site import clock
-from auction_site.errors import DomainError, ErrorCode
+from auction_site.errors import DomainError, ErrorCode, in_language
 from auction_site.money import yuan
 from lots.access import ensure_judge_of
 from lots.models import Lot
 from valuation import access, rules, selectors, services
-from valuation.models import Inquiry, Objection, Organisation, Valuation
+from valuation.models import Inquiry, Method, Objection, Organisation, Valuation
 
 YUAN_TEXT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
 
@@ -53,10 +53,22 @@ def parse_date_end(text: str) -> datetime:
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
+    messages.error(request, in_language(exc.message))
 
 
 # ------------------------------------------------------------------------------------------------ valuer
+
+
+def _desk_item(inquiry: Inquiry, now: datetime) -> dict:
+    d = selectors.valuer_inquiry_dict(inquiry)
+    d.update(deadline_dt=inquiry.deadline, method_label=inquiry.valuation.get_method_display(),
+             status_label=inquiry.get_status_display(), can_extend=inquiry.valuation.method in ("network", "appraisal"),
+             overdue=rules.inquiry_overdue(inquiry.status, inquiry.deadline, now))
+    return d
+
+
+def _default_valid() -> str:
+    return timezone.localtime(clock.now() + rules.MAX_VALIDITY / 2).date().isoformat()
 
 
 @login_required
@@ -65,41 +77,68 @@ def valuer_inbox(request: HttpRequest) -> HttpResponse:
         org = access.valuer_organisation(request.user)
     except DomainError as exc:
         return HttpResponseForbidden(exc.message)
-    items = []
-    for inquiry in selectors.valuer_inquiries(org):
-        d = selectors.valuer_inquiry_dict(inquiry)
-        d.update(deadline_dt=inquiry.deadline, method_label=inquiry.valuation.get_method_display(),
-                 status_label=inquiry.get_status_display(), can_extend=inquiry.valuation.method in ("network", "appraisal"))
-        items.append(d)
+    now = clock.now()
+    items = [_desk_item(inquiry, now) for inquiry in selectors.valuer_inquiries(org)]
     items.sort(key=lambda i: (not i["open"], i["seconds_left"]))
-    default_valid = timezone.localtime(clock.now() + rules.MAX_VALIDITY / 2).date().isoformat()
     return render(request, "valuation/valuer_inbox.html", {
         "organisation": org, "open_items": [i for i in items if i["open"]], "other_items": [i for i in items if not i["open"]],
-        "default_valid": default_valid, "now_ms": int(clock.now().timestamp() * 1000),
+        "overdue_count": selectors.overdue_inquiries(now, organisation=org).count(),
+        "default_valid": _default_valid(), "now_ms": int(now.timestamp() * 1000),
+    })
+
+
+@login_required
+def valuer_inquiry(request: HttpRequest, pk: int) -> HttpResponse:
+    """The valuer's desk for one inquiry: the property's full dossier, the answer form, the answer once given."""
+    inquiry = get_object_or_404(Inquiry.objects.select_related("valuation__lot__case__court", "organisation"), pk=pk)
+    try:
+        access.ensure_valuer_of(request.user, inquiry)
+    except DomainError as exc:
+        return HttpResponseForbidden(exc.message)
+    now = clock.now()
+    return render(request, "valuation/valuer_inquiry.html", {
+        "i": _desk_item(inquiry, now), "dossier": selectors.inquiry_dossier(inquiry), "default_valid": _default_valid(),
+        "now_ms": int(now.timestamp() * 1000),
     })
 
 
 @login_required
 @require_POST
 def valuer_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    inquiry = get_object_or_404(Inquiry, pk=pk)
+    """Two steps: the form's price, validity and PDF are checked and the PDF stored, then shown for confirmation (a
+    result cannot be changed once submitted, B12 corrections aside); the confirmation submits it."""
+    inquiry = get_object_or_404(Inquiry.objects.select_related("valuation__lot", "organisation"), pk=pk)
+    p = request.POST
+    confirming = p.get("confirm") == "1"
     stored = None
     try:
         access.ensure_valuer_of(request.user, inquiry)
-        price = parse_yuan(request.POST.get("price", ""))
-        valid_until = parse_date_end(request.POST.get("valid_until", ""))
-        upload = request.FILES.get("report")
-        if upload is None:
-            raise DomainError(ErrorCode.REPORT_REQUIRED, _("须上传 PDF 格式的报告"))
-        stored, _size = services.store_report(request.user, inquiry=inquiry, uploaded=upload)
-        services.submit_quote(request.user, inquiry=inquiry, price=price, valid_until=valid_until, report_key=stored)
+        price = parse_yuan(p.get("price", ""))
+        valid_until = parse_date_end(p.get("valid_until", ""))
+        violation = rules.check_quote_validity(valid_until, clock.now())
+        if violation is not None:
+            raise DomainError(violation, str(violation))
+        if confirming:
+            stored = p.get("report_key", "")
+            services.submit_quote(request.user, inquiry=inquiry, price=price, valid_until=valid_until, report_key=stored)
+        else:
+            upload = request.FILES.get("report")
+            if upload is None:
+                raise DomainError(ErrorCode.REPORT_REQUIRED, _("须上传 PDF 格式的报告"))
+            stored, size = services.store_report(request.user, inquiry=inquiry, uploaded=upload)
     except DomainError as exc:
-        if stored:
+        if stored and not confirming:
             services.discard_report(stored)
         _fail(request, exc)
-        return redirect("valuation:valuer-inbox")
+        return redirect("valuation:valuer-inquiry", pk=inquiry.pk)
+    if not confirming:
+        return render(request, "valuation/valuer_confirm.html", {
+            "inquiry": inquiry, "price": price, "price_text": p.get("price", ""), "valid_until": valid_until,
+            "valid_text": p.get("valid_until", ""), "report_key": stored, "report_size": size, "report_url": selectors.report_url(stored),
+            "report_name": getattr(upload, "name", ""),
+        })
     messages.success(request, _("已提交报价 %(price)s 元") % {"price": yuan(price)})
-    return redirect("valuation:valuer-inbox")
+    return redirect("valuation:valuer-inquiry", pk=inquiry.pk)
 
 
 @login_required
@@ -112,7 +151,7 @@ def valuer_extension(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("延期申请已提交"))
     except DomainError as exc:
         _fail(request, exc)
-    return redirect("valuation:valuer-inbox")
+    return redirect("valuation:valuer-inquiry", pk=inquiry.pk)
 
 
 # ------------------------------------------------------------------------------------------------ judge
@@ -144,8 +183,14 @@ def court_lot_valuation(request: HttpRequest, lot_id: int) -> HttpResponse:
         messages.success(request, _("已启动估价"))
         return redirect("valuation:court-valuation", pk=v.pk)
     orgs = Organisation.objects.filter(active=True)
+    method = request.GET.get("method", "")
+    if method not in rules.METHOD_ORDER:
+        method = selectors.suggested_method(lot)
+    valuations = selectors.valuations_of_lot(lot)
     return render(request, "valuation/court_lot.html", {
-        "lot": lot, "valuations": selectors.valuations_of_lot(lot), "price_due_by": rules.price_due_by(lot.seized_at),
+        "lot": lot, "valuations": valuations, "price_due_by": rules.price_due_by(lot.seized_at),
+        "ref": selectors.reference_of(lot), "steps": selectors.method_steps(lot), "method": method,
+        "methods": Method.choices, "open_valuation": valuations.filter(status=Valuation.Status.OPEN).first(),
         "agencies": orgs.filter(kind=Organisation.Kind.AGENCY), "institutions": orgs.filter(kind=Organisation.Kind.APPRAISAL_INSTITUTION),
         "platforms": orgs.filter(kind=Organisation.Kind.INQUIRY_PLATFORM),
     })
@@ -170,11 +215,16 @@ def court_valuation(request: HttpRequest, pk: int) -> HttpResponse:
         "used": [q.pk in used for q in current],
         "reference": v.reference_price,
     }
+    now = clock.now()
+    inquiries = list(v.inquiries.select_related("organisation").order_by("position"))
+    for i in inquiries:
+        i.overdue = rules.inquiry_overdue(i.status, i.deadline, now)  # flagged as the dashboard and the inbox count it
     return render(request, "valuation/court_valuation.html", {
         "v": v, "data": data, "current": current, "used": used, "chart": chart,
-        "inquiries": v.inquiries.select_related("organisation").order_by("position"),
+        "inquiries": inquiries,
         "objections": v.objections.select_related("party", "inquiry__organisation"),
-        "chain": _chain(v), "lottery": getattr(v, "lottery", None),
+        "chain": _chain(v), "lottery": getattr(v, "lottery", None), "ref": selectors.reference_of(v.lot),
+        "objectionable": v.method in rules.OBJECTIONABLE_METHODS or v.objections.exists(),
         "sale_due_by": rules.sale_due_by(v.fixed_at) if v.status == Valuation.Status.CONCLUDED else None,
     })
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import secrets
 
-import cn2an
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from stdnum import iso11649
@@ -89,6 +88,8 @@ def create_reference(account: CaseBankAccount, *, purpose: str, registration, am
 
 def in_capitals(fen: int) -> str:
     """The amount in Chinese capitals (大写), as written on a transfer slip: 贰佰叁拾伍万柒仟伍佰零贰元整."""
+    import cn2an  # a second and more to import: only when an amount is written out
+
     return cn2an.an2cn(yuan(fen), "rmb")
 
 

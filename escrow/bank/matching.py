@@ -259,6 +259,7 @@ def _confirm_instruction(entry: BankEntry, *, actor=None) -> None:
             d.save(update_fields=["refund_id", "released_at", "last_error"])
             audit.record("deposit.released", reg, actor=actor, data={"round": reg.round_id, "amount": d.amount, "refund": ins.end_to_end_id,
                                                                       "entry": entry.entry_ref})
+            escrow_services.tell_released(reg, reg.round, d.amount)
     else:
         ledger.post("bank_refund_paid", [ledger.Line(accounts.refund_due(case), debit=ins.amount), ledger.Line(accounts.bank_cash(case), credit=ins.amount)],
                     memo=f"款项已原路退回 {ins.end_to_end_id}", idempotency_key=f"bank_return:{ins.pk}", case=case,

@@ -14,8 +14,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
-import xmlschema
-
 from escrow.bank.camt import yuan
 
 PAIN001_NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
@@ -40,7 +38,9 @@ class PaymentFileWriter(Protocol):
 
 
 @lru_cache(maxsize=1)
-def _schema() -> xmlschema.XMLSchema:
+def _schema():
+    import xmlschema  # imported when a payment file is written: not on every process start
+
     return xmlschema.XMLSchema(str(resources.files("sepaxml") / "schemas" / "pain.001.001.03.xsd"))
 
 
@@ -74,6 +74,8 @@ class Pain001Writer:
             }],
         }}
         el = _schema().encode(data, namespaces={"": PAIN001_NS})  # raises if the document would not validate
+        import xmlschema
+
         body = xmlschema.etree_tostring(el, namespaces={"": PAIN001_NS})
         return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body.encode("utf-8")
 

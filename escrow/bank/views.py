@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from auction_site.errors import DomainError
+from auction_site.errors import DomainError, in_language
 from escrow.bank import accounts, matching, sandbox, selectors, services
 from escrow.bank.models import BankInstruction, BankStatement, PaymentReference
 from escrow.models import BalancePayment, Registration
@@ -46,7 +46,7 @@ def sandbox_transfer(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         sandbox.transfer(request.user, reference=reference, amount=pr.missing or pr.amount, payer_name=request.user.display_name())
     except DomainError as e:
-        messages.error(request, e.message)
+        messages.error(request, in_language(e.message))
     else:
         reg = Registration.objects.get(pk=pr.registration_id)
         if pr.purpose == PaymentReference.Purpose.DEPOSIT and reg.code:
@@ -79,7 +79,7 @@ def operator_page(request: HttpRequest) -> HttpResponse:
                 matching.assign(request.user, entry_id=int(request.POST["entry"]), reference=request.POST.get("reference", ""))
                 messages.success(request, _("已按参考号入账"))
         except DomainError as e:
-            messages.error(request, f"{e.code}: {e.message}")
+            messages.error(request, f"{e.code}: {in_language(e.message)}")
         except (KeyError, ValueError):
             messages.error(request, _("请求无效"))
         return redirect("escrow-operator-bank")

@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from auction_site.errors import in_language
 from auction_site.money import yuan as money_yuan
 
 register = template.Library()
@@ -47,3 +48,9 @@ def round_label(rnd) -> str:
 @register.filter
 def iso(dt) -> str:
     return dt.isoformat() if dt else ""
+
+
+@register.filter
+def one_language(message) -> str:
+    """A bilingual service message ("中文 / English") in the page's language only (auction_site.errors.in_language)."""
+    return in_language(str(message or ""))

@@ -166,3 +166,54 @@ def test_english_toggle_and_judge_workbench(demo_site, new_context, screenshot):
     assert land.media.filter(title="现场照片", status="ready", size=len(buf.getvalue())).exists()
     page.wait_for_selector("#media-list >> text=现场照片")
     screenshot(page, "court-lot-upload")
+
+    # the judge's desk, only through the pages: remove the photo just uploaded (its object goes too) ...
+    page.on("dialog", lambda dialog: dialog.accept())  # the confirmations of the irreversible actions
+    page.locator("#media-list li", has_text="现场照片").locator(".media-delete").click()
+    page.wait_for_load_state("networkidle")
+    assert not land.media.filter(title="现场照片").exists()
+    assert page.locator("#media-list >> text=现场照片").count() == 0
+
+    # ... open a case, a lot and a round; the announcement is generated from the court's template and previewed
+    page.goto(f"{base}/court/")
+    page.fill("#id_case_number", "(2024)苏05执777号")
+    page.fill("#id_applicants", "苏州银行股份有限公司")
+    page.fill("#id_respondents", "王某")
+    page.fill("#id_amount_owed", "150000")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.click("text=新建标的")
+    for field, value in {"title": "雅马哈钢琴一台", "description": "立式钢琴，九成新", "location": "苏州市姑苏区人民路1号",
+                         "reference_price": "20000", "reference_price_source": "当事人议价", "title_status": "被执行人所有",
+                         "occupancy": "法院保管", "defects_and_encumbrances": "无", "judgment_enforced": "(2024)苏05民初7号"}.items():
+        page.fill(f"#id_{field}", value)
+    page.select_option("#id_category", "movable")
+    page.click("form.grid-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#new-round >> text=最早可开始").count() == 1  # A12/A16: the form proposes the first start that passes
+    page.click("#new-round button[type=submit]")  # the proposed prices (A10: 70%) and times
+    page.wait_for_load_state("networkidle")
+    assert "/preview/" in page.url
+    assert "雅马哈钢琴一台" in page.locator("#preview-announcement").inner_text()
+    assert "14,000.00" in page.locator("#preview-announcement").inner_text()
+    screenshot(page, "court-round-preview")
+    page.click("text=修改草稿")
+    page.fill("#id_increment", "300")
+    page.click("#round-edit button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "300.00" in page.locator("#preview-notice").inner_text()
+
+    # ... and the desk flags the sold villa's balance once the clock passes its A25 deadline
+    from auction_site import clock
+    from lots.models import Round
+
+    villa = Round.objects.get(lot__title__contains="别墅", status="sold")
+    page.goto(f"{base}/court/")
+    row = page.locator("#desk tr[data-article=A25]", has_text=villa.lot.title)
+    assert row.count() == 1 and "已逾期" not in row.inner_text()
+    clock.advance(int((villa.balance_due_at - clock.now()).total_seconds()) + 3600)
+    page.reload()
+    assert "已逾期" in row.inner_text()
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.querySelector('#desk').scrollWidth") <= 390  # rows stack on a phone
+    screenshot(page, "court-desk-phone")

@@ -8,6 +8,7 @@ import pytest
 from auction_site import clock
 from lots import services as lots_services
 from lots.deadlines import balance_due_by, price_due_by, publishable_from, release_due_by, sale_due_by
+from notifications.models import Notification
 from settlement import party, services
 from tests.conftest import make_user
 
@@ -64,14 +65,15 @@ def test_deadlines_per_article_with_when_they_were_met(linked, paid_round, advan
 def test_a_linked_party_sees_the_path_and_who_was_paid_others_do_not(linked, paid_round, judge, client, as_user, bidder,
                                                                      django_capture_on_commit_callbacks):
     case, applicant, debtor = linked
-    assert applicant.valuation_notifications.filter(kind="party_linked").count() == 1  # told of the link
+    told = Notification.objects.filter(user=applicant, data__step="party_linked")  # told of the link, in the site's inbox
+    assert told.count() == 1 and told.get().url == f"/party/cases/{case.pk}/"
     with django_capture_on_commit_callbacks(execute=True):
         services.settle_round(judge, round_id=paid_round.pk, raw_payouts=[
             {"kind": "cost", "payee": "苏州市中级人民法院(执行费)", "amount": 1_200_000},
             {"kind": "creditor", "payee": "苏州银行股份有限公司", "amount": PRICE - 1_200_000, "claim": 500_000_000}])
     # each step reaches both parties: here the settlement, naming who was paid
-    note = debtor.valuation_notifications.get(kind="round_settled")
-    assert "苏州银行股份有限公司" in note.body and applicant.valuation_notifications.filter(kind="round_settled").exists()
+    note = Notification.objects.get(user=debtor, data__step="round_settled")
+    assert "苏州银行股份有限公司" in note.body and Notification.objects.filter(user=applicant, data__step="round_settled").exists()
 
     client.force_login(debtor)
     page = client.get(f"/party/cases/{case.pk}/")

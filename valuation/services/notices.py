@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from auction_site import clock
 from lots.models import CaseParty
+from notifications import kinds
+from notifications.services import notify_many
 from valuation.models import Inquiry, Method, Notification, Valuation, Valuer
 from valuation.services import outbox
 
@@ -39,20 +41,23 @@ def notify(user: Any, valuation: Valuation | None, kind: str, subject: str, body
 
 
 def notify_case_parties(case_id: int, kind: str, subject: str, body: str, *, valuation: Valuation | None = None,
-                        exclude_user: Any = None, only_user_id: int | None = None) -> int:
-    """THE way the parties of a case hear of a step of their case (执行公开): valuation, rounds, the case account.
-    Every party notice goes through here, inside the transaction of the change, so it can be pointed at the site's
-    notification outbox in one place. Returns how many accounts were told."""
+                        exclude_user: Any = None, only_user_id: int | None = None, key: str = "", url: str = "") -> int:
+    """THE way the parties of a case hear of a step of their case (执行公开), inside the transaction of the change.
+    A valuation's steps stay in valuation's own notices (with their e-mail: B21's delivery rests on them); every other
+    step (the link, the rounds, the case account) goes to the site's notification outbox (notifications.services),
+    once per `key`, with `kind` in its data. Returns how many accounts were told."""
     parties = CaseParty.objects.filter(case_id=case_id, user__isnull=False).select_related("user")
     if only_user_id is not None:
         parties = parties.filter(user_id=only_user_id)
-    told = 0
-    for user in {p.user_id: p.user for p in parties}.values():
-        if exclude_user is not None and user.pk == getattr(exclude_user, "pk", exclude_user):
-            continue
+    users = [u for u in {p.user_id: p.user for p in parties}.values()
+             if exclude_user is None or u.pk != getattr(exclude_user, "pk", exclude_user)]
+    if valuation is None:
+        made = notify_many([u.pk for u in users], kinds.MESSAGE.name, key=key or f"case:{case_id}:{kind}:{clock.now().isoformat()}",
+                           data={"case": case_id, "step": kind}, url=url or f"/party/cases/{case_id}/", subject=subject, body=body)
+        return len(made)
+    for user in users:
         notify(user, valuation, kind, subject, body)
-        told += 1
-    return told
+    return len(users)
 
 
 def notify_parties(valuation: Valuation, kind: str, subject: str, body: str, *, exclude_user: Any = None) -> None:

@@ -1,7 +1,19 @@
-"""A valuation's result: fixing it, delivering it (B21), setting a result aside, and the lot's reference price.
+"""THE OWNER of a lot's reference price: a valuation's result is fixed here, delivered (B21), set aside, and becomes
+(or stops being) the lot's reference price here and nowhere else.
 
-The lot is the lots app's: its reference price is written by ``lots.services.set_reference_price``. Every function
-here runs inside the caller's transaction, with the valuation locked (services/locks.py).
+The API, for every method (negotiated B4 rounds included), inside the caller's transaction with the valuation locked
+(``locks.valuation(pk)``):
+
+- ``conclude(valuation, *, price, valid_until, now, actor=None, n=None, data=None)`` — the method succeeded with this
+  price (fen) valid until then: the valuation is concluded (or recomputed), the lot's reference price set, the parties
+  notified. ``conclude_single(valuation, quote)`` for one result (directed, appraisal); ``network_average`` for B13.
+- ``set_aside(valuation)`` — every result it rested on was set aside: the lot's price is cleared (if still this one's).
+- ``apply_reference_price(valuation)`` — the single writer below both: copies the valuation's outcome onto the lot's
+  fields (through lots.services, which locks the lot row) with the source "<method> · 估价#<id>".
+
+Reads: ``valuation.selectors.reference_of(lot)`` (the amount and the valuation it came from) — what every page shows;
+the round form and the publication rules read the lot's fields this module wrote. Never write ``Lot.reference_price``
+anywhere else.
 """
 
 from __future__ import annotations
