@@ -128,9 +128,11 @@ def case_path(case: EnforcementCase, viewer: Any, now: datetime) -> dict[str, An
     for lot in Lot.objects.filter(case=case).order_by("id"):
         steps = [valuation_selectors.valuation_dict(v, viewer=viewer) for v in valuation_selectors.valuations_of_lot(lot)]
         steps.reverse()  # the B2 order: the first method tried first
-        lots.append({"id": lot.pk, "title": lot.title, "category": lot.category, "reference_price": lot.reference_price,
-                     "reference_price_source": lot.reference_price_source, "reference_price_fixed_at": lot.reference_price_fixed_at,
-                     "reference_price_valid_until": lot.reference_price_valid_until, "seized_at": lot.seized_at,
+        ref = valuation_selectors.reference_of(lot)  # the one read of the reference price and where it came from
+        lots.append({"id": lot.pk, "title": lot.title, "category": lot.category, "reference_price": ref.price,
+                     "reference_price_source": ref.source, "reference_method": ref.method, "reference_valuation": ref.valuation.pk if ref.valuation else None,
+                     "reference_entered": ref.entered, "reference_price_fixed_at": ref.fixed_at,
+                     "reference_price_valid_until": ref.valid_until, "seized_at": lot.seized_at,
                      "valuations": steps, "rounds": [_round_row(r) for r in lot.rounds.order_by("number")]})
     account = escrow_selectors.case_account(case)
     money_in = [e for e in account["entries"] if e["amount"] > 0]
