@@ -12,14 +12,11 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
-from auction_site.money import yuan
 from escrow import ledger, rules
 from escrow.gateway import Payment, get_gateway
 from escrow.models import BalancePayment, Deposit, Registration
@@ -27,6 +24,8 @@ from escrow.services import apply_winner_deposit, lock_deposit, lock_registratio
 from lots import rounds
 from lots.access import ensure_judge_of
 from lots.models import Round
+from notifications import kinds
+from notifications.services import notify
 
 logger = logging.getLogger("escrow.balances")
 
@@ -210,29 +209,21 @@ def confirm_transfer(judge, /, *, round_id: int, amount: int, reference: str) ->
 
 
 def chase_balance(judge, /, *, round_id: int) -> int:
-    """催缴 (A25): the judge reminds the buyer of the balance still owed and of its deadline (an e-mail after
-    the commit, audited on the round). Returns the amount still owed."""
+    """催缴 (A25): the judge reminds the buyer of the balance still owed and of its deadline (a notification,
+    inbox and e-mail, audited on the round). Returns the amount still owed."""
     with transaction.atomic():
         rnd = rounds.lock(round_id, related=("lot__case__court",))
         ensure_judge_of(judge, rnd.lot.case.court)
         if rnd.status != Round.Status.SOLD or rnd.leader_id is None:
             raise Conflict(ErrorCode.NOT_SOLD, "只有待付尾款的成交可以催缴 / only a sale awaiting its balance can be chased")
         remaining = balance_remaining(rnd)
-        buyer = _winner(rnd).bidder
-        audit.record("balance.chased", rnd, actor=judge, data={"remaining": remaining, "balance_due_at": rnd.balance_due_at})
-        due = timezone.localtime(rnd.balance_due_at).strftime("%Y-%m-%d %H:%M") if rnd.balance_due_at else "—"
-        body = (f"您竞得的“{rnd.lot.title}”尚有尾款 ¥{yuan(remaining)} 未付，请于 {due} 前付清（网拍规定第二十五条）；"
-                f"逾期未付的，保证金不予退还（第二十四条）。\n{rnd.lot.case.court.name} {rnd.lot.case.court.contact}")
-        if buyer.email:
-            transaction.on_commit(lambda: _send_quietly(f"尾款催缴：{rnd.lot.title}", body, buyer.email))
+        buyer_id = _winner(rnd).bidder_id
+        record = audit.record("balance.chased", rnd, actor=judge, data={"remaining": remaining, "balance_due_at": rnd.balance_due_at})
+        # The buyer hears of it in the inbox and by e-mail (the notifications outbox, committed with this chase).
+        days = max((rnd.balance_due_at - clock.now()).days, 0) if rnd.balance_due_at else 0
+        notify(buyer_id, kinds.BALANCE_DUE.name, key=f"balance_chased:{rnd.pk}:{record.pk}", url="/me/deposits/",
+               data=kinds.round_data(rnd, when=rnd.balance_due_at, amount=remaining, days=days))
     return remaining
-
-
-def _send_quietly(subject: str, body: str, to: str) -> None:
-    try:
-        send_mail(subject, body, None, [to])
-    except Exception:  # the audit record stands; the judge may chase again
-        logger.warning("balance chase mail to %s failed", to, exc_info=True)
 
 
 def declare_default(judge, /, *, round_id: int) -> bool:

@@ -27,7 +27,7 @@ from lots.media import ensure_bucket
 from lots.models import CaseParty, EnforcementCase, Lot, Round
 from lots.services import clear_reference_price
 from valuation import rules, services
-from valuation.models import Inquiry, Organisation, PartyOffer, Quote, Valuation, Valuer
+from valuation.models import Inquiry, Organisation, Quote, Valuation, Valuer
 from valuation.services import reference
 
 DEMO_NEGOTIATION_CASE = "(2024)苏05执123号"
@@ -67,30 +67,40 @@ def _backing(lot: Lot, judge, orgs: dict[str, Organisation], parties: list[CaseP
     if method == "negotiated" and set(users) != {"applicant", "respondent"}:
         method = "network"  # B4 needs both parties on the platform
     started = fixed - timedelta(days=2)
+    if method == "negotiated":
+        # B4 through the service (the parties' offers, however the negotiation is run), then dated back to the story
+        v = Valuation.objects.create(lot=lot, method=method, started_by=judge, started_at=started, deadline=clock.now() + timedelta(days=1))
+        for side in ("applicant", "respondent"):
+            services.submit_offer(users[side].user, valuation=v, price=ref)
+        v.refresh_from_db()
+        assert v.status == "concluded" and v.reference_price == ref
+        v.offers.update(submitted_at=started + timedelta(days=1))
+        Valuation.objects.filter(pk=v.pk).update(deadline=started + timedelta(days=7), fixed_at=fixed, ended_at=fixed, delivered_at=fixed,
+                                                 valid_until=valid)
+        v.refresh_from_db()
+        reference.apply_reference_price(v, actor=judge)
+        say(f"    {lot.title[:20]}…: negotiated concluded at {ref} fen (估价#{v.pk})")
+        return v
     v = Valuation.objects.create(lot=lot, method=method, status="concluded", started_by=judge, started_at=started, reference_price=ref,
                                  fixed_at=fixed, ended_at=fixed, delivered_at=fixed, valid_until=valid,
-                                 institutions_agreed=method == "appraisal", deadline=fixed if method == "negotiated" else None)
-    n = None
-    if method == "negotiated":
-        for n_round, side in enumerate(("applicant", "respondent"), start=1):  # B4: the debtor took the applicant's price
-            PartyOffer.objects.create(valuation=v, party=users[side], round=n_round, price=ref, submitted_at=started + timedelta(days=n_round),
-                                      submitted_by=users[side].user)
+                                 institutions_agreed=method == "appraisal", price_basis="government" if method == "directed" else "")
+    if method == "network":
+        d = ref * 25 // 1000 // 10000 * 10000  # ±2.5%, in whole hundreds of yuan: the three average exactly to `ref`
+        answers = {"NP-AVM": ref, "NP-JIA": ref - d, "NP-YI": ref + d}
+    elif method == "directed":
+        answers = {"AG-SZTAX": ref}
     else:
-        if method == "network":
-            d = ref * 25 // 1000 // 10000 * 10000  # ±2.5%, in whole hundreds of yuan: the three average exactly to `ref`
-            answers = {"NP-AVM": ref, "NP-JIA": ref - d, "NP-YI": ref + d}
-        else:
-            answers = {INSTITUTION_BY_CITY.get(lot.city, "AI-04"): ref}
-        n = len(answers) if method == "network" else None
-        for position, (code, price) in enumerate(sorted(answers.items()), start=1):
-            org = orgs[code]
-            inquiry = Inquiry.objects.create(valuation=v, organisation=org, position=position, sent_at=started, status="answered",
-                                             deadline=started + (rules.NETWORK_DEADLINE if method == "network" else rules.APPRAISAL_DEADLINE),
-                                             token=f"demo-{lot.pk}-{code}")
-            key, size = ("", 0) if org.provider == "builtin_avm" else _report(org, inquiry, lot, price, valid)
-            Quote.objects.create(inquiry=inquiry, price=price, valid_until=valid, report_key=key, report_size=size,
-                                 submitted_at=started + timedelta(days=1, hours=position),
-                                 source="builtin_avm" if org.provider == "builtin_avm" else "portal")
+        answers = {INSTITUTION_BY_CITY.get(lot.city, "AI-04"): ref}
+    n = len(answers) if method == "network" else None
+    for position, (code, price) in enumerate(sorted(answers.items()), start=1):
+        org = orgs[code]
+        inquiry = Inquiry.objects.create(valuation=v, organisation=org, position=position, sent_at=started, status="answered",
+                                         deadline=started + (rules.NETWORK_DEADLINE if method == "network" else rules.APPRAISAL_DEADLINE),
+                                         token=f"demo-{lot.pk}-{code}")
+        key, size = ("", 0) if org.provider == "builtin_avm" else _report(org, inquiry, lot, price, valid)
+        Quote.objects.create(inquiry=inquiry, price=price, valid_until=valid, report_key=key, report_size=size,
+                             submitted_at=started + timedelta(days=1, hours=position),
+                             source="builtin_avm" if org.provider == "builtin_avm" else "portal")
     audit.record("valuation.concluded", v, chain=v, actor=judge, data={"reference_price": ref, "demo": True})
     reference.apply_reference_price(v, actor=judge, n=n)
     say(f"    {lot.title[:20]}…: {method} concluded at {ref} fen (估价#{v.pk})")

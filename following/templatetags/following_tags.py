@@ -29,5 +29,6 @@ def card_numbers(context, rnd) -> dict:
 def follow_box(context, rnd) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
+    current = context.get("current")  # the lot page's current round: the watch button is shown once, with it
     return {"round": rnd, "n": _numbers(context, rnd), "state": selectors.follow_state(user, rnd), "user": user,
-            "request": request, "csrf_token": context.get("csrf_token")}
+            "request": request, "csrf_token": context.get("csrf_token"), "is_current": current is None or current.pk == rnd.pk}

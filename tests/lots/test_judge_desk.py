@@ -5,12 +5,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 
 from auction_site import clock
 from auction_site.errors import DomainError, in_language
 from lots import deadlines, services, texts
+from lots import media as storage
 from lots.models import Media, NoticeTemplate, Round
-from tests.lots.conftest import add_photo
+from tests.lots.conftest import JPEG, add_photo
 
 pytestmark = pytest.mark.django_db
 T = datetime(2026, 3, 1, 2, 0, tzinfo=ZoneInfo("UTC"))
@@ -105,11 +107,7 @@ def test_a_draft_is_edited_with_the_rules_checked_again(draft_round, judge):
         services.update_draft_round(judge, round_id=draft_round.pk, increment=6_000_00)
 
 
-def test_media_is_reordered_set_as_cover_and_deleted_from_storage(lot, judge, monkeypatch, django_capture_on_commit_callbacks):
-    from lots import media as storage
-
-    deleted: list[str] = []
-    monkeypatch.setattr(storage, "delete", lambda item: deleted.append(item.key))
+def test_media_is_reordered_and_set_as_cover(lot, judge):
     first = lot.media.get()
     second, third = add_photo(lot), add_photo(lot)
     Media.objects.filter(pk=second.pk).update(position=1)
@@ -120,10 +118,21 @@ def test_media_is_reordered_set_as_cover_and_deleted_from_storage(lot, judge, mo
     assert list(lot.media.order_by("position").values_list("pk", flat=True)) == [third.pk, second.pk, first.pk]
     with pytest.raises(DomainError):
         services.set_cover(judge, media_id=add_photo(lot, status="pending").pk)
+
+
+@pytest.mark.skipif(not settings.MEDIA_USES_S3, reason="scripts/test.sh starts the S3-protocol server (moto)")
+def test_deleting_a_media_file_removes_its_object_from_storage(judge_client, judge, lot, django_capture_on_commit_callbacks):
+    from tests.lots.test_media import JPEG_SIZE, ask, s3_upload
+
+    resp = ask(judge_client, lot)
+    media_id, upload = resp.json()["media"]["id"], resp.json()["upload"]
+    assert s3_upload(upload, JPEG, "image/jpeg").status_code in (200, 201, 204)
+    item = services.complete_media_upload(judge, media_id=media_id)
+    assert item.status == "ready" and storage.inspect(item).size == JPEG_SIZE
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_media(judge, media_id=second.pk)
-    assert deleted == [second.key] and not lot.media.filter(pk=second.pk).exists()
-    assert list(lot.media.order_by("position").values_list("position", flat=True)) == [0, 1, 2]
+        services.delete_media(judge, media_id=media_id)
+    assert not Media.objects.filter(pk=media_id).exists() and storage.inspect(item) is None
+    assert list(lot.media.order_by("position").values_list("position", flat=True)) == [0]
 
 
 def test_media_of_a_published_lot_stays(announced_round, judge):
@@ -194,6 +203,8 @@ def test_the_desk_shows_an_overdue_a25_balance_after_the_clock_passes_it(client,
     assert "已逾期" not in a25_row() and f"/court/rounds/{sold.pk}/settlement/" in a25_row()
     advance_clock(days=10)
     assert "已逾期" in a25_row() and "¥200" in a25_row()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Overdue" in a25_row() and "Buyer's balance of ¥200" in a25_row() and "已逾期" not in a25_row()
 
 
 def test_the_court_edits_its_template_on_its_page_and_a_broken_one_is_refused_next_to_the_field(client, judge):
