@@ -60,6 +60,17 @@ def _own_anchor_place(settings, tmp_path, request):
     settings.TRANSPARENCY_ANCHOR_DIR = str(tmp_path / "anchors")
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language (zh-hans): a request in English through the test
+    client leaves English active in this thread, and a later test rendering a template would read it."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def court(db):
     from accounts.models import Court
