@@ -481,9 +481,10 @@ def load(stdout=None) -> None:
         EnforcementCase.objects.filter(pk=case.pk).update(created_at=now - timedelta(days=120))  # backdated for the story
         cases[number] = case
         if linked:
+            # the judge links the parties' accounts from the case page (lots.services.link_party), audited
             for side, username in (("applicant", "party_applicant"), ("respondent", "party_debtor")):
-                user = party_users[username]
-                CaseParty.objects.filter(case=case, side=side).update(user=user, id_number=user.id_number)
+                services.link_party(judge, case=case, side=side, account=party_users[username].username,
+                                    party_id=CaseParty.objects.get(case=case, side=side).pk)
 
     room_cache: dict[tuple[int, bool], bytes] = {}
     n_media = n_rounds = 0
