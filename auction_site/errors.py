@@ -191,6 +191,11 @@ class ErrorCode(StrEnum):
     PARTIES_NOT_NOTIFIED = "parties_not_notified"
     PARTIES_REQUIRED = "parties_required"
     PARTY_NOTICE_TOO_SHORT = "party_notice_too_short"
+    PARTY_ACCOUNT_AMBIGUOUS = "party_account_ambiguous"  # the judge's lookup names more than one account
+    PARTY_ACCOUNT_ROLE = "party_account_role"  # only a party or bidder account is linked to a case as a party
+    PARTY_ALREADY_LINKED = "party_already_linked"
+    PARTY_NOT_LINKED = "party_not_linked"
+    NOT_YOUR_TURN = "not_your_turn"  # B4: a side waits for the other side's answer before offering again
     PAYMENT_NOT_FOUND = "payment_not_found"
     PAYMENT_ORDER = "payment_order"
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"

@@ -134,6 +134,10 @@ def database(url: str, conn_max_age: int, pool_max_size: int, pool_timeout: floa
     persistent connection (CONN_MAX_AGE) is one per request that nothing ever reuses, left open until
     the server refuses new clients. DB_CONN_MAX_AGE there is the longest a pooled connection lives."""
     db = dj_database_url.parse(url)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded mode: a write-ahead log (one sync per commit instead of the rollback journal's
+        # several, and the clock process reads while Daphne writes); FULL keeps every commit durable.
+        db.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
     if db["ENGINE"] != "django.db.backends.postgresql" or not (conn_max_age or pool_max_size):
         db["CONN_MAX_AGE"] = conn_max_age
         return db

@@ -60,7 +60,9 @@ def eligibility_violation(facts: BidderFacts) -> Refusal | None:
         # A34: staff's close relatives may not bid.
         return Refusal(ErrorCode.BARRED, "工作人员近亲属不得竞买 / close relatives of court or platform staff may not bid", "A34")
     if facts.is_debtor:
-        return Refusal(ErrorCode.BARRED, "被执行人不得竞买本案标的 / the debtor of the case may not bid", "A34")
+        # Platform policy (not an article of [A]): the debtor of the case — a party the judge linked as the debtor, or
+        # an account with the debtor's ID number — may not bid on its lots; a debtor who has money pays the debt instead.
+        return Refusal(ErrorCode.BARRED, "被执行人不得竞买本案标的 / the debtor of the case may not bid", None)
     if facts.defaulted_on_lot:
         # A24: a defaulting buyer may not bid again on the re-auction.
         return Refusal(ErrorCode.BARRED, "悔拍的买受人不得参加该标的的再次拍卖 / a defaulting buyer may not bid on this lot again", "A24")

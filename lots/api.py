@@ -24,7 +24,7 @@ from auction_site.replica import reads_may_lag
 from lots import media as media_storage
 from lots import selectors, services
 from lots.access import ensure_judge_of, is_judge_of
-from lots.models import EnforcementCase, Lot, Media, Round
+from lots.models import EnforcementCase, Lot, Media, Round, Subtype
 from lots.permissions import IsJudge, IsJudgeOrReadOnly
 from lots.serializers import (
     CaseCreateSerializer,
@@ -208,16 +208,25 @@ class RoundCatalogueView(LotsAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, description="words matched in title, case number, location, city"),
+            OpenApiParameter("q", str, description="words matched in title, case number, location, city; a word also finds its synonyms "
+                             "(汽车: 轿车, 货车; 房产: 住宅, 商铺)"),
             OpenApiParameter("category", str, description="comma-separated: real_estate, vehicle, equity, movable, other"),
             OpenApiParameter("status", str, description="comma-separated round statuses (drafts are never listed)"),
             OpenApiParameter("court", str, description="court id or code (e.g. 苏05)"),
             OpenApiParameter("min_price", int, description="fen; current price, else starting price"),
             OpenApiParameter("max_price", int, description="fen"),
-            OpenApiParameter("sort", str, enum=list(selectors.CATALOGUE_SORTS)),
+            OpenApiParameter("province", str, description="the lot's province, short name as courts have it (江苏; 江苏省 is the same)"),
+            OpenApiParameter("city", str, description="the lot's city (苏州; 苏州市 is the same)"),
+            OpenApiParameter("district", str, description="the lot's district or county (姑苏区)"),
+            OpenApiParameter("subtype", str, description="comma-separated sub-types: " + ", ".join(Subtype.values)),
+            OpenApiParameter("round", str, description="comma-separated: first (一拍), second (二拍), selloff (变卖)"),
+            OpenApiParameter("min_discount", int, description="whole percent of the reference price, on the starting price (70 = 7折)"),
+            OpenApiParameter("max_discount", int, description="whole percent of the reference price (80 = 8折)"),
+            OpenApiParameter("sort", str, enum=list(selectors.CATALOGUE_SORTS),
+                             description="ending_soon: only the rounds still open, ending first"),
             OpenApiParameter("page", int), OpenApiParameter("page_size", int),
         ],
-        responses={200: RoundSerializer(many=True), 400: ERROR},
+        responses={200: RoundSerializer(many=True), 400: ERROR, 404: ERROR},
         summary="Public catalogue: the latest published round of each lot",
     )
     @reads_may_lag  # may be a moment behind the primary (auction_site.replica)

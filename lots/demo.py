@@ -134,6 +134,17 @@ CASES = [
 ]
 
 
+# The catalogue's region and sub-type filters: (province, district, sub-type) of each demo lot.
+PLACES = {
+    "sz_apartment": ("江苏", "工业园区", "residential"), "sz_shop": ("江苏", "姑苏区", "shop"),
+    "sz_land": ("江苏", "吴江区", "industrial_land"), "sz_villa": ("江苏", "昆山市", "villa"), "sz_ship": ("江苏", "张家港市", "ship"),
+    "sz_machinery": ("江苏", "相城区", "machinery"), "sz_excavator": ("江苏", "相城区", "machinery"),
+    "hz_car": ("浙江", "西湖区", "car"), "hz_truck": ("浙江", "西湖区", "truck"), "hz_equity": ("浙江", "西湖区", "equity"),
+    "hz_jewellery": ("浙江", "西湖区", "jewellery"), "hz_parking": ("浙江", "西湖区", "parking"),
+    "hz_apartment": ("浙江", "西湖区", "residential"), "hz_office": ("浙江", "西湖区", "office"),
+}
+
+
 def lot_specs(now: datetime) -> list[LotSpec]:
     h, d = timedelta(hours=1), timedelta(days=1)
     n = minute(now)
@@ -470,9 +481,10 @@ def load(stdout=None) -> None:
         EnforcementCase.objects.filter(pk=case.pk).update(created_at=now - timedelta(days=120))  # backdated for the story
         cases[number] = case
         if linked:
+            # the judge links the parties' accounts from the case page (lots.services.link_party), audited
             for side, username in (("applicant", "party_applicant"), ("respondent", "party_debtor")):
-                user = party_users[username]
-                CaseParty.objects.filter(case=case, side=side).update(user=user, id_number=user.id_number)
+                services.link_party(judge, case=case, side=side, account=party_users[username].username,
+                                    party_id=CaseParty.objects.get(case=case, side=side).pk)
 
     room_cache: dict[tuple[int, bool], bytes] = {}
     n_media = n_rounds = 0
@@ -485,6 +497,7 @@ def load(stdout=None) -> None:
             city=spec.city, size=Decimal(spec.size) if spec.size else None, size_unit=spec.size_unit, year_built=spec.year_built,
             defects_and_encumbrances=spec.defects, occupancy=spec.occupancy, title_status=spec.title_status,
             transfer_tax_payer=spec.tax_payer, judgment_enforced=spec.judgment, seized_at=now - timedelta(days=100),
+            province=PLACES[spec.key][0], district=PLACES[spec.key][1], subtype=PLACES[spec.key][2],
             priority_holders=[{"name": n, "id_number": idn, "rank": rank, "basis": basis} for n, idn, rank, basis in spec.priority_holders],
         )
         Lot.objects.filter(pk=lot.pk).update(created_at=now - timedelta(days=90))

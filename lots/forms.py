@@ -15,7 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Court
-from lots.models import Category, Lot, Round
+from lots import discount
+from lots.models import SUBTYPES_BY_CATEGORY, Category, Lot, Round, Subtype
 from lots.selectors import CATALOGUE_SORTS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -56,7 +57,7 @@ def fen_to_yuan(fen: int | None) -> Decimal | None:
 
 SORT_CHOICES = [
     ("", _("推荐：正在进行优先")),
-    ("ends_at", _("即将结束")),
+    ("ending_soon", _("即将结束")),
     ("-published_at", _("最新发布")),
     ("starts_at", _("即将开拍")),
     ("price", _("价格从低到高")),
@@ -75,6 +76,32 @@ STATUS_FILTERS = [
     ("suspended", _("中止")),
     ("withdrawn", _("撤回")),
 ]
+
+
+# The provincial-level divisions, as courts and lots store them (short names).
+PROVINCES = ["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西", "山东",
+             "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆"]
+
+ROUND_FILTERS = [("", _("全部拍次")), ("first", _("一拍")), ("second", _("二拍")), ("selloff", _("变卖"))]
+
+
+def subtype_choices() -> list:
+    """Sub-types grouped by their category (<optgroup>)."""
+    labels = dict(Subtype.choices)
+    return [("", _("全部类型")), *[(_(Category(c).label), [(v, _(labels[v])) for v in values]) for c, values in SUBTYPES_BY_CATEGORY.items()]]
+
+
+class ZheField(forms.DecimalField):
+    """A discount typed in 折 (0–10, one decimal: "7.5"); `clean()` returns whole percent (75), as lots.discount."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(max_digits=3, decimal_places=1, min_value=Decimal("0"), max_value=Decimal("10"))
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update(inputmode="decimal", step="0.1")
+
+    def clean(self, value):
+        number = super().clean(value)
+        return None if number is None else discount.tenths_of_zhe(format(number, "f"))
 
 
 class QuickSelect(forms.Select):
@@ -98,9 +125,17 @@ class CatalogueFilterForm(forms.Form):
     min_price = YuanField(label=_("最低价（元）"), required=False)
     max_price = YuanField(label=_("最高价（元）"), required=False)
     sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
+    province = forms.ChoiceField(label=_("省份"), required=False, choices=[("", _("全部省份")), *[(p, p) for p in PROVINCES]])
+    city = forms.CharField(label=_("城市"), required=False, max_length=50, widget=forms.TextInput(attrs={"placeholder": _("如：苏州")}))
+    district = forms.CharField(label=_("区县"), required=False, max_length=50, widget=forms.TextInput(attrs={"placeholder": _("如：姑苏区")}))
+    subtype = forms.ChoiceField(label=_("标的类型"), required=False)
+    round = forms.ChoiceField(label=_("拍次"), required=False, choices=ROUND_FILTERS)
+    min_discount = ZheField(label=_("最低折扣（折）"), required=False)
+    max_discount = ZheField(label=_("最高折扣（折）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["subtype"].choices = subtype_choices()
         self.fields["category"].choices = [("", _("全部类别")), *[(c.value, _(c.label)) for c in Category]]
         self.fields["court"].choices = [("", _("全部法院")), *Court.objects.order_by("code").values_list("code", "name")]
 
@@ -109,6 +144,9 @@ class CatalogueFilterForm(forms.Form):
         lo, hi = data.get("min_price"), data.get("max_price")
         if lo is not None and hi is not None and lo > hi:
             self.add_error("max_price", _("最高价不能低于最低价"))
+        lo, hi = data.get("min_discount"), data.get("max_discount")
+        if lo is not None and hi is not None and lo > hi:
+            self.add_error("max_discount", _("最高折扣不能低于最低折扣"))
         return data
 
     def selector_kwargs(self) -> dict:
@@ -121,6 +159,13 @@ class CatalogueFilterForm(forms.Form):
             "court": data.get("court") or None,
             "min_price": data.get("min_price") if "min_price" not in self.errors else None,
             "max_price": data.get("max_price") if "max_price" not in self.errors else None,
+            "province": data.get("province") or None,
+            "city": data.get("city") or None,
+            "district": data.get("district") or None,
+            "subtype": data.get("subtype") or None,
+            "round": data.get("round") or None,
+            "min_discount": data.get("min_discount") if "min_discount" not in self.errors else None,
+            "max_discount": data.get("max_discount") if "max_discount" not in self.errors else None,
             # No sort chosen: open rounds first, then announced ones (lots.selectors_catalogue).
             "sort": data.get("sort") or "recommended",
         }
@@ -151,6 +196,9 @@ class LotForm(forms.Form):
     description = forms.CharField(label=_("标的物介绍"), widget=forms.Textarea(attrs={"rows": 3}))
     location = forms.CharField(label=_("所在地"), max_length=300)
     city = forms.CharField(label=_("城市"), max_length=50, required=False)
+    province = forms.ChoiceField(label=_("省份（空：法院所在省份）"), required=False, choices=[("", "—"), *[(p, p) for p in PROVINCES]])
+    district = forms.CharField(label=_("区县"), max_length=50, required=False)
+    subtype = forms.ChoiceField(label=_("标的类型"), required=False)
     size = forms.DecimalField(label=_("面积/数量"), max_digits=14, decimal_places=2, required=False, min_value=0)
     size_unit = forms.CharField(label=_("单位"), max_length=16, required=False, initial="㎡")
     year_built = forms.IntegerField(label=_("建成/出厂年份"), required=False, min_value=1800, max_value=2100)
@@ -164,8 +212,12 @@ class LotForm(forms.Form):
     priority_holders = forms.CharField(
         label=_("优先购买权人（每行：姓名/名称;证件号码;顺位;依据）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    FIELDS = ["title", "category", "description", "location", "city", "size", "size_unit", "year_built", "title_status", "occupancy",
+    FIELDS = ["title", "category", "description", "location", "city", "province", "district", "subtype", "size", "size_unit", "year_built", "title_status", "occupancy",
               "defects_and_encumbrances", "transfer_tax_payer", "judgment_enforced", "reference_price", "reference_price_source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subtype"].choices = [("", "—"), *subtype_choices()[1:]]
 
     @classmethod
     def initial_for(cls, lot: Lot) -> dict:
@@ -191,7 +243,7 @@ class LotForm(forms.Form):
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         fields = {name: d.get(name) for name in self.FIELDS}
-        for name in ("city", "size_unit", "title_status", "occupancy", "defects_and_encumbrances", "judgment_enforced", "reference_price_source"):
+        for name in ("city", "province", "district", "subtype", "size_unit", "title_status", "occupancy", "defects_and_encumbrances", "judgment_enforced", "reference_price_source"):
             fields[name] = fields[name] or ""
         return {"priority_holders": d.get("priority_holders") or [], **fields}
 

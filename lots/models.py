@@ -58,6 +58,39 @@ class Category(models.TextChoices):
     OTHER = "other", "其他财产权"
 
 
+class Subtype(models.TextChoices):
+    """What kind of thing a lot is, within its category (the catalogue's 标的类型 filter); blank = not said."""
+
+    RESIDENTIAL = "residential", "住宅"
+    VILLA = "villa", "别墅"
+    SHOP = "shop", "商铺"
+    OFFICE = "office", "办公用房"
+    FACTORY = "factory", "厂房"
+    INDUSTRIAL_LAND = "industrial_land", "工业用地"
+    COMMERCIAL_LAND = "commercial_land", "商业用地"
+    PARKING = "parking", "车位"
+    CAR = "car", "轿车"
+    SUV = "suv", "越野车"
+    TRUCK = "truck", "货车"
+    BUS = "bus", "客车"
+    EQUITY = "equity", "股权"
+    MACHINERY = "machinery", "机械设备"
+    SHIP = "ship", "船舶"
+    JEWELLERY = "jewellery", "珠宝首饰"
+    ART = "art", "艺术品"
+    RIGHTS = "rights", "其他权利"
+
+
+# The sub-types offered under each category (the filter's groups; lots.forms, the judge's lot form).
+SUBTYPES_BY_CATEGORY = {
+    "real_estate": ("residential", "villa", "shop", "office", "factory", "industrial_land", "commercial_land"),
+    "vehicle": ("car", "suv", "truck", "bus"),
+    "equity": ("equity",),
+    "movable": ("machinery", "ship", "jewellery", "art"),
+    "other": ("parking", "rights"),
+}
+
+
 class Lot(models.Model):
     """A piece of seized property put up for sale (拍卖标的)."""
 
@@ -72,6 +105,10 @@ class Lot(models.Model):
     description = models.TextField("标的描述", blank=True)
     location = models.CharField("所在地", max_length=300, blank=True)
     city = models.CharField(max_length=50, blank=True)
+    # The catalogue's region filter: province (short name, as Court.province: "江苏"), city ("苏州"), district ("姑苏区").
+    province = models.CharField("省份", max_length=20, blank=True, default="")
+    district = models.CharField("区县", max_length=50, blank=True, default="")
+    subtype = models.CharField("标的类型", max_length=24, choices=Subtype.choices, blank=True, default="")
     size = models.DecimalField("面积/数量", max_digits=14, decimal_places=2, null=True, blank=True)
     size_unit = models.CharField(max_length=16, blank=True, default="㎡")
     year_built = models.PositiveIntegerField("建成/出厂年份", null=True, blank=True)
@@ -91,7 +128,11 @@ class Lot(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["category"]), models.Index(fields=["city"])]
+        indexes = [models.Index(fields=["category"]), models.Index(fields=["city"]),
+                   # the catalogue's region and sub-type filters (migration 0011)
+                   models.Index(fields=["province", "city", "district"], name="lot_region"),
+                   models.Index(fields=["district"], name="lot_district"),
+                   models.Index(fields=["subtype"], name="lot_subtype")]
         constraints = [
             models.CheckConstraint(condition=models.Q(reference_price__isnull=True) | models.Q(reference_price__gt=0), name="lot_reference_price_positive"),
         ]
@@ -208,6 +249,9 @@ class Round(models.Model):
     # The catalogue entry of its lot: True on the lot's latest round that is not a draft, False on every
     # other round. Written only by lots.rounds (create / change_status), backfilled by migration 0007.
     listed = models.BooleanField("目录展示", default=False)
+    # The starting price as a whole percentage of the lot's reference price (lots.discount: 70 = 7折), or None
+    # without one. Written by lots.rounds (create, sync_discount) for the catalogue's discount filter.
+    discount = models.PositiveSmallIntegerField("折扣(%)", null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -222,6 +266,9 @@ class Round(models.Model):
             models.Index(catalogue_rank(), catalogue_active_end().asc(nulls_last=True), F("ends_at").desc(), F("id").desc(),
                          name="round_listed_recommended", condition=LISTED),
             models.Index(fields=["status_changed_at", "id"], name="round_changed_idx"),  # the open-data change feed
+            # the round filter (一拍 / 二拍 / 变卖) and the discount filter (migration 0011)
+            models.Index(F("kind"), F("number"), F("ends_at"), F("id"), name="round_listed_kind", condition=LISTED),
+            models.Index(F("discount"), F("id"), name="round_listed_discount", condition=LISTED),  # the open-data change feed
         ]
         constraints = [
             models.UniqueConstraint(fields=["lot"], condition=LISTED, name="round_one_listed_per_lot"),

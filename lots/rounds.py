@@ -21,8 +21,8 @@ from django.db import connection, transaction
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, NotFound
-from lots import round_notices, rules, signals
-from lots.models import Round
+from lots import discount, round_notices, rules, signals
+from lots.models import Lot, Round
 
 logger = logging.getLogger("lots.rounds")
 Status = Round.Status
@@ -107,11 +107,22 @@ def _announce(**change: Any) -> None:
 
 def create(*, actor: Any, action: str, data: dict, **fields: Any) -> Round:
     """Create a round row (a judge's draft, a prepared re-auction, a sell-off) and start its chain."""
-    rnd = Round.objects.create(**fields)
+    rnd = Round(**fields)
+    rnd.discount = discount.percent(rnd.starting_price, rnd.lot.reference_price)
+    rnd.save(force_insert=True)
     if rnd.status != Status.DRAFT:
         rnd.listed = _relist(rnd.lot_id) == rnd.pk
     audit.record(action, rnd, actor=actor, data=data)
     return rnd
+
+
+def sync_discount(lot: Lot) -> None:
+    """Set `discount` (lots.discount) on every round of the lot from its reference price now: called when a
+    round's starting price or the lot's reference price changes (lots.services)."""
+    for rnd in Round.objects.filter(lot_id=lot.pk).only("pk", "starting_price", "discount"):
+        value = discount.percent(rnd.starting_price, lot.reference_price)
+        if value != rnd.discount:
+            Round.objects.filter(pk=rnd.pk).update(discount=value)
 
 
 def _relist(lot_id: int) -> int | None:

@@ -120,6 +120,20 @@ def check_parties_notified(parties_notified_at: datetime | None, published_at: d
     return None
 
 
+# The parties of a case (当事人: the applicant and the debtor) act on the platform through accounts the court's judge
+# links to the case. Only a party or bidder account is linked (not a judge's, a valuer's or an operator's), and one
+# account is one party of a case: it cannot be the applicant and the debtor at once.
+PARTY_ACCOUNT_ROLES = frozenset({"party", "bidder"})
+
+
+def check_party_account(role: str, sides_already: set[str], side: str) -> Refusal | None:
+    if role not in PARTY_ACCOUNT_ROLES:
+        return Refusal(ErrorCode.PARTY_ACCOUNT_ROLE, "只能关联当事人或竞买人账户 / only a party or bidder account can be a party of a case", None, "account")
+    if sides_already - {side}:
+        return Refusal(ErrorCode.PARTY_ALREADY_LINKED, "该账户已是本案另一方当事人 / this account is already the other side of this case", None, "account")
+    return None
+
+
 # B27: a reference price is valid at most one year; the first auction must be announced within its
 # validity; a later round may still use it up to 6 months after it expired (then a new price is fixed).
 GRACE_AFTER_EXPIRY = timedelta(days=183)

@@ -12,7 +12,11 @@
     status     a Round.Status value, a list, or a comma-separated string ("announced,open").
     court      a Court, its id, or its code ("苏05").
     min_price / max_price   fen, on the round's "price" = current price if bid on, else the starting price.
-    sort       one of CATALOGUE_SORTS ("ends_at", "-ends_at", "starts_at", "-starts_at", "price", "-price",
+    province / city / district   the lot's region, exact ("苏州市" is "苏州", "江苏省" is "江苏").
+    subtype    a Subtype value, a list, or a comma-separated string ("residential,shop").
+    round      "first" (一拍), "second" (二拍), "selloff" (变卖), a list or comma-separated.
+    min_discount / max_discount   the round's discount in whole percent of the reference price (70 = 7折).
+    sort       one of CATALOGUE_SORTS ("ending_soon": open rounds still running only, by end time; "ends_at", "-ends_at", "starts_at", "-starts_at", "price", "-price",
                "-published_at", "-bid_count"), or "recommended" (the page's default). Unknown values raise
                DomainError(ErrorCode.INVALID_SORT).
     db         the database alias to read (default: the router's choice).
@@ -34,9 +38,9 @@ from django.db.models import QuerySet
 from auction_site.errors import NotFound
 from lots.access import is_judge_of
 from lots.models import EnforcementCase, Lot, Media, Round
-from lots.selectors_catalogue import CATALOGUE_SORTS, CataloguePage, catalogue_page, catalogue_rounds
+from lots.selectors_catalogue import CATALOGUE_SORTS, ROUND_KINDS, CataloguePage, catalogue_page, catalogue_rounds
 
-__all__ = ["CATALOGUE_SORTS", "CataloguePage", "catalogue_page", "catalogue_rounds"]
+__all__ = ["CATALOGUE_SORTS", "ROUND_KINDS", "CataloguePage", "catalogue_page", "catalogue_rounds"]
 
 Status = Round.Status
 PUBLIC_STATUSES = [s for s in Status.values if s != Status.DRAFT]

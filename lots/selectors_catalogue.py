@@ -10,6 +10,14 @@
   estimate (``count_is_estimate``). A page past the end raises NotFound; a page starting past
   MAX_OFFSET raises DomainError(ErrorCode.PAGE_TOO_DEEP) (narrow the search instead).
 
+Filters of the catalogue (docs/catalogue.md): region (province, city, district: Lot columns, indexed),
+sub-type (Lot.subtype), round (一拍 / 二拍 / 变卖: the listed round's kind and number) and discount (the
+round's stored `discount`, lots.discount); each reads an index, none a per-row subquery. The sort
+"ending_soon" lists only the rounds still open (status open, end time still ahead).
+
+A search word is expanded with its synonyms (lots.synonyms): any one of them matching is enough, in the
+lot's text or as the name of its sub-type (汽车 → 轿车 → a lot of sub-type "car").
+
 Search on PostgreSQL: every word of two characters or more must contain all its two-character pieces
 (lots_search_grams, GIN-indexed, migration 0007) in the lot's title, location or city, or belong to a
 case whose number contains them; every word is then matched exactly (icontains), as on SQLite, where
@@ -29,12 +37,15 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QueryS
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Court
+from auction_site import clock
 from auction_site.errors import DomainError, ErrorCode, NotFound
-from lots.models import EnforcementCase, Lot, Round, catalogue_active_end, catalogue_price, catalogue_rank
+from lots import synonyms
+from lots.models import EnforcementCase, Lot, Round, Subtype, catalogue_active_end, catalogue_price, catalogue_rank
 
 Status = Round.Status
 
 CATALOGUE_SORTS = {
+    "ending_soon": ("ends_at", "id"),  # the open rounds only (catalogue_rounds)
     "ends_at": ("ends_at", "id"),
     "-ends_at": ("-ends_at", "-id"),
     "starts_at": ("starts_at", "id"),
@@ -57,6 +68,12 @@ MAX_OFFSET = 50_000
 # A word matching more cases than this is matched against case numbers without the index (a scan).
 CASE_MATCHES_LOOKED_UP = 1000
 LOT_SEARCH_FIELDS = ("title", "location", "city")
+# The round filter: 一拍 (first auction), 二拍 (the re-auction), 变卖 (sell-off).
+ROUND_KINDS = {
+    "first": Q(kind=Round.Kind.AUCTION, number=1),
+    "second": Q(kind=Round.Kind.AUCTION, number=2),
+    "selloff": Q(kind=Round.Kind.SELLOFF),
+}
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str]:
@@ -103,8 +120,44 @@ class CatalogueQuerySet(QuerySet):
         return clone
 
 
-def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
-    """Every word matched (icontains) in the lot's title, location, city or case number."""
+def _subtypes_named(words: tuple[str, ...]) -> list[str]:
+    """The sub-types whose name is one of the words ("轿车" → car): a lot of that sub-type matches them too."""
+    return [value for value, name in Subtype.choices if name in words]
+
+
+def _word_grams(word: str, prefix: str = "") -> Q | None:
+    """The word or one of its synonyms in the lot's text by the pieces alone, or the lot's sub-type named by one of them
+    (None: a synonym too short for the index)."""
+    alternatives = synonyms.expand(word)
+    if any(len(alt) < 2 for alt in alternatives):
+        return None
+    fields = tuple(f"{prefix}{f}" for f in LOT_SEARCH_FIELDS)
+    found = Q(*[Q(_grams_contain(fields, alt)) for alt in alternatives], _connector=Q.OR)
+    subtypes = _subtypes_named(alternatives)
+    return found | Q(**{f"{prefix}subtype__in": subtypes}) if subtypes else found
+
+
+def _lot_in(qs: QuerySet[Round], lot_ids: list[int]) -> QuerySet[Round]:
+    """The rounds of these lots: one array parameter rather than thousands (the query is compiled and planned three times)."""
+    found = qs.filter(ExpressionWrapper(RawSQL(f"{Round._meta.db_table}.lot_id = ANY(%s)", [lot_ids]), output_field=BooleanField()))
+    found.count_exactly = True  # at most SORTED_CANDIDATES_UP_TO rounds: counted, never estimated
+    return found
+
+
+def _among_few_lots(qs: QuerySet[Round], lots: Q) -> QuerySet[Round]:
+    """Region / sub-type filters (PostgreSQL): when few lots match (by their indexes), the page is those lots' rounds,
+    sorted, as for a rare search word; when many do, the sort's index is walked and each lot checked (a page fills
+    quickly). The planner, which cannot know how two columns of a lot go together (a district and a sub-type),
+    would otherwise walk every listed round looking for a combination that is rare or absent."""
+    if connections[qs.db].vendor != "postgresql":
+        return qs
+    candidates = list(Lot.objects.using(qs.db).filter(lots).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
+    return _lot_in(qs, candidates) if len(candidates) <= SORTED_CANDIDATES_UP_TO else qs
+
+
+def _search(qs: QuerySet[Round], words: list[str], lots: Q | None = None) -> QuerySet[Round]:
+    """Every word (or one of its synonyms, lots.synonyms) matched (icontains) in the lot's title, location or city,
+    or naming the lot's sub-type, or the word in its case number."""
     db = qs.db
     indexed = connections[db].vendor == "postgresql"
     exact, by_index = Q(), Q()
@@ -114,34 +167,55 @@ def _search(qs: QuerySet[Round], words: list[str]) -> QuerySet[Round]:
             case_side = Q(lot__case__case_number__icontains=word)
         else:
             case_side = Q(lot__case_id__in=cases) if cases else Q(pk__in=[])
-        exact &= _lot_text(word, "lot__") | case_side
-        lot_side = _lot_text(word, "")
-        if len(word) >= 2 and indexed:
-            lot_side &= Q(_grams_contain(LOT_SEARCH_FIELDS, word))
-        by_index &= lot_side | (Q(case__case_number__icontains=word) if cases is None else Q(case_id__in=cases))
+        word_exact = case_side
+        word_by_index = Q(case__case_number__icontains=word) if cases is None else Q(case_id__in=cases)
+        subtypes = _subtypes_named(synonyms.expand(word))
+        if subtypes:  # lot_subtype
+            word_exact |= Q(lot__subtype__in=subtypes)
+            word_by_index |= Q(subtype__in=subtypes)
+        for alt in synonyms.expand(word):
+            word_exact |= _lot_text(alt, "lot__")
+            lot_side = _lot_text(alt, "")
+            if len(alt) >= 2 and indexed:
+                lot_side &= Q(_grams_contain(LOT_SEARCH_FIELDS, alt))
+            word_by_index |= lot_side
+        exact &= word_exact
+        by_index &= word_by_index
     if not indexed or all(len(w) < 2 for w in words):
         return qs.filter(exact)
     # The candidate lots by the GIN index: when they are few (SORTED_CANDIDATES_UP_TO), the page is those lots' rounds, sorted;
     # when they are many, the page walks the sort's index and checks each lot (the words are common, so
     # a page fills quickly), and the count is estimated.
-    candidates = list(Lot.objects.using(db).filter(by_index).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
+    # The lot filters (region, sub-type, category) narrow the candidates too.
+    candidates = list(Lot.objects.using(db).filter(by_index & (lots or Q())).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
     if len(candidates) <= SORTED_CANDIDATES_UP_TO:
-        # One array parameter rather than thousands (the query is compiled and planned three times).
-        found = qs.filter(ExpressionWrapper(RawSQL(f"{Round._meta.db_table}.lot_id = ANY(%s)", [candidates]), output_field=BooleanField()))
-        found.count_exactly = True  # at most SORTED_CANDIDATES_UP_TO rounds: counted, never estimated
-        return found
+        return _lot_in(qs, candidates)
     grams_only = Q()
     for word in words:
         if len(word) >= 2:
-            grams_only &= Q(_grams_contain(tuple(f"lot__{f}" for f in LOT_SEARCH_FIELDS), word))
+            pieces = _word_grams(word, "lot__")
+            if pieces is not None:
+                grams_only &= pieces
     found = qs.filter(exact & grams_only)  # the exact test first (cheaper), the pieces let the count use the index
     found.walk_sort_index = True
     found.estimate_from = qs.filter(grams_only)
     return found
 
 
+def _place(value: str | None, *suffixes: str) -> str:
+    """A place as the lots store it: "苏州市" → "苏州", "江苏省" → "江苏" (districts keep their 区/县)."""
+    text = (value or "").strip()
+    for suffix in suffixes:
+        if len(text) > len(suffix) + 1 and text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
 def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | None = None, status: str | Iterable[str] | None = None,
                      court: Court | int | str | None = None, min_price: int | None = None, max_price: int | None = None,
+                     province: str | None = None, city: str | None = None, district: str | None = None,
+                     subtype: str | Iterable[str] | None = None, round: str | Iterable[str] | None = None,
+                     min_discount: int | None = None, max_discount: int | None = None,
                      sort: str = "ends_at", db: str | None = None) -> QuerySet[Round]:
     if sort not in CATALOGUE_SORTS and sort != "recommended":
         raise DomainError(ErrorCode.INVALID_SORT, f"排序方式无效，可选 / sort must be one of: {', '.join(CATALOGUE_SORTS)}", field="sort")
@@ -151,12 +225,25 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
     # the sort's index alone (an index-only scan).
     qs = (qs.filter(listed=True)
           .select_related("lot", "lot__case", "lot__case__court").annotate(price=catalogue_price()))
-    words = (q or "").split()
-    if words:
-        qs = _search(qs, words)
+    # The lot's own columns (each indexed on lots_lot): region, sub-type, category.
+    lot_columns: dict[str, object] = {}
+    for name, value in (("province", _place(province, "省", "市")), ("city", _place(city, "市")), ("district", _place(district))):
+        if value:
+            lot_columns[name] = value  # lot_region / lots_lot_city / lot_district
+    subtypes = _as_list(subtype)
+    if subtypes:
+        lot_columns["subtype__in"] = subtypes  # lot_subtype
+    narrow = bool(lot_columns)  # a region or a sub-type may be rare; a category never is
     categories = _as_list(category)
     if categories:
-        qs = qs.filter(lot__category__in=categories)
+        lot_columns["category__in"] = categories
+    if lot_columns:
+        qs = qs.filter(**{f"lot__{k}": v for k, v in lot_columns.items()})
+    words = (q or "").split()
+    if words:
+        qs = _search(qs, words, Q(**lot_columns))
+    elif narrow:
+        qs = _among_few_lots(qs, Q(**lot_columns))
     statuses = _as_list(status)
     if statuses:
         qs = qs.filter(status__in=statuses)
@@ -171,6 +258,19 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
         qs = qs.filter(price__gte=min_price)
     if max_price is not None:
         qs = qs.filter(price__lte=max_price)
+    kinds = _as_list(round)
+    if kinds:
+        unknown = [k for k in kinds if k not in ROUND_KINDS]
+        if unknown:
+            raise DomainError(ErrorCode.INVALID, f"未知拍次 / round must be one of: {', '.join(ROUND_KINDS)}", field="round")
+        qs = qs.filter(Q(*[ROUND_KINDS[k] for k in kinds], _connector=Q.OR))
+    if min_discount is not None:
+        qs = qs.filter(discount__gte=min_discount)
+    if max_discount is not None:
+        qs = qs.filter(discount__lte=max_discount)
+    if sort == "ending_soon":
+        # Only what a visitor can still bid on: open, and the end still ahead (round_listed_status_ends).
+        qs = qs.filter(status=Status.OPEN, ends_at__gt=clock.now())
     if sort == "recommended":
         return qs.order_by(catalogue_rank().asc(), catalogue_active_end().asc(nulls_last=True), F("ends_at").desc(), F("id").desc())
     return qs.order_by(*CATALOGUE_SORTS[sort])

@@ -26,8 +26,8 @@ from auction_site.fields import (
     WholeItemsField,
 )
 from lots import media as media_storage
-from lots.models import Category, EnforcementCase, Lot, Media, PriorityHolder, Round
-from lots.selectors import CATALOGUE_SORTS
+from lots.models import Category, EnforcementCase, Lot, Media, PriorityHolder, Round, Subtype
+from lots.selectors import CATALOGUE_SORTS, ROUND_KINDS
 
 MAX_TEXT = 20_000
 # An ID number as typed: 18 characters, digits and capital letters (GB 11643 / GB 32100), nothing around them.
@@ -95,6 +95,9 @@ class LotWriteSerializer(serializers.Serializer):
     description = StrictCharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     location = StrictCharField(max_length=300, required=False, allow_blank=True)
     city = StrictCharField(max_length=50, required=False, allow_blank=True)
+    province = StrictCharField(max_length=20, required=False, allow_blank=True)
+    district = StrictCharField(max_length=50, required=False, allow_blank=True)
+    subtype = serializers.ChoiceField(choices=Subtype.choices, required=False, allow_blank=True)
     size = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True)
     size_unit = StrictCharField(max_length=16, required=False, allow_blank=True)
     year_built = StrictIntegerField(min_value=1800, max_value=2100, required=False, allow_null=True)
@@ -147,7 +150,7 @@ class LotSerializer(serializers.ModelSerializer):
         fields = ["id", "case", "case_number", "court", "title", "category", "description", "location", "city", "size", "size_unit",
                   "year_built", "defects_and_encumbrances", "occupancy", "title_status", "judgment_enforced", "transfer_tax_payer",
                   "reference_price", "reference_price_source", "reference_price_fixed_at", "reference_price_valid_until",
-                  "priority_holders", "rounds", "media", "created_at"]
+                  "priority_holders", "rounds", "media", "created_at", "province", "district", "subtype"]
 
     def get_rounds(self, lot) -> list[dict]:
         return RoundBriefSerializer(lot.rounds.order_by("number"), many=True).data
@@ -170,7 +173,8 @@ class LotPublicSerializer(serializers.ModelSerializer):
         model = Lot
         fields = ["id", "case_number", "court", "court_name", "court_contact", "title", "category", "description", "location", "city",
                   "size", "size_unit", "year_built", "defects_and_encumbrances", "occupancy", "title_status", "judgment_enforced",
-                  "transfer_tax_payer", "reference_price", "reference_price_source", "priority_holders", "media"]
+                  "transfer_tax_payer", "reference_price", "reference_price_source", "priority_holders", "media", "province", "district",
+                  "subtype"]
 
     def get_priority_holders(self, lot) -> list[dict]:
         return [{"name": h.name, "rank": h.rank} for h in lot.priority_holders.all()]
@@ -188,7 +192,7 @@ class LotSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Lot
         fields = ["id", "title", "category", "location", "city", "size", "size_unit", "court", "court_name", "case_number",
-                  "reference_price", "cover_url"]
+                  "reference_price", "cover_url", "province", "district", "subtype"]
 
     def get_cover_url(self, lot) -> str | None:
         photos = [m for m in lot.media.all() if m.status == Media.Status.READY and m.kind == Media.Kind.PHOTO]
@@ -236,7 +240,9 @@ class RoundSerializer(serializers.ModelSerializer):
     class Meta:
         model = Round
         fields = ["id", "number", "kind", "status", "current_price", "starting_price", "deposit", "increment", "starts_at", "ends_at",
-                  "scheduled_ends_at", "seq", "bid_count", "leader_code", "published_at", "status_reason", "lot"]
+                  "scheduled_ends_at", "seq", "bid_count", "leader_code", "published_at", "status_reason", "lot", "discount"]
+        extra_kwargs = {"discount": {"help_text": "starting price as a whole percentage of the reference price, rounded half up "
+                                                  "(70 = 7折); null without a reference price"}}
 
     def get_leader_code(self, rnd) -> str | None:
         return rnd.leader_code or None
@@ -286,6 +292,13 @@ class CatalogueQuerySerializer(serializers.Serializer):
     min_price = DigitsField(required=False, min_value=0)
     max_price = DigitsField(required=False, min_value=0)
     sort = serializers.ChoiceField(choices=list(CATALOGUE_SORTS), required=False, default="ends_at")
+    province = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    city = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    district = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    subtype = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    round = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    min_discount = DigitsField(required=False, min_value=0, max_value=9999)
+    max_discount = DigitsField(required=False, min_value=0, max_value=9999)
 
     def _split_checked(self, value: str, allowed: list[str], name: str) -> list[str]:
         items = [v.strip() for v in (value or "").split(",") if v.strip()]
@@ -299,6 +312,12 @@ class CatalogueQuerySerializer(serializers.Serializer):
 
     def validate_status(self, value: str) -> list[str]:
         return self._split_checked(value, [s for s in Round.Status.values if s != Round.Status.DRAFT], "状态")
+
+    def validate_subtype(self, value: str) -> list[str]:
+        return self._split_checked(value, Subtype.values, "标的类型")
+
+    def validate_round(self, value: str) -> list[str]:
+        return self._split_checked(value, list(ROUND_KINDS), "拍次")
 
 
 def media_limits() -> dict[str, dict]:

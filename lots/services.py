@@ -7,6 +7,8 @@ Public interface (other apps and the pages call these; names are stable). The ac
 acts; None for the clock) comes first and positionally; everything else is keyword-only:
 
 - ``create_case(judge, *, case_number, applicants, respondents, amount_owed) -> EnforcementCase``
+- ``link_party(judge, *, case, side, account, party_id=None) -> CaseParty`` / ``unlink_party(judge, *, party_id)``
+  (the case's judge links a party's account, named by username, phone or ID number; signal ``party_linked``)
 - ``sync_case(system, *, court, case_number, applicants, respondents, amount_owed) -> (case, outcome)``
   (the case system's intake, lots/intake.py: create or update; inside the caller's transaction)
 - ``create_lot(judge, *, case, priority_holders=(), **fields) -> Lot``
@@ -45,12 +47,14 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound, Refusal
+from lots import discount, rounds, rules, signals
 from lots import media as storage
-from lots import rounds, rules, signals
 from lots.access import ensure_judge, ensure_judge_of
 from lots.models import CaseParty, EnforcementCase, Lot, Media, PriorityHolder, Round
 
@@ -159,12 +163,93 @@ def link_party_account(user) -> int:
     return CaseParty.objects.filter(id_number=user.id_number, user__isnull=True).update(user=user)
 
 
+def _send_party_linked(**change: Any) -> None:
+    """After the commit: a receiver that fails is logged and never undoes the link."""
+    for receiver, outcome in signals.party_linked.send_robust(CaseParty, **change):
+        if isinstance(outcome, Exception):
+            logger.error("party_linked receiver %r failed: %r", receiver, outcome)
+
+
+def find_account(lookup: str) -> Any:
+    """The one account a judge names by its username, phone number or ID number (404 when none, 400 when several)."""
+    text = (lookup or "").strip()
+    if not text:
+        raise DomainError(ErrorCode.INVALID, "请填写用户名、手机号或证件号码 / give a username, phone number or ID number", field="account")
+    found = list(get_user_model().objects.filter(Q(username=text) | Q(phone=text) | Q(id_number__iexact=text))[:2])
+    if not found:
+        raise NotFound("未找到该账户 / no account with this username, phone number or ID number")
+    if len(found) > 1:
+        raise DomainError(ErrorCode.PARTY_ACCOUNT_AMBIGUOUS, "该信息对应多个账户，请改用用户名 / several accounts match: use the username", field="account")
+    return found[0]
+
+
+def link_party(judge, /, *, case: EnforcementCase, side: str, account: str, party_id: int | None = None) -> CaseParty:
+    """The case's judge links a platform account (named by username, phone or ID number) to a party of the case:
+    the named party `party_id` of that side, else the one of that side with the account's ID number or name, else a
+    new party of that side under the account's real name. The account is told (``party_linked``)."""
+    ensure_judge_of(judge, case)
+    named = case.parties.filter(pk=party_id).first() if party_id is not None else None
+    if party_id is not None and named is None:
+        raise NotFound("本案没有该当事人 / no such party of this case")
+    side = named.side if named is not None else side  # a named party brings its side
+    if side not in CaseParty.Side.values:
+        raise DomainError(ErrorCode.INVALID, "当事人身份须为申请执行人或被执行人 / side is applicant or respondent", field="side")
+    user = find_account(account)
+    with transaction.atomic():
+        case = EnforcementCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
+        sides = set(case.parties.filter(user=user).values_list("side", flat=True))
+        refusal = rules.check_party_account(user.role, sides, side)
+        if refusal is not None:
+            raise DomainError(refusal)
+        if side in sides:
+            return case.parties.get(user=user, side=side)  # linked already: nothing changes
+        free = case.parties.filter(side=side, user__isnull=True)
+        if party_id is not None:
+            party = case.parties.get(pk=party_id)
+            if party.user_id is not None:
+                raise Conflict(ErrorCode.PARTY_ALREADY_LINKED, "该当事人已关联其他账户，请先解除 / this party is linked to another account: unlink it first")
+        else:
+            party = ((user.id_number and free.filter(id_number__iexact=user.id_number).first())
+                     or free.filter(name=user.real_name or user.username).first())
+        if party is None:
+            party = CaseParty(case=case, side=side, name=user.real_name or user.username, id_number=user.id_number or "")
+        party.user = user
+        if not party.id_number and user.id_number:
+            party.id_number = user.id_number
+        party.save()
+        audit.record("case.party_linked", party, chain=case, actor=judge,
+                     data={"party": party.pk, "side": side, "user": user.pk, "name": party.name})
+        ids = (case.pk, party.pk, user.pk)
+        transaction.on_commit(lambda: _send_party_linked(case_id=ids[0], party_id=ids[1], user_id=ids[2], linked=True))
+    return party
+
+
+def unlink_party(judge, /, *, party_id: int) -> CaseParty:
+    """The case's judge removes the link between a party and its account (the party itself stays on the case)."""
+    party = CaseParty.objects.select_related("case").filter(pk=party_id).first()
+    if party is None:
+        raise NotFound("本案没有该当事人 / no such party of this case")
+    ensure_judge_of(judge, party.case)
+    with transaction.atomic():
+        EnforcementCase.objects.select_for_update(of=("self",)).get(pk=party.case_id)
+        party = CaseParty.objects.get(pk=party_id)
+        if party.user_id is None:
+            raise Conflict(ErrorCode.PARTY_NOT_LINKED, "该当事人未关联账户 / this party has no linked account")
+        user_id = party.user_id
+        party.user = None
+        party.save(update_fields=["user"])
+        audit.record("case.party_unlinked", party, chain=party.case, actor=judge, data={"party": party.pk, "side": party.side, "user": user_id})
+        ids = (party.case_id, party.pk, user_id)
+        transaction.on_commit(lambda: _send_party_linked(case_id=ids[0], party_id=ids[1], user_id=ids[2], linked=False))
+    return party
+
+
 # ------------------------------------------------------------------------------------------------ lots
 
 LOT_FIELDS = {
     "title", "category", "description", "location", "city", "size", "size_unit", "year_built",
     "defects_and_encumbrances", "occupancy", "title_status", "judgment_enforced", "transfer_tax_payer",
-    "reference_price", "reference_price_source", "seized_at",
+    "reference_price", "reference_price_source", "seized_at", "province", "district", "subtype",
 }
 # Statuses in which a round's announcement is (or was) public and the lot's particulars are frozen.
 PUBLISHED_STATUSES = {Status.ANNOUNCED, Status.OPEN, Status.SUSPENDED, Status.CLOSED, Status.SOLD,
@@ -195,6 +280,7 @@ def create_lot(judge, /, *, case: EnforcementCase, priority_holders: Iterable[di
     now = clock.now()
     with transaction.atomic():
         lot = Lot(case=case, created_at=now, **fields)
+        lot.province = lot.province or case.court.province  # the region filter: the court's province unless said
         if lot.reference_price is not None:
             lot.reference_price_fixed_at = now
         lot.save()
@@ -222,6 +308,8 @@ def update_lot(judge, /, *, lot: Lot, priority_holders: Iterable[dict] | None = 
             lot.reference_price_fixed_at = clock.now() if lot.reference_price is not None else None
             lot.reference_price_valid_until = None
         lot.save()
+        if "reference_price" in changed:
+            rounds.sync_discount(lot)
         if priority_holders is not None:
             _set_priority_holders(lot, priority_holders)
             changed["priority_holders"] = list(priority_holders)
@@ -243,6 +331,7 @@ def set_reference_price(actor: Any, /, *, lot: Lot, amount: int, source: str, fi
         locked.reference_price_fixed_at = fixed_at
         locked.reference_price_valid_until = valid_until
         locked.save(update_fields=["reference_price", "reference_price_source", "reference_price_fixed_at", "reference_price_valid_until"])
+        rounds.sync_discount(locked)
         audit.record("lot.reference_price_set", locked, actor=actor, data={
             "amount": amount, "source": source, "fixed_at": fixed_at, "valid_until": valid_until,
         })
@@ -262,6 +351,7 @@ def clear_reference_price(actor: Any, /, *, lot: Lot, source_suffix: str, data: 
         locked.reference_price_source = ""
         locked.reference_price_fixed_at = locked.reference_price_valid_until = None
         locked.save(update_fields=["reference_price", "reference_price_source", "reference_price_fixed_at", "reference_price_valid_until"])
+        rounds.sync_discount(locked)
         audit.record("lot.reference_price_cleared", locked, actor=actor, data=data or {})
     lot.reference_price, lot.reference_price_source = None, ""
     lot.reference_price_fixed_at = lot.reference_price_valid_until = None
@@ -348,6 +438,7 @@ def update_draft_round(judge, /, *, round_id: int, **fields: Any) -> Round:
             violations = [v for v in violations if v.code != ErrorCode.NO_REFERENCE_PRICE]
         if violations:
             raise RulesViolated(violations)
+        rnd.discount = discount.percent(rnd.starting_price, rnd.lot.reference_price)
         rnd.save()
         audit.record("round.updated", rnd, actor=judge, data={k: v for k, v in fields.items() if k not in {"announcement", "bidding_notice"}})
     return rnd

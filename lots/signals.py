@@ -9,6 +9,8 @@ what it missed). Receivers are connected in the receiving app's `AppConfig.ready
   releases the deposits of a withdrawn round at once (A28).
 - `case_opened(case_id)` after a judge opens a case mirror (lots.services.create_case): escrow opens
   the case's own account (一案一账号).
+- `party_linked(case_id, party_id, user_id, linked)` after the judge links (or unlinks, `linked=False`) a party's
+  account (lots.services.link_party / unlink_party): the parties' notices tell the account.
 
 One hook is a read, not a change, and is sent at once (not on commit):
 
@@ -21,4 +23,5 @@ from django.dispatch import Signal
 
 round_status_changed = Signal()
 case_opened = Signal()
+party_linked = Signal()
 court_desk = Signal()

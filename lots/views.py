@@ -9,7 +9,7 @@ from auction_site import clock
 from auction_site.errors import DomainError, NotFound
 from auction_site.replica import reads_may_lag
 from lots import media as media_store
-from lots import selectors, selectors_catalogue
+from lots import selectors
 from lots.forms import CatalogueFilterForm
 from lots.models import Lot, Media, Round
 
@@ -38,18 +38,20 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         rounds = selectors.catalogue_rounds(sort="recommended")
     try:
         page = selectors.catalogue_page(rounds, request.GET.get("page"), PAGE_SIZE)
-    except (NotFound, DomainError):
-        # Past the end (or too deep): the last page when the total is known exactly, else the first.
-        total, estimated = selectors_catalogue.count(rounds)
-        last = 1 if estimated else max(1, -(-total // PAGE_SIZE))
-        page = selectors.catalogue_page(rounds, min(last, selectors_catalogue.MAX_OFFSET // PAGE_SIZE), PAGE_SIZE)
+    except NotFound:
+        raise Http404("页码超出范围 / no such page") from None  # a page past the end (or not a page number)
+    except DomainError as too_deep:
+        # Deeper than pages go (selectors_catalogue.MAX_OFFSET): the first page, with the reason.
+        form.add_error(None, too_deep.message)
+        page = selectors.catalogue_page(rounds, 1, PAGE_SIZE)
     thumbs = thumbnails([r.lot_id for r in page.rows])
     cards = [{"round": r, "lot": r.lot, "thumb": thumbs.get(r.lot_id)} for r in page.rows]
     query = request.GET.copy()
     query.pop("page", None)
+    filters_in_use = sum(1 for name, value in query.items() if name not in ("q", "sort") and value)
     return render(request, "lots/catalogue.html", {
         "form": form, "page": page, "cards": cards, "query": query.urlencode(), "now": clock.now(),
-        "total": page.count, "total_is_estimate": page.count_is_estimate,
+        "total": page.count, "total_is_estimate": page.count_is_estimate, "filters_in_use": filters_in_use,
     })
 
 

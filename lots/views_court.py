@@ -32,7 +32,7 @@ from lots.forms import (
     fen_to_yuan,
     suggested_start,
 )
-from lots.models import Category, EnforcementCase, Lot, Media, NoticeTemplate, Round
+from lots.models import CaseParty, Category, EnforcementCase, Lot, Media, NoticeTemplate, Round
 from lots.rules import min_reauction_start
 
 
@@ -103,7 +103,40 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(EnforcementCase.objects.select_related("court"), pk=case_id)
     _own(request, case.court_id)
     lots = case.lots.order_by("id").prefetch_related("rounds")
-    return render(request, "lots/court/case.html", {"case": case, "lots": lots, "parties": case.parties.all()})
+    return render(request, "lots/court/case.html", {"case": case, "lots": lots, "parties": case.parties.select_related("user").order_by("side", "id"),
+                                                    "sides": CaseParty.Side.choices})
+
+
+@judge_required
+@require_POST
+def case_party_link(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The judge links a party's account (username, phone or ID number) to the case, as applicant or debtor."""
+    case = get_object_or_404(EnforcementCase, pk=case_id)
+    _own(request, case.court_id)
+    raw_party = request.POST.get("party", "")
+    try:
+        party = services.link_party(request.user, case=case, side=request.POST.get("side", ""), account=request.POST.get("account", ""),
+                                    party_id=int(raw_party) if raw_party.isdigit() else None)
+    except DomainError as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("已关联当事人账户：%(name)s") % {"name": party.name})
+    return redirect(reverse("lots:court-case", args=[case.pk]) + "#parties")
+
+
+@judge_required
+@require_POST
+def case_party_unlink(request: HttpRequest, case_id: int, party_id: int) -> HttpResponse:
+    case = get_object_or_404(EnforcementCase, pk=case_id)
+    _own(request, case.court_id)
+    get_object_or_404(CaseParty, pk=party_id, case=case)
+    try:
+        party = services.unlink_party(request.user, party_id=party_id)
+    except DomainError as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("已解除当事人账户关联：%(name)s") % {"name": party.name})
+    return redirect(reverse("lots:court-case", args=[case.pk]) + "#parties")
 
 
 @judge_required

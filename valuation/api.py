@@ -134,7 +134,7 @@ class LotValuationsView(APIView):
             access.ensure_can_view(request.user, items[0])
         else:
             ensure_judge_of(request.user, lot)
-        return Response({"results": [selectors.valuation_dict(v) for v in items]})
+        return Response({"results": [selectors.valuation_dict(v, viewer=request.user) for v in items]})
 
     @extend_schema(request=StartSerializer, responses={201: ValuationOut, **ERRORS}, summary="Start a valuation (judge)")
     def post(self, request: Request, pk: int) -> Response:
@@ -155,7 +155,7 @@ class ValuationDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         v = _get(Valuation, pk, "估价")
         access.ensure_can_view(request.user, v)
-        return Response(selectors.valuation_dict(v))
+        return Response(selectors.valuation_dict(v, viewer=request.user))
 
 
 class OfferSerializer(serializers.Serializer):
@@ -172,7 +172,7 @@ class OfferView(APIView):
         ser.is_valid(raise_exception=True)
         services.submit_offer(request.user, valuation=v, price=ser.validated_data["price"])
         v.refresh_from_db()
-        return Response(selectors.valuation_dict(v), status=201)
+        return Response(selectors.valuation_dict(v, viewer=request.user), status=201)
 
 
 class ObjectionSerializer(serializers.Serializer):

@@ -21,13 +21,16 @@ from accounts.demo import PASSWORD
 from accounts.models import User
 from auction_site import audit, clock
 from lots import media as lot_media
+from lots import services as lots_services
 from lots.demo import report_pdf
 from lots.media import ensure_bucket
-from lots.models import CaseParty, Lot, Round
+from lots.models import CaseParty, EnforcementCase, Lot, Round
 from lots.services import clear_reference_price
 from valuation import rules, services
 from valuation.models import Inquiry, Organisation, Quote, Valuation, Valuer
 from valuation.services import reference
+
+DEMO_NEGOTIATION_CASE = "(2024)苏05执123号"
 
 ORGANISATIONS = [
     # (code, kind, name, provider, valuer username)
@@ -169,6 +172,20 @@ def load(stdout=None) -> None:
             if award:
                 say(f"    fee for {lot.title[:12]}… awarded to {award.organisation.name} (B31)")
 
+    # Issue 17.4: the demo parties (party_applicant, party_debtor, linked by the judge to (2024)苏05执123号) negotiate the
+    # price of a lot of their case seized 12 days ago (B1 counting down): the applicant has made the first offer, the
+    # debtor has to answer (accept or counter) before the judge's deadline (B4).
+    case = EnforcementCase.objects.filter(case_number=DEMO_NEGOTIATION_CASE).first()
+    applicant = User.objects.filter(username="party_applicant", case_parties__case=case).first()
+    if case is not None and applicant is not None:
+        judge = judges[case.court_id]
+        lot = lots_services.create_lot(judge, case=case, title="张建国名下小型普通客车（苏E·7K2M8，2019年）", category="vehicle",
+                                       description="大众帕萨特 2.0T，行驶里程约8.6万公里，车况良好。", location="苏州市工业园区星湖街328号地下车库",
+                                       city="苏州", seized_at=now - timedelta(days=12))
+        v = services.start_valuation(judge, lot=lot, method="negotiated", deadline=now + timedelta(days=7))
+        services.submit_offer(applicant, valuation=v, price=98_000_00)
+        say(f"    {lot.title[:20]}…: negotiation (B4) open, party_applicant offered ¥98,000.00; party_debtor to answer by "
+            f"{v.deadline:%Y-%m-%d %H:%M} UTC")
     # The excavator (round 1 failed at 70% of its price): the judge had it valued afresh; every platform missed the
     # network inquiry (B11), so an appraisal by lottery is open (B16), drawn by the clock a day later. Until it
     # concludes the price of the earlier network inquiry stands.

@@ -166,17 +166,20 @@ class Quote(models.Model):
 
 
 class PartyOffer(models.Model):
-    """A party's price in a negotiation (B4). One per party; never edited."""
+    """One offer in a negotiation (B4): the rounds go back and forth between the sides (round 1, 2, ...) until one
+    side offers the price the other side offered last (they agree) or the deadline passes. Never edited."""
 
     valuation = models.ForeignKey(Valuation, on_delete=models.CASCADE, related_name="offers")
     party = models.ForeignKey("lots.CaseParty", on_delete=models.PROTECT, related_name="valuation_offers")
+    round = models.PositiveSmallIntegerField(default=1)
     price = models.BigIntegerField()
     submitted_at = models.DateTimeField()
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        ordering = ["valuation_id", "round"]
         constraints = [
-            models.UniqueConstraint(fields=["valuation", "party"], name="offer_one_per_party"),
+            models.UniqueConstraint(fields=["valuation", "round"], name="offer_one_per_round"),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="offer_price_positive"),
         ]
 

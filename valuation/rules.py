@@ -46,16 +46,39 @@ def reference_valid_until(quote_valid_untils: Iterable[datetime], fixed_at: date
     return min([*quote_valid_untils, fixed_at + MAX_VALIDITY])
 
 
-# B4: the parties' negotiated price stands only when every party submitted the same price.
-def negotiated_outcome(prices: Sequence[int], parties_expected: int) -> tuple[str, int | None]:
-    """-> ("pending", None) while prices are missing, ("agreed", price) or ("disagreed", None)."""
-    if parties_expected < 2:
-        return "disagreed", None  # B4 needs both sides
-    if len(set(prices)) > 1:
-        return "disagreed", None
-    if len(prices) < parties_expected:
-        return "pending", None
-    return "agreed", prices[0]
+# B4: the parties negotiate the price: offers go back and forth between the two sides (the applicant and the debtor)
+# in rounds, before the judge's deadline; a side answers the other's offer by accepting it (offering the same price)
+# or with a price of its own, and waits for the other side's answer before offering again. When both sides have
+# submitted the same price it is the reference price; when the deadline passes without that, the negotiation fails.
+NEGOTIATION_SIDES = frozenset({"applicant", "respondent"})
+
+
+def check_negotiation_offer(side: str, last_side: str | None, now: datetime, deadline: datetime) -> Refusal | None:
+    """A side may offer before the deadline, and not twice in a row (it waits for the other side's answer)."""
+    if now > deadline:
+        return Refusal(ErrorCode.DEADLINE_PASSED, "已超过议价期限 / the negotiation deadline has passed", "B4")
+    if side not in NEGOTIATION_SIDES:
+        return Refusal(ErrorCode.FORBIDDEN, "仅申请执行人与被执行人可以议价 / only the applicant and the debtor negotiate", "B4")
+    if last_side == side:
+        return Refusal(ErrorCode.NOT_YOUR_TURN, "请等待对方答复后再出价 / wait for the other side's answer before offering again", "B4")
+    return None
+
+
+def negotiated_outcome(offers: Sequence[tuple[str, int]]) -> tuple[str, int | None]:
+    """offers: (side, price) in round order -> ("agreed", price) when the last offer takes the price the other side
+    offered just before it, else ("pending", None): the negotiation goes on until the deadline."""
+    if len(offers) >= 2:
+        (side_a, price_a), (side_b, price_b) = offers[-2], offers[-1]
+        if side_a != side_b and price_a == price_b:
+            return "agreed", price_b
+    return "pending", None
+
+
+# The parties do not see the platforms' (or institutions') results while the valuation is still open: a party that
+# saw one platform's price could press the others, or time an objection. They see them once the result is fixed (or the
+# method has ended without one); the judge sees them all along.
+def quotes_visible_to_parties(valuation_status: str) -> bool:
+    return valuation_status != "open"
 
 
 # B11: each network inquiry platform reports within 3 days; one 3-day extension, only if ALL platforms missed.

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from auction_site import clock
 from lots import media as lot_media
+from lots.access import is_judge_of
 from lots.models import CaseParty, Lot, Media
 from valuation import rules
 from valuation.models import FeeAward, Inquiry, Method, Notification, Objection, Organisation, Quote, Valuation
@@ -79,7 +80,8 @@ def valuation_dict(v: Valuation, *, viewer=None) -> dict[str, Any]:
         else:
             used_ids = {q.pk for q in current_quotes(v) if q.inquiry.status == Inquiry.Status.ANSWERED}
     all_quotes = Quote.objects.filter(inquiry__valuation=v).select_related("inquiry__organisation").order_by("submitted_at", "id")
-    offers_visible = v.status != Valuation.Status.OPEN
+    if viewer is not None and not is_judge_of(viewer, v.lot) and not rules.quotes_visible_to_parties(v.status):
+        all_quotes = all_quotes.none()  # the parties see the results once the price is fixed
     records = {r["code"]: {"count": r["count"], "mape_percent": r["mape_percent"]} for r in scorecards()}
     data: dict[str, Any] = {
         "id": v.pk, "lot": v.lot_id, "method": v.method, "status": v.status, "started_at": _iso(v.started_at), "deadline": _iso(v.deadline),
@@ -89,8 +91,10 @@ def valuation_dict(v: Valuation, *, viewer=None) -> dict[str, Any]:
         "next": getattr(getattr(v, "next_valuation", None), "pk", None),
         "inquiries": [inquiry_dict(i) for i in inquiries],
         "quotes": [{**quote_dict(q, used=q.pk in used_ids), "record": records.get(q.inquiry.organisation.code)} for q in all_quotes],
-        "offers": [{"side": o.party.side, "submitted_at": _iso(o.submitted_at), "price": o.price if offers_visible else None}
-                   for o in v.offers.select_related("party")],
+        # B4: the rounds of the negotiation, seen by both sides and the judge (the API shows a valuation to no one else).
+        "offers": [{"round": o.round, "side": o.party.side, "submitted_at": _iso(o.submitted_at), "price": o.price}
+                   for o in v.offers.select_related("party").order_by("round")],
+        "quotes_hidden": viewer is not None and not is_judge_of(viewer, v.lot) and not rules.quotes_visible_to_parties(v.status),
         "objections": [objection_dict(o) for o in v.objections.all()],
         "lottery": None,
     }

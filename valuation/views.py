@@ -267,16 +267,23 @@ def party_home(request: HttpRequest) -> HttpResponse:
     rows = []
     for v in selectors.party_valuations(request.user):
         mine = access.parties_of(request.user, v.lot.case_id)
-        offered = v.offers.filter(party__in=mine).first()
+        sides = {p.side for p in mine}
+        offers = list(v.offers.select_related("party").order_by("round"))
+        last = offers[-1] if offers else None
         objectable = (v.status == Valuation.Status.CONCLUDED and v.method in rules.OBJECTIONABLE_METHODS and v.delivered_at
                       and now <= v.delivered_at + rules.OBJECTION_WINDOW)
-        rows.append({"v": v, "data": selectors.valuation_dict(v), "offered": offered, "objectable": objectable,
-                     "objection_until": v.delivered_at + rules.OBJECTION_WINDOW if v.delivered_at else None,
-                     "can_offer": v.method == "negotiated" and v.status == "open" and not offered and v.deadline and now <= v.deadline})
+        my_side = next(iter(sides), None)
+        can_offer = (v.method == "negotiated" and v.status == "open" and v.deadline is not None and my_side is not None
+                     and rules.check_negotiation_offer(my_side, last.party.side if last else None, now, v.deadline) is None)
+        rows.append({"v": v, "data": selectors.valuation_dict(v, viewer=request.user), "offers": offers, "objectable": objectable,
+                     "objection_until": v.delivered_at + rules.OBJECTION_WINDOW if v.delivered_at else None, "my_side": my_side,
+                     "can_offer": can_offer, "to_accept": last if can_offer and last is not None else None,
+                     "waiting": v.status == "open" and last is not None and last.party.side == my_side})
     notes = list(selectors.notifications_of(request.user))
     services.mark_notifications_read(request.user)
     return render(request, "valuation/party.html", {
         "cases": selectors.party_cases(request.user), "rows": rows, "notifications": notes, "grounds": Objection.Ground.choices,
+        "server_now": now.isoformat(),
     })
 
 
@@ -286,7 +293,8 @@ def party_offer(request: HttpRequest, pk: int) -> HttpResponse:
     v = get_object_or_404(Valuation, pk=pk)
     try:
         services.submit_offer(request.user, valuation=v, price=parse_yuan(request.POST.get("price", "")))
-        messages.success(request, _("已提交议价"))
+        v.refresh_from_db()
+        messages.success(request, _("双方价格一致，已确定为参考价") if v.status == Valuation.Status.CONCLUDED else _("已提交议价，等待对方答复"))
     except DomainError as exc:
         _fail(request, exc)
     return redirect("valuation:party")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from auction_site.errors import in_language
 from auction_site.money import yuan as money_yuan
+from lots import discount
 
 register = template.Library()
 
@@ -48,6 +49,12 @@ def round_label(rnd) -> str:
 @register.filter
 def iso(dt) -> str:
     return dt.isoformat() if dt else ""
+
+
+@register.filter
+def zhe(percent: int | None) -> str:
+    """A round's stored discount (whole percent of the valuation) as "7折" / "7.3折" (lots.discount.label)."""
+    return discount.label(percent)
 
 
 @register.filter

@@ -113,6 +113,41 @@ def test_catalogue_and_lot_page_at_phone_width(demo_site, new_context, screensho
     card = page.locator(".lot-card").first.bounding_box()
     assert card["width"] > 300  # one card per row
     screenshot(page, "catalogue-phone")
+    # the filters fold behind 筛选; opened, a round filter (变卖) narrows the list to the ship
+    toggle = page.locator("#filters-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not page.locator("select[name=round]").is_visible()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true" and page.locator("select[name=round]").is_visible()
+    page.select_option("select[name=round]", "selloff")
+    screenshot(page, "catalogue-phone-filters")
+    page.click(".filter-row button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert card_titles(page) == ["“恒顺8”号钢质散货船"]
+    assert page.locator("select[name=round]").is_visible()  # a filter in use: the panel stays open
+
+    # the open apartment: tabs switch without a reload; the action bar sits at the bottom of the screen
+    open_flat = Lot.objects.get(title__contains="星湖花园")
+    page.goto(f"{base}/lots/{open_flat.pk}/")
+    page.evaluate("window.__sameDocument = true")
+    bar = page.locator(".action-bar")
+    page.mouse.wheel(0, 600)
+    page.wait_for_timeout(200)
+    wide = page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 391)
+        .slice(0, 8).map(e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right))""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+    box, screen = bar.bounding_box(), page.evaluate("window.innerHeight")
+    assert bar.is_visible() and abs(box["y"] + box["height"] - screen) <= 2, (box, screen)  # stuck to the bottom of the screen
+    assert bar.locator("[data-action=bid]").get_attribute("href") == f"/rounds/{open_flat.rounds.get().pk}/live/"
+    screenshot(page, "lot-phone-action-bar")
+    assert page.locator("#details").is_visible() and not page.locator("#announcement").is_visible()
+    page.click("#tab-announcement")
+    assert page.locator("#announcement").is_visible() and not page.locator("#details").is_visible()
+    assert page.url.endswith("#announcement") and page.evaluate("window.__sameDocument") is True
+    page.keyboard.press("ArrowRight")
+    assert page.locator("#tab-notice").get_attribute("aria-selected") == "true" and page.locator("#notice").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "lot-phone-tabs")
 
     ship = Lot.objects.get(title__contains="恒顺8")
     page.goto(f"{base}/lots/{ship.pk}/")
@@ -137,7 +172,7 @@ def test_english_toggle_and_judge_workbench(demo_site, new_context, screenshot):
     page.goto(f"{base}/")
     page.click(".lang-switch button")
     page.wait_for_load_state("networkidle")
-    assert page.locator(".search-row button").inner_text() == "Search"
+    assert page.locator(".search-row button[type=submit]").inner_text() == "Search"
     assert page.locator(".lot-card .price-line .label").first.inner_text() in {"Starting price", "Current price", "Sale price"}
     page.click(".lang-switch button")  # back to Chinese
     page.wait_for_load_state("networkidle")

@@ -108,7 +108,8 @@ def test_eligibility_rule_order_and_articles():
     assert rules.eligibility_violation(f("bidder", False, False, False, False)) is None
     assert rules.eligibility_violation(f("judge", True, False, False, False)).article == "A34"
     assert rules.eligibility_violation(f("bidder", False, True, False, False)).article == "A34"
-    assert rules.eligibility_violation(f("bidder", False, False, True, False)).code == "barred"
+    debtor = rules.eligibility_violation(f("bidder", False, False, True, False))
+    assert debtor.code == "barred" and debtor.article is None  # the debtor bar is platform policy, no article
     assert rules.eligibility_violation(f("bidder", False, False, False, True)).article == "A24"
     assert rules.eligibility_violation(f("party", False, False, False, False)).code == "not_a_bidder"
 

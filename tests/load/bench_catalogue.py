@@ -29,6 +29,12 @@ CITIES = ["苏州", "杭州", "南京", "上海", "北京", "广州", "深圳", 
           "济南", "合肥", "福州", "厦门", "宁波", "无锡", "常州", "南通", "温州", "绍兴", "嘉兴", "佛山", "东莞", "昆明", "贵阳",
           "南宁", "南昌", "太原", "沈阳", "大连", "长春", "兰州", "银川", "西宁", "海口", "珠海", "中山", "惠州", "泉州", "漳州",
           "扬州", "镇江", "徐州", "盐城", "淮安", "泰州", "湖州", "金华", "台州", "丽水", "芜湖", "洛阳", "烟台", "潍坊", "保定"]
+# The province of each city above (same order).
+PROVINCES = ["江苏", "浙江", "江苏", "上海", "北京", "广东", "广东", "四川", "湖北", "陕西", "重庆", "天津", "湖南", "河南", "山东",
+             "山东", "安徽", "福建", "福建", "浙江", "江苏", "江苏", "江苏", "浙江", "浙江", "浙江", "广东", "广东", "云南", "贵州",
+             "广西", "江西", "山西", "辽宁", "辽宁", "吉林", "甘肃", "宁夏", "青海", "海南", "广东", "广东", "广东", "福建", "福建",
+             "江苏", "江苏", "江苏", "江苏", "江苏", "江苏", "浙江", "浙江", "浙江", "浙江", "安徽", "河南", "山东", "山东", "河北"]
+assert len(PROVINCES) == len(CITIES)
 DISTRICTS = ["姑苏区", "西湖区", "鼓楼区", "浦东新区", "朝阳区", "天河区", "南山区", "锦江区", "江汉区", "雁塔区", "渝中区", "和平区",
              "岳麓区", "金水区", "市南区", "历下区", "蜀山区", "台江区", "思明区", "海曙区", "滨湖区", "新北区", "崇川区", "鹿城区"]
 ROADS = ["人民路", "中山路", "解放路", "建设路", "和平路", "新华路", "长江路", "黄河路", "文化路", "青年路", "胜利路", "光明路",
@@ -38,6 +44,11 @@ BRANDS = ["宝马", "奔驰", "大众", "丰田", "本田", "比亚迪", "奥迪
 VEHICLES = ["轿车", "越野车", "货车", "客车", "挂车", "商务车"]
 MOVABLES = ["挖掘机", "数控加工中心", "船舶", "翡翠手镯", "字画", "生产设备", "装载机", "红木家具", "黄金饰品", "注塑机"]
 OTHERS = ["车位使用权", "商标专用权", "专利权", "林地经营权", "债权", "租赁权"]
+# Lot.subtype of each word above (same order).
+ESTATE_SUBTYPES = ["residential", "shop", "office", "factory", "industrial_land", "villa", "residential", "factory"]
+VEHICLE_SUBTYPES = ["car", "suv", "truck", "bus", "truck", "car"]
+MOVABLE_SUBTYPES = ["machinery", "machinery", "ship", "jewellery", "art", "machinery", "machinery", "art", "jewellery", "machinery"]
+OTHER_SUBTYPES = ["parking", "rights", "rights", "rights", "rights", "rights"]
 RARE_WORD, RARE_EVERY = "钧窑天青釉", 100_000  # one lot in RARE_EVERY carries it
 
 # (name, API query, page query): the visitor queries of issue 12.
@@ -49,6 +60,12 @@ QUERIES = [
     ("category_status", {"category": "real_estate", "status": "open"}, {"category": "real_estate", "status": "open"}),
     ("price_range", {"min_price": 100_000_000, "max_price": 200_000_000}, {"min_price": "1000000", "max_price": "2000000"}),
     ("page_500", {"page": 500}, {"page": 500}),
+    # issue 15's filters: region + sub-type, round + discount, a synonym, ending soon (open rounds only)
+    ("province_subtype", {"province": "江苏", "subtype": "residential"}, {"province": "江苏", "subtype": "residential"}),
+    ("city_district", {"city": "杭州", "district": "西湖区"}, {"city": "杭州", "district": "西湖区"}),
+    ("round_discount", {"round": "second", "max_discount": 70}, {"round": "second", "max_discount": "7"}),
+    ("synonym", {"q": "汽车"}, {"q": "汽车"}),
+    ("ending_soon", {"sort": "ending_soon"}, {"sort": "ending_soon"}),
 ]
 API_TARGET_MS, PAGE_TARGET_MS = 100, 200
 
@@ -61,16 +78,23 @@ def _pick(values: list[str], expr: str) -> str:
     return f"({_arr(values)})[(1 + ({expr}) % {len(values)})::int]"
 
 
+# A lot's starting price and reference price (fen) from its number: the start is 56–100 % of the reference.
+PRICE = "((10000 + ({n}::bigint * 104729) % 5000000) * 1000)"
+REFERENCE = "(" + PRICE + " * 100 / (56 + {n} % 45))"
+
+
 def generate_sql(lots: int) -> list[str]:
     """The statements filling an empty, migrated database with `lots` lots, one listed round each."""
     courts = 400
     cases = max(1, lots // 4)
     city = _pick(CITIES, "c.n")
+    province = _pick(PROVINCES, "c.n")
+    reference = REFERENCE.format(n="r.n")
     now = "now()"
     return [
         "SELECT setseed(0.42)",
         f"""INSERT INTO lots_court (id, name, code, province, city, contact)
-            SELECT n, {city} || '市第' || n || '人民法院', 'B' || lpad(n::text, 3, '0'), '省', {city}, '0512-' || (10000000 + n)
+            SELECT n, {city} || '市第' || n || '人民法院', 'B' || lpad(n::text, 3, '0'), {province}, {city}, '0512-' || (10000000 + n)
             FROM generate_series(1, {courts}) AS c(n)""",
         f"""INSERT INTO lots_enforcementcase (id, court_id, case_number, applicants, respondents, amount_owed, status, created_at)
             SELECT n, 1 + abs(hashint8(n)) % {courts}, '(' || (2019 + n % 7) || ')B' || lpad((1 + abs(hashint8(n)) % {courts})::text, 3, '0')
@@ -80,7 +104,7 @@ def generate_sql(lots: int) -> list[str]:
         # The lot's city is its court's city; the kind of lot by a hash of n (8 in 20 real estate, 4 vehicles, 1 equity, 5 movables, 2 other).
         f"""INSERT INTO lots_lot (id, case_id, title, category, description, location, city, size_unit, defects_and_encumbrances,
                                   occupancy, title_status, transfer_tax_payer, judgment_enforced, reference_price,
-                                  reference_price_source, created_at)
+                                  reference_price_source, created_at, province, district, subtype)
             SELECT l.n, l.case_id,
                    CASE l.kind
                      WHEN 'real_estate' THEN l.city || '市' || {_pick(DISTRICTS, "l.n / 7")} || {_pick(ROADS, "l.n / 3")} || (l.n % 300 + 1)
@@ -91,25 +115,36 @@ def generate_sql(lots: int) -> list[str]:
                      ELSE {_pick(OTHERS, "l.n / 20")} || '（' || l.city || '，编号' || l.n || '）'
                    END || CASE WHEN l.n % {RARE_EVERY} = 7 THEN '{RARE_WORD}瓷器' ELSE '' END,
                    l.kind, '', l.city || '市' || {_pick(DISTRICTS, "l.n / 7")} || {_pick(ROADS, "l.n / 3")} || (l.n % 300 + 1) || '号',
-                   l.city, '㎡', '', '', '', 'each', '', 100000000 + (l.n * 7919) % 900000000, '询价', {now} - interval '300 days'
-            FROM (SELECT n, e.id AS case_id, c.city,
+                   l.city, '㎡', '', '', '', 'each', '', {REFERENCE.format(n="l.n")}, '询价', {now} - interval '300 days',
+                   l.province, {_pick(DISTRICTS, "l.n / 7")},
+                   CASE l.kind
+                     WHEN 'real_estate' THEN {_pick(ESTATE_SUBTYPES, "l.n / 20")}
+                     WHEN 'vehicle' THEN {_pick(VEHICLE_SUBTYPES, "l.n / 13")}
+                     WHEN 'equity' THEN 'equity'
+                     WHEN 'movable' THEN {_pick(MOVABLE_SUBTYPES, "l.n / 20")}
+                     ELSE {_pick(OTHER_SUBTYPES, "l.n / 20")}
+                   END
+            FROM (SELECT n, e.id AS case_id, c.city, c.province,
                          (ARRAY['real_estate','real_estate','real_estate','real_estate','real_estate','real_estate','real_estate',
                                 'real_estate','vehicle','vehicle','vehicle','vehicle','equity','movable','movable','movable','movable',
                                 'movable','other','other'])[(1 + abs(hashint8(n * 3 + 1)) % 20)::int] AS kind
                   FROM generate_series(1::bigint, {lots}) AS g(n)
                   JOIN lots_enforcementcase e ON e.id = 1 + abs(hashint8(n * 5 + 2)) % {cases}
                   JOIN lots_court c ON c.id = e.court_id) AS l""",
-        # One round per lot, listed. Status by n % 200: 12 open, 24 announced, 1 suspended, 3 withdrawn, 60 sold, 90 failed, 10 closed.
+        # One round per lot, listed: 二拍 when n % 5 = 1, 变卖 when n % 40 = 3, else 一拍; its discount as lots.discount
+        # rounds it (whole percent, half up). Status by n % 200: 12 open, 24 announced, 1 suspended, 3 withdrawn, 60 sold, 90 failed, 10 closed.
         f"""INSERT INTO lots_round (id, lot_id, number, kind, status, starting_price, deposit, increment, starts_at, ends_at,
                                     scheduled_ends_at, balance_due_days, proxy_bidding_enabled, announcement, bidding_notice,
                                     published_at, current_price, seq, bid_count, status_reason, suspended_from, leader_code,
-                                    created_at, listed)
-            SELECT r.n, r.n, 1, 'auction', r.status, r.price, greatest(r.price / 5, 1), greatest(r.price / 100, 1), r.starts,
+                                    created_at, listed, discount)
+            SELECT r.n, r.n, CASE WHEN r.n % 40 = 3 THEN 3 WHEN r.n % 5 = 1 THEN 2 ELSE 1 END,
+                   CASE WHEN r.n % 40 = 3 THEN 'selloff' ELSE 'auction' END, r.status, r.price, greatest(r.price / 5, 1), greatest(r.price / 100, 1), r.starts,
                    r.starts + interval '1 day', r.starts + interval '1 day', 10, false, '', '',
                    r.starts - interval '30 days', CASE WHEN r.bids > 0 THEN r.price + r.bids * greatest(r.price / 100, 1) END,
-                   r.bids, r.bids, '', '', '', r.starts - interval '35 days', true
+                   r.bids, r.bids, '', '', '', r.starts - interval '35 days', true,
+                   (200 * r.price + {reference}) / (2 * {reference})
             FROM (SELECT n, s.status,
-                         (10000 + (n::bigint * 104729) % 5000000) * 1000 AS price,
+                         {PRICE.format(n="n")} AS price,
                          CASE WHEN s.status IN ('open', 'sold', 'closed') THEN (n * 31) % 40 ELSE 0 END AS bids,
                          CASE s.status
                            WHEN 'open' THEN {now} - interval '1 day' + (n % 86400) * interval '1 second' + interval '1 minute'

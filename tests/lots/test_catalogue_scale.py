@@ -158,7 +158,7 @@ def test_api_count_is_an_estimate_above_the_exact_limit(api_client, shelf, monke
     assert len(api_client.get("/api/v1/rounds/", {"page_size": 2, "page": 3}).json()["results"]) == 1
 
 
-def test_page_shows_an_estimated_total_and_survives_a_page_past_the_end(client, shelf, monkeypatch):
+def test_page_shows_an_estimated_total_and_a_page_past_the_end_is_404(client, shelf, monkeypatch):
     from lots import views
 
     assert "共 5 件拍品" in client.get("/").content.decode()
@@ -166,8 +166,10 @@ def test_page_shows_an_estimated_total_and_survives_a_page_past_the_end(client, 
     monkeypatch.setattr(selectors_catalogue, "COUNT_EXACT_UP_TO", 2)
     body = client.get("/").content.decode()
     assert "约 " in body and "件拍品" in body
-    r = client.get("/", {"page": "99"})
-    assert r.status_code == 200 and 'class="lot-card' in r.content.decode()
+    assert 'class="lot-card' in client.get("/", {"page": "3"}).content.decode()
+    assert client.get("/", {"page": "99"}).status_code == 404
+    too_deep = client.get("/", {"page": "30000"})  # 2 a page: deeper than 50,000 rows
+    assert too_deep.status_code == 200 and "页码过深" in too_deep.content.decode()
 
 
 # ------------------------------------------------------------------------------------ indexes (EXPLAIN)

@@ -88,8 +88,9 @@ def test_catalogue_refuses_bad_filters_with_a_message_and_keeps_working(client, 
 def test_catalogue_paging_keeps_the_filters(client, demo):
     r = client.get("/", {"court": "苏05"})
     assert len(titles(r)) == 6  # Suzhou: apartment, shop, villa, ship, machinery, excavator
-    r = client.get("/", {"page": "99"})
-    assert len(titles(r)) == 1  # out of range -> last page
+    assert len(titles(client.get("/", {"court": "苏05", "page": "1"}))) == 6
+    for past_the_end in ("2", "99", "0", "abc"):  # a page that is not there is a 404, not the last page
+        assert client.get("/", {"court": "苏05", "page": past_the_end}).status_code == 404
     body = client.get("/").content.decode()
     assert 'href="?page=2"' in body
 
@@ -127,6 +128,62 @@ def test_lot_page_round_history_shows_failed_rounds_and_selloff(client, demo):
     assert f'href="/rounds/{failed.pk}/result/"' in body
 
 
+def test_lot_page_tabs_discount_and_the_phones_action_bar(client, demo):
+    from django.urls import reverse
+
+    apartment = lot_by_key("星湖花园")
+    rnd = apartment.rounds.get()
+    body = client.get(f"/lots/{apartment.pk}/").content.decode()
+    # Five tabs, each an anchor to its panel (without JS the panels simply follow one another).
+    tabs = re.findall(r'<a class="tab" role="tab" id="tab-(\w+)" href="#(\w+)" aria-controls="(\w+)" aria-selected="(\w+)">([^<]+)', body)
+    assert [(t[0], t[4]) for t in tabs] == [("details", "标的物详情"), ("announcement", "竞买公告"), ("notice", "竞买须知"),
+                                           ("bids", "竞价记录"), ("priority", "优先购买权人")]
+    assert all(t[0] == t[1] == t[2] for t in tabs) and [t[3] for t in tabs] == ["true", "false", "false", "false", "false"]
+    for name in ("details", "announcement", "notice", "bids", "priority"):
+        assert f'id="{name}" role="tabpanel" aria-labelledby="tab-{name}"' in body, name
+    announcement = body[body.index('id="announcement" role="tabpanel"'):body.index('id="notice" role="tabpanel"')]
+    assert rnd.announcement.strip()[:20] in announcement  # the round's own announcement, as published
+    assert 'role="tablist"' in body and "lots/tabs.js" in body
+    # 3,309,250 of a 4,727,500 valuation: 7折
+    assert rnd.discount == 70 and '<span class="zhe" data-zhe="70">7折</span>' in body
+    # The sticky bar: register, bid (open round: the live page); no reminder once bidding has opened.
+    bar = body[body.index('<nav class="action-bar"'):]
+    assert 'data-action="register"' in bar and "报名交保证金" in bar
+    assert f'data-action="bid" href="/rounds/{rnd.pk}/live/"' in bar
+    assert 'data-action="remind"' not in bar
+    # An announced round: no bid yet, a reminder (following's URL); a finished one: no bar at all.
+    shop = lot_by_key("观前街88号")
+    shop_bar = client.get(f"/lots/{shop.pk}/").content.decode().split('<nav class="action-bar"')[1]
+    assert 'data-action="bid" aria-disabled="true"' in shop_bar
+    assert f'action="{reverse("following:remind", args=[shop.rounds.get().pk])}"' in shop_bar and 'data-action="remind"' in shop_bar
+    villa = lot_by_key("悦湖别墅")
+    assert 'class="action-bar"' not in client.get(f"/lots/{villa.pk}/").content.decode()
+
+
+def test_catalogue_page_filters_by_region_subtype_round_discount_and_synonyms(client, demo):
+    body = client.get("/").content.decode()
+    assert 'id="filters-toggle" aria-controls="filter-panel" aria-expanded="true" hidden' in body  # the phone's fold, JS shows it
+    assert 'id="filter-panel">' in body  # nothing chosen: folded on a phone
+    assert titles(client.get("/", {"province": "浙江", "subtype": "car"})) == ["浙A·8K2M6 梅赛德斯-奔驰E300L轿车"]
+    assert sorted(titles(client.get("/", {"city": "苏州市", "district": "相城区"}))) == sorted(
+        ["数控加工中心及配套设备一批（共12台套）", "小松PC200-8M0履带式挖掘机一台"])
+    assert titles(client.get("/", {"round": "selloff"})) == ["“恒顺8”号钢质散货船"]
+    assert titles(client.get("/", {"round": "second"})) == ["数控加工中心及配套设备一批（共12台套）"]
+    # 7折 exactly: the two apartments at 70% of their valuation (and whatever else the demo prices so)
+    seven = titles(client.get("/", {"min_discount": "7", "max_discount": "7"}))
+    assert "苏州工业园区星湖街328号星湖花园12幢1单元1502室住宅" in seven
+    assert all(Lot.objects.get(title=t).rounds.get(listed=True).discount == 70 for t in seven)
+    filtered = client.get("/", {"min_discount": "8", "max_discount": "7"}).content.decode()
+    assert "最高折扣不能低于最低折扣" in filtered and 'data-open' in filtered  # the error keeps the filters unfolded
+    assert sorted(titles(client.get("/", {"q": "汽车"}))) == sorted(["浙A·8K2M6 梅赛德斯-奔驰E300L轿车", "浙A·F6D35 解放J6P重型厢式货车"])
+    assert "观前街88号" in "".join(titles(client.get("/", {"q": "房产 苏州"})))
+    # 即将结束: the open rounds only, soonest first (the closed equity and the sold villa are not "ending soon")
+    soon = titles(client.get("/", {"sort": "ending_soon"}))
+    assert soon[0] == "苏州工业园区星湖街328号星湖花园12幢1单元1502室住宅" and len(soon) == 4
+    assert all(Lot.objects.get(title=t).rounds.get(listed=True).status == "open" for t in soon)
+    assert client.get("/", {"sort": "ending_soon", "page": "2"}).status_code == 404
+
+
 def test_draft_lot_is_hidden_from_the_public_and_other_courts(client, demo):
     land = lot_by_key("国有建设用地使用权")
     assert client.get(f"/lots/{land.pk}/").status_code == 404
@@ -143,6 +200,11 @@ def test_english_toggle_translates_the_catalogue(client, demo):
     assert r.status_code == 302
     body = client.get("/").content.decode()
     assert "Starting price" in body and "Search" in body
+    assert "Sub-type" in body and "Province" in body and "Ending soon" in body
+    apartment = lot_by_key("星湖花园")
+    page = client.get(f"/lots/{apartment.pk}/").content.decode()
+    for text in ("Details", "Auction announcement", "Bidding notice", "Bid record", "Priority holders", "70% of the valuation"):
+        assert text in page, text
 
 
 # --------------------------------------------------------------------------------------- judge workbench

@@ -18,3 +18,8 @@ def test_openapi_schema_is_served(api_client):
         assert path in paths, path
     start = schema["components"]["schemas"]["RoundCreateRequest"]["properties"]["starting_price"]
     assert start["type"] == "integer"
+    # The catalogue's filters of issue 15: new query parameters only, and the round's discount (additive).
+    params = {p["name"]: p for p in paths["/api/v1/rounds/"]["get"]["parameters"]}
+    assert {"province", "city", "district", "subtype", "round", "min_discount", "max_discount"} <= set(params)
+    assert "ending_soon" in params["sort"]["schema"]["enum"]
+    assert "discount" in schema["components"]["schemas"]["Round"]["properties"]

@@ -41,3 +41,14 @@ def test_demo_loads_with_valuations_in_every_state(db):
     now = clock.now()
     per_org = sum(selectors.overdue_inquiries(now, organisation=o).count() for o in Organisation.objects.all())
     assert dashboard(None, now).overdue_inquiries == per_org == 3  # the agency's directed inquiry, two platforms on the excavator
+    # 17.4: the demo parties, linked by the judge, have a negotiation to answer: the applicant's offer awaits the debtor.
+    from django.test import Client
+
+    negotiation = Valuation.objects.get(method="negotiated", status="open")
+    assert [(o.party.side, o.party.user.username) for o in negotiation.offers.all()] == [("applicant", "party_applicant")]
+    debtor = authenticate(username="party_debtor", password="demo-pass-2024")
+    client = Client()
+    client.force_login(debtor)
+    page = client.get("/party/").content.decode()
+    assert "接受对方报价 ¥98,000.00" in page and f"/party/cases/{negotiation.lot.case_id}/" in page
+    assert client.get(f"/party/cases/{negotiation.lot.case_id}/").status_code == 200

@@ -37,14 +37,25 @@ def test_negotiated_same_price_is_the_reference_price(lot, parties, start, as_us
     assert applicant.valuation_notifications.filter(kind="result").exists()
 
 
-def test_negotiated_different_prices_fail_and_fall_through_to_network(lot, parties, platforms, start, as_user):
+def test_negotiation_goes_in_rounds_until_one_side_takes_the_others_price(lot, parties, start, as_user):
+    """B4: different prices do not end the negotiation; the sides answer each other until they offer the same price."""
     applicant, debtor = parties
     v = start(lot, "negotiated", deadline=deadline())
-    as_user(applicant).post(f"/api/v1/valuations/{v['id']}/offers/", {"price": 350_000_000}, format="json")
-    as_user(debtor).post(f"/api/v1/valuations/{v['id']}/offers/", {"price": 300_000_000}, format="json")
-    val = Valuation.objects.get(pk=v["id"])
-    assert val.status == "failed"
-    assert val.next_valuation.method == "network"  # no agency given: B2 goes on to the network inquiry
+    url = f"/api/v1/valuations/{v['id']}/offers/"
+    assert as_user(applicant).post(url, {"price": 350_000_000}, format="json").status_code == 201
+    r = as_user(applicant).post(url, {"price": 340_000_000}, format="json")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_your_turn"  # wait for the other side's answer
+    assert as_user(debtor).post(url, {"price": 300_000_000}, format="json").status_code == 201
+    body = as_user(applicant).post(url, {"price": 320_000_000}, format="json").json()
+    assert body["status"] == "open" and [o["price"] for o in body["offers"]] == [350_000_000, 300_000_000, 320_000_000]
+    lot.refresh_from_db()
+    assert lot.reference_price is None
+    body = as_user(debtor).post(url, {"price": 320_000_000}, format="json").json()  # the debtor accepts round 3's price
+    assert body["status"] == "concluded" and body["reference_price"] == 320_000_000 and len(body["offers"]) == 4
+    lot.refresh_from_db()
+    assert lot.reference_price == 320_000_000 and "议价" in lot.reference_price_source
+    # the other side heard of each offer in its notices
+    assert debtor.valuation_notifications.filter(kind="negotiation_offer").count() == 2
 
 
 def test_negotiation_deadline_passes_then_directed_inquiry(lot, parties, agency, start, as_user, advance_clock):

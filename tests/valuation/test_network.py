@@ -125,3 +125,21 @@ def test_correction_not_delivered_in_three_days_sets_the_result_aside(network, p
     lot.refresh_from_db()
     assert lot.reference_price == 150_00
     assert quote(platforms[2][1], inquiry_of(network, "P3"), 600_00).status_code == 409
+
+
+def test_parties_see_no_platform_result_until_the_price_is_fixed(network, platforms, quote, parties, as_user, judge, client):
+    """Other platforms' quotes are hidden from the parties while the inquiry is open; the judge sees them all along."""
+    applicant, debtor = parties
+    (org1, user1), (org2, user2), (org3, user3) = platforms
+    assert quote(user1, inquiry_of(network, org1.code), 472_750_000).status_code == 201
+    url = f"/api/v1/valuations/{network['id']}/"
+    seen = as_user(debtor).get(url).json()
+    assert seen["status"] == "open" and seen["quotes"] == [] and seen["quotes_hidden"] is True
+    assert [q["price"] for q in as_user(judge).get(url).json()["quotes"]] == [472_750_000]
+    client.force_login(applicant)
+    assert "4,727,500" not in client.get("/party/").content.decode()
+    quote(user2, inquiry_of(network, org2.code), 472_750_002)
+    quote(user3, inquiry_of(network, org3.code), 472_750_004)
+    fixed = as_user(debtor).get(url).json()
+    assert fixed["status"] == "concluded" and len(fixed["quotes"]) == 3 and fixed["quotes_hidden"] is False
+    assert "4,727,500.00" in client.get("/party/").content.decode()

@@ -81,10 +81,25 @@ def test_price_sanity():
 
 
 def test_negotiated_outcome_b4():
-    assert rules.negotiated_outcome([100], 2) == ("pending", None)
-    assert rules.negotiated_outcome([100, 100], 2) == ("agreed", 100)
-    assert rules.negotiated_outcome([100, 101], 2) == ("disagreed", None)
-    assert rules.negotiated_outcome([100], 1) == ("disagreed", None)
+    assert rules.negotiated_outcome([("applicant", 100)]) == ("pending", None)
+    assert rules.negotiated_outcome([("applicant", 100), ("respondent", 100)]) == ("agreed", 100)
+    assert rules.negotiated_outcome([("applicant", 100), ("respondent", 101)]) == ("pending", None)
+    assert rules.negotiated_outcome([("applicant", 100), ("respondent", 90), ("applicant", 95), ("respondent", 95)]) == ("agreed", 95)
+    assert rules.negotiated_outcome([("applicant", 100), ("applicant", 100)]) == ("pending", None)  # one side alone never agrees
+
+
+def test_negotiation_turns_and_deadline_b4():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert rules.check_negotiation_offer("applicant", None, now, now) is None
+    assert rules.check_negotiation_offer("respondent", "applicant", now, now) is None
+    assert rules.check_negotiation_offer("applicant", "applicant", now, now).code == "not_your_turn"
+    assert rules.check_negotiation_offer("respondent", "applicant", now + timedelta(seconds=1), now).code == "deadline_passed"
+    assert rules.check_negotiation_offer("bidder", None, now, now) is not None
+
+
+def test_parties_see_quotes_only_once_the_price_is_fixed():
+    assert not rules.quotes_visible_to_parties("open")
+    assert rules.quotes_visible_to_parties("concluded") and rules.quotes_visible_to_parties("failed")
 
 
 def test_fee_goes_to_the_closest_result_b31():

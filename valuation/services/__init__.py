@@ -19,6 +19,8 @@ modules of this package are its inside; import from ``valuation.services``). The
 - ``replay_lottery(valuation) -> dict``, ``commit_lottery(user, *, valuation, commitment)``, ``reveal_lottery(user, *,
   valuation, secret)``, ``run_lottery(actor, *, valuation) -> dict``   (B16, commit-reveal)
 - ``mark_notifications_read(user) -> int``
+- ``notify_case_parties(case_id, kind, subject, body, *, valuation=None, exclude_user=None, only_user_id=None) -> int``
+  (THE function through which the parties of a case hear of each step: valuation, rounds, the case account)
 - the clock: ``process_deadlines(now) -> dict``, ``drain_outbox(now) -> dict``
 
 Inside (lowest first; a module imports only those above it in this list):
@@ -38,7 +40,7 @@ from valuation.services.lifecycle import start_valuation
 from valuation.services.lottery import replay_lottery
 from valuation.services.negotiated import submit_offer
 from valuation.services.network import request_correction
-from valuation.services.notices import mark_notifications_read
+from valuation.services.notices import mark_notifications_read, notify_case_parties
 from valuation.services.objections import decide_objection, file_objection
 from valuation.services.organisations import join_organisation
 from valuation.services.outbox import drain as drain_outbox
@@ -46,6 +48,6 @@ from valuation.services.reports import REPORT_PREFIX, discard_report, store_repo
 
 __all__ = [
     "REPORT_PREFIX", "award_fees_for_sold_rounds", "award_network_fee", "commit_lottery", "decide_objection", "discard_report", "drain_outbox",
-    "file_objection", "join_organisation", "mark_notifications_read", "process_deadlines", "replay_lottery", "request_correction", "reveal_lottery", "run_lottery",
+    "file_objection", "join_organisation", "mark_notifications_read", "notify_case_parties", "process_deadlines", "replay_lottery", "request_correction", "reveal_lottery", "run_lottery",
     "request_extension", "start_valuation", "store_report", "submit_offer", "submit_quote",
 ]

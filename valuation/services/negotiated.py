@@ -1,5 +1,7 @@
-"""The parties' negotiation (B4): each party with an account submits its price before the judge's deadline; the same
-price from all of them is the reference price, different prices (or the deadline passing) end it."""
+"""The parties' negotiation (B4): the applicant and the debtor exchange offers in rounds before the judge's deadline;
+when one side offers the price the other side offered last, that price is the reference price (through
+``reference.conclude``, the one owner of the lot's reference price). The deadline passing without that ends it
+(the clock), and B2 goes on to the next method."""
 
 from __future__ import annotations
 
@@ -9,18 +11,19 @@ from django.db import transaction
 
 from auction_site import audit, clock
 from auction_site.errors import Conflict, ErrorCode
-from lots.models import CaseParty
+from auction_site.money import yuan
 from valuation import rules
 from valuation.access import ensure_party
 from valuation.models import Method, PartyOffer, Valuation
-from valuation.services import lifecycle, locks, reference
+from valuation.services import lifecycle, locks, notices, reference
 from valuation.services.refusals import refuse
 
 VStatus = Valuation.Status
+SIDE_NAMES = {"applicant": "申请执行人", "respondent": "被执行人"}
 
 
 def submit_offer(user: Any, /, *, valuation: Valuation, price: int) -> PartyOffer:
-    """B4: a party's price; once every party has offered, the same price is the reference price, different ones fail."""
+    """B4: one side's offer in the next round; the same price as the other side's last offer is the agreement."""
     with transaction.atomic():
         valuation = locks.valuation(valuation.pk)
         party = ensure_party(user, valuation)
@@ -30,20 +33,22 @@ def submit_offer(user: Any, /, *, valuation: Valuation, price: int) -> PartyOffe
             raise Conflict(ErrorCode.VALUATION_CLOSED, "议价已结束 / the negotiation is over")
         refuse(rules.check_price(price))
         now = clock.now()
-        if now > valuation.deadline:
-            raise Conflict(ErrorCode.DEADLINE_PASSED, "[B4] 已超过议价期限 / the negotiation deadline has passed")
-        if PartyOffer.objects.filter(valuation=valuation, party=party).exists():
-            raise Conflict(ErrorCode.ALREADY_SUBMITTED, "已提交过议价 / you already submitted a price")
-        offer = PartyOffer.objects.create(valuation=valuation, party=party, price=price, submitted_at=now, submitted_by=user)
+        offers = list(valuation.offers.select_related("party").order_by("round"))
+        last = offers[-1] if offers else None
+        refusal = rules.check_negotiation_offer(party.side, last.party.side if last else None, now, valuation.deadline)
+        refuse(refusal, status=409)
+        offer = PartyOffer.objects.create(valuation=valuation, party=party, round=len(offers) + 1, price=price, submitted_at=now,
+                                          submitted_by=user)
         audit.record("valuation.offer_submitted", offer, chain=valuation, actor=user,
-                     data={"valuation": valuation.pk, "party": party.pk, "side": party.side})
-        expected = CaseParty.objects.filter(case_id=valuation.lot.case_id, user__isnull=False).count()
-        prices = list(valuation.offers.order_by("id").values_list("price", flat=True))
-        outcome, agreed = rules.negotiated_outcome(prices, expected)
+                     data={"valuation": valuation.pk, "party": party.pk, "side": party.side, "round": offer.round, "price": price})
+        outcome, agreed = rules.negotiated_outcome([(o.party.side, o.price) for o in offers] + [(party.side, price)])
         if outcome == "agreed":
             reference.conclude(valuation, price=agreed, valid_until=now + rules.MAX_VALIDITY, now=now, actor=user)
-        elif outcome == "disagreed":
-            lifecycle.fail(valuation, "[B4] 当事人提交的价格不一致 / the parties' prices differ", actor=user)
+        else:
+            notices.notify_parties(
+                valuation, "negotiation_offer", f"对方议价：{valuation.lot.title}",
+                f"{SIDE_NAMES.get(party.side, '')}第{offer.round}轮出价 ¥{yuan(price)}。请于 {notices.local_time(valuation.deadline)} 前"
+                "接受该价格或提出您的价格（B4）。", exclude_user=user)
     return offer
 
 

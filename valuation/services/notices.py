@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from auction_site import clock
 from lots.models import CaseParty
+from notifications import kinds
+from notifications.services import notify_many
 from valuation.models import Inquiry, Method, Notification, Valuation, Valuer
 from valuation.services import outbox
 
@@ -38,9 +40,28 @@ def notify(user: Any, valuation: Valuation | None, kind: str, subject: str, body
     return note
 
 
-def notify_parties(valuation: Valuation, kind: str, subject: str, body: str) -> None:
-    for party in CaseParty.objects.filter(case_id=valuation.lot.case_id, user__isnull=False).select_related("user"):
-        notify(party.user, valuation, kind, subject, body)
+def notify_case_parties(case_id: int, kind: str, subject: str, body: str, *, valuation: Valuation | None = None,
+                        exclude_user: Any = None, only_user_id: int | None = None, key: str = "", url: str = "") -> int:
+    """THE way the parties of a case hear of a step of their case (执行公开), inside the transaction of the change.
+    A valuation's steps stay in valuation's own notices (with their e-mail: B21's delivery rests on them); every other
+    step (the link, the rounds, the case account) goes to the site's notification outbox (notifications.services),
+    once per `key`, with `kind` in its data. Returns how many accounts were told."""
+    parties = CaseParty.objects.filter(case_id=case_id, user__isnull=False).select_related("user")
+    if only_user_id is not None:
+        parties = parties.filter(user_id=only_user_id)
+    users = [u for u in {p.user_id: p.user for p in parties}.values()
+             if exclude_user is None or u.pk != getattr(exclude_user, "pk", exclude_user)]
+    if valuation is None:
+        made = notify_many([u.pk for u in users], kinds.MESSAGE.name, key=key or f"case:{case_id}:{kind}:{clock.now().isoformat()}",
+                           data={"case": case_id, "step": kind}, url=url or f"/party/cases/{case_id}/", subject=subject, body=body)
+        return len(made)
+    for user in users:
+        notify(user, valuation, kind, subject, body)
+    return len(users)
+
+
+def notify_parties(valuation: Valuation, kind: str, subject: str, body: str, *, exclude_user: Any = None) -> None:
+    notify_case_parties(valuation.lot.case_id, kind, subject, body, valuation=valuation, exclude_user=exclude_user)
 
 
 def notify_valuers(inquiry: Inquiry, valuation: Valuation, kind: str, subject: str, body: str) -> None:

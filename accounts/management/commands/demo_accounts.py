@@ -17,4 +17,6 @@ class Command(BaseCommand):
                 demo_hash[user.password] = check_password(PASSWORD, user.password)
             if demo_hash[user.password]:
                 where = user.court.name if user.court_id else ""
+                if user.role == "party":  # the cases the judge linked the party to (执行公开, negotiation)
+                    where = "、".join(f"{p.case.case_number} {p.get_side_display()}" for p in user.case_parties.select_related("case"))
                 self.stdout.write(f"    {user.get_role_display():<8} {user.username:<20} {user.display_name()} {where}")
