@@ -111,11 +111,12 @@ def round_settlement(request: HttpRequest, pk: int) -> HttpResponse:
             for i in range(int(rows)):
                 amount = _parse_yuan(request.POST.get(f"amount_{i}", ""))
                 payee = request.POST.get(f"payee_{i}", "").strip()
-                if amount is None and not payee:
-                    continue
+                kind = request.POST.get(f"kind_{i}", "")
+                if amount is None and (not payee or kind == "tax"):
+                    continue  # an empty row, or a tax row offered (A13) where no tax is withheld
                 if amount is None:
                     raise DomainError(ErrorCode.INVALID_AMOUNT, _("请填写金额"))
-                item = {"kind": request.POST.get(f"kind_{i}", ""), "payee": payee, "amount": amount}
+                item = {"kind": kind, "payee": payee, "amount": amount}
                 if request.POST.get(f"borne_by_{i}"):
                     item["borne_by"] = request.POST[f"borne_by_{i}"]
                 claim = _parse_yuan(request.POST.get(f"claim_{i}", ""))
