@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from auction_site import clock
 from auction_site.errors import DomainError, ErrorCode, in_language
+from auction_site.views import next_url
 from escrow import balances, commitments, groups, rules, selectors, services
 from escrow.bank import services as bank_services
 from escrow.bank import views as bank_views
@@ -37,14 +37,6 @@ def case_account(request: HttpRequest, case_id: int) -> HttpResponse:
     if case is None or not is_judge_of(request.user, case):
         raise Http404  # judge of that court only; others do not learn the case exists
     return render(request, "escrow/case_account.html", {"account": selectors.case_account(case)})
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    """The form's `next`, only when it points back at this site (no open redirect)."""
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return nxt
-    return default
 
 
 CO_BIDDER_ROWS = 4  # rows of the page's joint-bidding form (the API takes up to escrow.rules.MAX_CO_BIDDERS)
@@ -98,11 +90,11 @@ def register(request: HttpRequest, round_id: int) -> HttpResponse:
             _error(request, e)
             if e.code in {ErrorCode.BARRED, ErrorCode.NOT_A_BIDDER, ErrorCode.NOT_ADULT, ErrorCode.NOT_OPEN_FOR_REGISTRATION,
                           ErrorCode.BIDDING_ENDED, ErrorCode.ALREADY_REGISTERED}:
-                return redirect(_next_url(request, "/"))
+                return redirect(next_url(request, "/"))
             return redirect(request.path)
         if reg.status == Registration.Status.PENDING:
             return redirect("escrow-pay", registration_id=reg.pk)
-        return redirect(_next_url(request, "/me/deposits/"))
+        return redirect(next_url(request, "/me/deposits/"))
     return render(request, "escrow/register.html", {
         "round": rnd, "lot": rnd.lot, "terms": commitments.terms(rnd), "registration": existing,
         "company": commitments.is_company(request.user),
@@ -126,7 +118,7 @@ def accept_joint_bid(request: HttpRequest, registration_id: int) -> HttpResponse
         member = services.accept_joint_bid(request.user, registration_id=registration_id)
     except DomainError as e:
         _error(request, e)
-        return redirect(_next_url(request, "/"))
+        return redirect(next_url(request, "/"))
     messages.success(request, _("您已同意参加联合竞买，待法院确认。"))
     return redirect("escrow-register", round_id=member.group.registration.round_id)
 

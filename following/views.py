@@ -4,21 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from auction_site.errors import DomainError, NotFound
+from auction_site.errors import DomainError, NotFound, in_language
+from auction_site.views import next_url
 from following import selectors, services
 
 TABS = ["joined", "won", "deposits", "reminders"]
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(nxt)
-    return redirect(default)
 
 
 @login_required
@@ -33,7 +26,7 @@ def watch(request: HttpRequest, lot_id: int) -> HttpResponse:
         except NotFound:
             raise Http404
         messages.success(request, _("已关注，可在“我的关注”中查看"))
-    return _back(request, f"/lots/{lot_id}/")
+    return redirect(next_url(request, f"/lots/{lot_id}/"))
 
 
 @login_required
@@ -49,8 +42,8 @@ def remind(request: HttpRequest, round_id: int) -> HttpResponse:
         except NotFound:
             raise Http404
         except DomainError as e:
-            messages.error(request, e.message)
-    return _back(request, "/")
+            messages.error(request, in_language(e.message))
+    return redirect(next_url(request, "/"))
 
 
 @require_GET
