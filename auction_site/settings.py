@@ -171,12 +171,14 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 REDIS_URL = env("REDIS_URL")
+# The prefix of every Redis key and channel of this site (test runs and servers sharing one Redis use their own).
+REDIS_KEY_PREFIX = env("CHANNEL_PREFIX", "auction")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub layer: one PUBLISH per group send (STACK-NOTES.md).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_PREFIX", "auction")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_KEY_PREFIX},
         }
     }
 else:

@@ -30,7 +30,7 @@ _sync_client = None
 
 
 def _key(round_id: int) -> str:
-    return f"{os.environ.get('CHANNEL_PREFIX', 'auction')}:presence:{round_id}"
+    return f"{settings.REDIS_KEY_PREFIX}:presence:{round_id}"
 
 
 def _async_redis():

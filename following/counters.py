@@ -8,7 +8,6 @@ LotViews at once.
 from __future__ import annotations
 
 import logging
-import os
 
 from django.conf import settings
 from django.db.models import F
@@ -32,7 +31,7 @@ def _redis():
 
 
 def _key(name: str) -> str:
-    return f"{os.environ.get('CHANNEL_PREFIX', 'auction')}:following:{name}"
+    return f"{settings.REDIS_KEY_PREFIX}:following:{name}"
 
 
 def _add_views(counts: dict[int, int]) -> None:
