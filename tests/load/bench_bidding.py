@@ -738,7 +738,7 @@ def catalogue_phase(args) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_catalogue
 
-    env = dict(os.environ, REDIS_URL=args.redis, CHANNEL_PREFIX=f"benchcat{uuid.uuid4().hex[:6]}", AUCTION_MODE="production",
+    env = dict({**BENCH_SECRETS, **os.environ}, REDIS_URL=args.redis, CHANNEL_PREFIX=f"benchcat{uuid.uuid4().hex[:6]}", AUCTION_MODE="production",
                DJANGO_DEBUG="0", DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
     return bench_catalogue.run(f"{args.db}_catalogue", args.catalogue_lots, args.catalogue_samples, env, fresh_database, start_daphne, pct)
 
