@@ -155,14 +155,19 @@ class ChainStep:
         self.position, self.last_hash = position, prev
         return values
 
+    def rows(self, entries: Sequence[Entry]) -> list[tuple]:
+        """The entries' records chained after the head, with their ids (the order of
+        `insert_rows_sql()`'s columns), for the caller to write; the chain's head moves past them."""
+        values = self._chain(entries)
+        return [(pk, *v) for pk, v in zip(self._draw(len(values)), values)]
+
     def insert_sql(self, entries: Sequence[Entry]) -> tuple[str, list]:
         """The INSERT of the entries' records (PostgreSQL, array parameters), for the caller to send
         with its own writes; the chain's head moves past them."""
-        values = self._chain(entries)
-        ids = self._draw(len(values))
-        if len(values) == 1:
-            return insert_row_sql(AuditRecord, _FIELDS), [ids[0], *values[0]]
-        return insert_rows_sql(AuditRecord, _FIELDS), columns_of([(pk, *v) for pk, v in zip(ids, values)])
+        rows = self.rows(entries)
+        if len(rows) == 1:
+            return insert_row_sql(AuditRecord, _FIELDS), list(rows[0])
+        return insert_rows_sql(AuditRecord, _FIELDS), columns_of(rows)
 
     def append(self, entries: Sequence[Entry]) -> list[AuditRecord]:
         """Chain the entries after the head, in order, all at one instant, and write them."""
@@ -180,6 +185,11 @@ class ChainStep:
         else:
             rows = AuditRecord.objects.bulk_create(rows)
         return rows
+
+
+def insert_records_sql() -> str:
+    """The INSERT of records from `ChainStep.rows` (of one chain or several), array parameters by column."""
+    return insert_rows_sql(AuditRecord, _FIELDS)
 
 
 @contextmanager

@@ -138,6 +138,15 @@ def database(url: str, conn_max_age: int, pool_max_size: int, pool_timeout: floa
         # The embedded mode: a write-ahead log (one sync per commit instead of the rollback journal's
         # several, and the clock process reads while Daphne writes); FULL keeps every commit durable.
         db.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        # Statements sent with psycopg's prepare=True (the bid engine's: bidding.store) are prepared
+        # once per connection; Django's default (None) would turn that off and parse and plan every
+        # one of them every time. No other statement is ever prepared (the threshold is never reached).
+        db.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
+        # ... and planned once: their parameters are arrays and ids, whose best plan does not depend on
+        # the values (a custom plan each time costs more than running them). Only statements with
+        # parameters bound by the server are concerned: Django's own are bound by the client.
+        db["OPTIONS"]["options"] = f"{db['OPTIONS'].get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
     if db["ENGINE"] != "django.db.backends.postgresql" or not (conn_max_age or pool_max_size):
         db["CONN_MAX_AGE"] = conn_max_age
         return db

@@ -101,7 +101,10 @@ class BidBatcher:
 
     async def _place(self, attempts: list[services.BidAttempt], on_locked=None) -> list[dict[str, Any]]:
         try:
-            results = await in_worker(services.place_bids, DB_EXECUTOR)(self.round_id, attempts, on_locked=on_locked)
+            if len(attempts) == 1:  # a lone bid: with the lone bids of other rounds (bidding.committer)
+                results = [await in_worker(services.place_one, DB_EXECUTOR)(self.round_id, attempts[0], on_locked=on_locked)]
+            else:
+                results = await in_worker(services.place_bids, DB_EXECUTOR)(self.round_id, attempts, on_locked=on_locked)
             return [result.as_ack() for result in results]
         except DomainError as exc:  # an unknown round
             code = ErrorCode.INVALID if exc.code == ErrorCode.NOT_FOUND else exc.code

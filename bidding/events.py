@@ -35,7 +35,7 @@ def _send_many(round_id: int, messages: list[dict]) -> None:
 
     # One channel-layer message (one Redis PUBLISH) for the whole batch: its events reach every
     # process together and in order; the relay there writes them to each socket.
-    payload = {"type": "round.event", "event": messages[0]} if len(messages) == 1 else {"type": "round.event", "events": messages}
+    payload = _payload(messages)
     loop = _server_loop
     if loop is not None and loop.is_running() and threading.get_ident() != _server_thread:
         # In a server process, from a worker thread (a committed bid batch): hand the publish to the
@@ -47,6 +47,40 @@ def _send_many(round_id: int, messages: list[dict]) -> None:
         async_to_sync(layer.group_send)(group_name(round_id), payload)
     except Exception:  # the channel layer is best-effort; clients resync from the snapshot
         logger.warning("could not publish %d event(s) for round %s", len(messages), round_id, exc_info=True)
+
+
+def publish_rounds(batches: list[tuple[int, list[dict]]]) -> None:
+    """The events of several rounds' committed bids (the cross-round group commit), each round's in
+    order: from a worker thread of a server process through its loop, else in ONE trip to Redis."""
+    layer = get_channel_layer()
+    if layer is None or not batches:
+        return
+    loop = _server_loop
+    if loop is None or not loop.is_running() or threading.get_ident() == _server_thread:
+        loop = _publisher_loop()
+    for round_id, messages in batches:
+        loop.call_soon_threadsafe(_start_publish, loop, layer, round_id, _payload(messages))
+
+
+_own_loop: asyncio.AbstractEventLoop | None = None
+_own_loop_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """An event loop of this module's own, in a thread, for a process without a server loop (one
+    serving HTTP only): publishing never waits for Redis in the committing thread, and the channel
+    layer's connections are kept instead of opened for each publish."""
+    global _own_loop
+    with _own_loop_lock:
+        if _own_loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="bidding-publisher", daemon=True).start()
+            _own_loop = loop
+    return _own_loop
+
+
+def _payload(messages: list[dict]) -> dict:
+    return {"type": "round.event", "event": messages[0]} if len(messages) == 1 else {"type": "round.event", "events": messages}
 
 
 _server_loop: asyncio.AbstractEventLoop | None = None
@@ -71,7 +105,7 @@ PUBLISH_TIMEOUT = 2.0  # seconds: a hung Redis must not hold every later publish
 
 
 async def _publish_after(previous: asyncio.Task | None, layer, round_id: int, payload: dict) -> None:
-    if previous is not None:
+    if previous is not None and previous.get_loop() is asyncio.get_running_loop():
         await asyncio.wait([previous])
     try:
         await asyncio.wait_for(layer.group_send(group_name(round_id), payload), PUBLISH_TIMEOUT)

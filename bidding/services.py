@@ -19,7 +19,7 @@ from django.db import transaction
 from auction_site import audit, clock
 from auction_site.errors import DomainError, ErrorCode, NotFound
 from auction_site.fields import parse_fen
-from bidding import events, rules, store, throttle
+from bidding import committer, events, rules, store, throttle
 from bidding.models import ProxyBid
 from escrow.models import Deposit, Registration
 from escrow.rules import check_bidder_eligible, eligibility_violation, full_price_violation
@@ -110,6 +110,9 @@ def _barred_by(violation, user_id: int, round_id: int) -> rules.Refusal | None:
     return rules.Refusal(ErrorCode.BARRED, violation.message, violation.article)
 
 
+_RATE_LIMITED = rules.Refusal(ErrorCode.RATE_LIMITED, "出价过于频繁，请稍后再试 / too many bids, slow down")
+
+
 def _user_id(user) -> int | None:
     return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
 
@@ -124,26 +127,10 @@ class BidAttempt:
     via: str = "ws"
 
 
-def place_bid(user, /, *, round_id: int, amount: Any, request_id: Any = None, via: str = "ws") -> BidResult:
-    """Place a bid of `amount` fen on the round for `user`; the result is accepted only once committed."""
-    return place_bids(round_id, [BidAttempt(user, amount, request_id, via)])[0]
-
-
-def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable[[], None] | None = None) -> list[BidResult]:
-    """Place several bids on ONE round in ONE transaction (group commit), in the given (arrival) order.
-
-    Each attempt gets exactly the outcome it would get if the attempts were placed one by one with
-    `place_bid` in that order at the time of the lock: the checks that need no lock (amount format,
-    rate limit, registration, eligibility, a price already seen) run first; then the round row is
-    locked once (bidding.store), the bid time read once under the lock (A20: all bids of the batch
-    are accepted at that instant, by the one commit), and every remaining attempt is validated by
-    `bidding.rules` against the live state as the earlier bids of the batch left it. The accepted
-    bids, their audit records (the round's chain) and the live state are written together, then
-    committed; the results (acks) are returned only after the commit and the broadcast is
-    registered with on_commit. Raises NotFound when the round does not exist.
-    """
-    results: list[BidResult | None] = [None] * len(attempts)
-    pending: list[tuple[int, BidAttempt, int, int]] = []  # (index, attempt, user id, amount)
+def _screen(attempts: list[BidAttempt], results: list[BidResult | None]) -> list[tuple[int, BidAttempt, int, int]]:
+    """The checks that need nothing but the attempt (the amount's form, a logged-in bidder): the
+    refusals go into `results`; returns the rest as (index, attempt, user id, amount in fen)."""
+    pending = []
     for i, attempt in enumerate(attempts):
         try:
             amount = parse_fen(attempt.amount)
@@ -157,11 +144,52 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
                 ErrorCode.NOT_REGISTERED, "请先登录并报名缴纳保证金 / log in, register and pay the deposit first", "A17"))
             continue
         pending.append((i, attempt, uid, amount))
-    if pending:
+    return pending
+
+
+def place_bid(user, /, *, round_id: int, amount: Any, request_id: Any = None, via: str = "ws") -> BidResult:
+    """Place a bid of `amount` fen on the round for `user`; the result is accepted only once committed.
+
+    Outside a transaction of the caller's on PostgreSQL, the bid goes to this process's cross-round
+    group commit (bidding.committer), with the single bids other threads place on other rounds."""
+    return place_one(round_id, BidAttempt(user, amount, request_id, via))
+
+
+def place_one(round_id: int, attempt: BidAttempt, *, on_locked: Callable[[], None] | None = None) -> BidResult:
+    """`place_bid` for an attempt as received (a lone websocket bid: `on_locked` as for `place_bids`)."""
+    if not committer.enabled():
+        return place_bids(round_id, [attempt], on_locked=on_locked)[0]
+    # The checks of the attempt alone and the rate limit here, in the caller's thread (they need no
+    # lock and run alongside other callers'), so that the committer's turn holds only the database work.
+    results: list[BidResult | None] = [None]
+    if not _screen([attempt], results):
+        return results[0]  # type: ignore[return-value]
+    if not throttle.allow_pairs([(_user_id(attempt.user), round_id)])[0]:
+        return _refused(attempt.request_id, _RATE_LIMITED)
+    return committer.COMMITTER.place(round_id, attempt, on_locked)
+
+
+def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable[[], None] | None = None,
+               counted: bool = False) -> list[BidResult]:
+    """Place several bids on ONE round in ONE transaction (group commit), in the given (arrival) order.
+
+    Each attempt gets exactly the outcome it would get if the attempts were placed one by one with
+    `place_bid` in that order at the time of the lock: the checks that need no lock (amount format,
+    rate limit, registration, eligibility, a price already seen) run first; then the round row is
+    locked once (bidding.store), the bid time read once under the lock (A20: all bids of the batch
+    are accepted at that instant, by the one commit), and every remaining attempt is validated by
+    `bidding.rules` against the live state as the earlier bids of the batch left it. The accepted
+    bids, their audit records (the round's chain) and the live state are written together, then
+    committed; the results (acks) are returned only after the commit and the broadcast is
+    registered with on_commit. Raises NotFound when the round does not exist.
+    """
+    results: list[BidResult | None] = [None] * len(attempts)
+    pending = _screen(attempts, results)
+    if pending and not counted:  # counted: the caller counted the attempts against the rate limit
         allowed = throttle.allow_bids([uid for _, _, uid, _ in pending], round_id)
         for (i, attempt, _, _), ok in zip(pending, allowed):
             if not ok:
-                results[i] = _refused(attempt.request_id, rules.Refusal(ErrorCode.RATE_LIMITED, "出价过于频繁，请稍后再试 / too many bids, slow down"))
+                results[i] = _refused(attempt.request_id, _RATE_LIMITED)
         pending = [p for p, ok in zip(pending, allowed) if ok]
     if not pending:
         return results  # type: ignore[return-value]
@@ -212,6 +240,75 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
     return results  # type: ignore[return-value]
 
 
+def place_across(items: list[tuple[int, BidAttempt]], *, counted: bool = False,
+                 on_locked: list[Callable[[], None] | None] | None = None) -> list[BidResult | DomainError]:
+    """Place bids on MANY rounds in ONE transaction (the cross-round group commit of bidding.committer):
+    each (round id, attempt) gets the outcome `place_bids(round id, [attempt])` would give it, in the
+    given order per round.
+
+    One Redis command counts the rate limit; then ONE transaction: one round trip reads every pair's
+    registration (and the eligibility facts not checked lately: A24/A34) and locks all their rounds in
+    id order (bidding.store.locked_rounds); each round's attempts are validated by `bidding.rules`
+    against its live state; every bid, audit record and live state is written in one statement with
+    the COMMIT. The results are returned only after the commit. A sell-off (A26/A37, bought with the
+    full price held) is placed on its own by `place_bids` after that; a round that does not exist
+    gets NotFound. `counted`: the caller screened the attempts and counted them against the rate limit
+    (`place_bid`). `on_locked`: per item, called once its round is locked for it (see `place_bids`);
+    for a sell-off only once its bid is placed, so that a later buyer never overtakes it. PostgreSQL only."""
+    results: list[BidResult | DomainError | None] = [None] * len(items)
+    pending = _screen([attempt for _, attempt in items], results)  # type: ignore[arg-type]
+    if not counted:
+        allowed = throttle.allow_pairs([(uid, items[i][0]) for i, _, uid, _ in pending])
+        for (i, attempt, _, _), ok in zip(pending, allowed):
+            if not ok:
+                results[i] = _refused(attempt.request_id, _RATE_LIMITED)
+        pending = [p for p, ok in zip(pending, allowed) if ok]
+    if not pending:
+        return results  # type: ignore[return-value]
+    pairs = sorted({(items[i][0], uid) for i, _, uid, _ in pending})
+    expected: dict[int, int] = {}
+    for i, *_ in pending:
+        expected[items[i][0]] = expected.get(items[i][0], 0) + 1
+    selloffs: dict[int, list[int]] = {}  # round id -> indexes placed by place_bids
+    with transaction.atomic(), store.locked_rounds([(rid, uid, not _recently_eligible(uid, rid)) for rid, uid in pairs],
+                                                   expected) as (batches, seen):
+        for i, *_ in pending:
+            batch = batches.get(items[i][0])
+            if on_locked and on_locked[i] and batch is not None and batch.round.kind == Round.Kind.AUCTION:
+                on_locked[i]()  # type: ignore[misc]
+        by_round: dict[int, list[tuple[int, BidAttempt, store.Bidder, int]]] = {}
+        for i, attempt, uid, amount in pending:
+            rid = items[i][0]
+            batch = batches.get(rid)
+            if batch is None:
+                results[i] = NotFound("拍卖轮次不存在 / no such round")
+                continue
+            if batch.round.kind != Round.Kind.AUCTION:
+                selloffs.setdefault(rid, []).append(i)
+                continue
+            registration = seen[(rid, uid)].registration
+            refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
+            if refusal is None and seen[(rid, uid)].facts is not None:
+                refusal = _barred_by(eligibility_violation(seen[(rid, uid)].facts), uid, rid)
+            if refusal:
+                results[i] = _refused(attempt.request_id, refusal)
+            else:
+                by_round.setdefault(rid, []).append((i, attempt, registration, amount))
+        now = clock.now()  # bid time = server clock at acceptance, read under the locks (A20)
+        published = []
+        for rid, candidates in by_round.items():
+            placed, _ = _apply(batches[rid], candidates, results, now)  # type: ignore[arg-type]
+            if placed:
+                published.append((rid, _bid_events(batches[rid].round, placed)))
+        store.flush_rounds(list(batches.values()))
+        if published:
+            transaction.on_commit(lambda: events.publish_rounds(published))
+    for rid, indexes in selloffs.items():
+        for i, result in zip(indexes, place_bids(rid, [items[i][1] for i in indexes], counted=True)):
+            results[i] = result
+    return results  # type: ignore[return-value]
+
+
 def _place_locked(round_id: int, candidates: list[tuple[int, BidAttempt, store.Bidder, int]], results: list[BidResult | None],
                   on_locked: Callable[[], None] | None, *, lone: int | None = None) -> tuple[store.LiveRound, list[PlacedBid], bool]:
     """The part of `place_bids` under the round's lock: validate each candidate against the live state,
@@ -233,33 +330,43 @@ def _place_locked(round_id: int, candidates: list[tuple[int, BidAttempt, store.B
                 return rnd, [], False
             candidates = [(i, attempt, registration, amount)]  # type: ignore[list-item]
         now = clock.now()  # bid time = server clock at acceptance, read under the lock (A20)
-        placed_all: list[PlacedBid] = []
-        sold = False
-        for i, attempt, registration, amount in candidates:
-            refusal = _check_locked(rnd, registration, amount, now)
-            if refusal is None and rnd.kind == Round.Kind.SELLOFF:
-                refusal = _selloff_unpaid(registration, rnd.starting_price)  # A26/A37: the full price held
-            if refusal:
-                results[i] = _refused(attempt.request_id, refusal)
-                continue
-            end_before = rnd.ends_at
-            placed = [_append_bid(batch, registration, amount, now, proxy=False, actor=attempt.user, via=attempt.via)]
-            if rnd.kind == Round.Kind.SELLOFF:
-                sold = True  # A26/A37: the first buyer at the full price buys; the round closes as sold
-                rnd.status = Status.SOLD  # the attempts after it in this batch are refused as closed
-                rnd.closed_at = now
-            elif rnd.proxy_bidding_enabled:
-                placed.extend(_run_proxies(batch, now))
-            placed_all.extend(placed)
-            results[i] = BidResult(
-                accepted=True, request_id=attempt.request_id, seq=placed[0].seq, amount=amount, current_price=rnd.current_price,
-                ends_at=rnd.ends_at, bidder_code=registration.code, placed=placed, status=rnd.status,
-                extended=rnd.kind == Round.Kind.AUCTION and rnd.ends_at != end_before,
-            )
+        placed_all, sold = _apply(batch, candidates, results, now)
         if placed_all:
             _broadcast_on_commit(rnd, placed_all)
             batch.flush(commit=not sold)  # a sell-off's sale is written after the pipeline, then committed
     return rnd, placed_all, sold
+
+
+def _apply(batch: store.LockedRound, candidates: list[tuple[int, BidAttempt, store.Bidder, int]], results: list[BidResult | None],
+           now: datetime) -> tuple[list[PlacedBid], bool]:
+    """Validate each candidate, in order, against the live state of the locked round as the earlier
+    ones left it; append the accepted bids and the proxy bids they trigger. Returns the bids placed and
+    whether a sell-off was bought (A26/A37)."""
+    rnd = batch.round
+    placed_all: list[PlacedBid] = []
+    sold = False
+    for i, attempt, registration, amount in candidates:
+        refusal = _check_locked(rnd, registration, amount, now)
+        if refusal is None and rnd.kind == Round.Kind.SELLOFF:
+            refusal = _selloff_unpaid(registration, rnd.starting_price)  # A26/A37: the full price held
+        if refusal:
+            results[i] = _refused(attempt.request_id, refusal)
+            continue
+        end_before = rnd.ends_at
+        placed = [_append_bid(batch, registration, amount, now, proxy=False, actor=attempt.user, via=attempt.via)]
+        if rnd.kind == Round.Kind.SELLOFF:
+            sold = True  # A26/A37: the first buyer at the full price buys; the round closes as sold
+            rnd.status = Status.SOLD  # the attempts after it in this batch are refused as closed
+            rnd.closed_at = now
+        elif rnd.proxy_bidding_enabled:
+            placed.extend(_run_proxies(batch, now))
+        placed_all.extend(placed)
+        results[i] = BidResult(
+            accepted=True, request_id=attempt.request_id, seq=placed[0].seq, amount=amount, current_price=rnd.current_price,
+            ends_at=rnd.ends_at, bidder_code=registration.code, placed=placed, status=rnd.status,
+            extended=rnd.kind == Round.Kind.AUCTION and rnd.ends_at != end_before,
+        )
+    return placed_all, sold
 
 
 def _check_locked(rnd: store.LiveRound, registration: store.Bidder, amount: int, now: datetime) -> rules.Refusal | None:
@@ -301,11 +408,14 @@ def _append_bid(batch: store.LockedRound, registration: store.Bidder, amount: in
     return PlacedBid(seq=rnd.seq, code=registration.code or "", amount=amount, at=now, priority=is_priority, proxy=proxy)
 
 
-def _broadcast_on_commit(rnd: store.LiveRound, placed: list[PlacedBid]) -> None:
-    round_id, ends_at = rnd.id, rnd.ends_at
+def _bid_events(rnd: store.LiveRound, placed: list[PlacedBid]) -> list[dict]:
     # each accepted bid sets the current price to its amount
-    messages = [events.bid_event(seq=p.seq, code=p.code, amount=p.amount, at=p.at, priority=p.priority, current_price=p.amount,
-                                 ends_at=ends_at, proxy=p.proxy) for p in placed]
+    return [events.bid_event(seq=p.seq, code=p.code, amount=p.amount, at=p.at, priority=p.priority, current_price=p.amount,
+                             ends_at=rnd.ends_at, proxy=p.proxy) for p in placed]
+
+
+def _broadcast_on_commit(rnd: store.LiveRound, placed: list[PlacedBid]) -> None:
+    round_id, messages = rnd.id, _bid_events(rnd, placed)
     transaction.on_commit(lambda: events.publish_events(round_id, messages))
 
 

@@ -338,3 +338,128 @@ def _open(row: tuple, leader: tuple | None, pg: Any, step: audit.ChainStep, bid_
     live.starts_at, live.ends_at = _aware(live.starts_at), _aware(live.ends_at)
     live.leader = Bidder.of(leader)
     return LockedRound(live, pg, step, bid_ids)
+
+
+# ------------------------------------------------------------------- many rounds in one transaction
+#
+# The cross-round group commit (bidding.committer): single bids on many rounds, arriving together in
+# one process, are placed in ONE transaction (one lock statement for all their rounds, one write, one
+# COMMIT). PostgreSQL only.
+
+_SEEN_ACROSS_SQL = (
+    f"SELECT q.i, r.id, r.status, r.kind, r.current_price, r.increment, g.id, g.bidder_id, g.status, g.code, g.priority_rank{_FACTS_SQL}"
+    f" FROM unnest(%s::bigint[], %s::bigint[], %s::boolean[]) WITH ORDINALITY AS q(rid, uid, wf, i)"
+    f" JOIN {rounds.TABLE} r ON r.id = q.rid JOIN {Lot._meta.db_table} l ON l.id = r.lot_id"
+    f" LEFT JOIN {_REGISTRATION} g ON g.round_id = r.id AND g.bidder_id = q.uid"
+    f" LEFT JOIN {_USER} u ON u.id = g.bidder_id AND q.wf"
+    f" LEFT JOIN LATERAL (SELECT upper(btrim(u.id_number, {_WHITESPACE})) AS idn) n ON true")
+
+
+@dataclass
+class SeenPair:
+    """One (round, bidder) pair as last committed, without a lock: the round's status, kind, price and
+    increment, the bidder's registration on it and (when asked for) eligibility facts."""
+
+    status: str
+    kind: str
+    current_price: int | None
+    increment: int
+    registration: Bidder | None
+    facts: BidderFacts | None
+
+
+def _seen_pairs(pairs: list[tuple[int, int, bool]], rows: list[tuple]) -> dict[tuple[int, int], SeenPair]:
+    found = {}
+    for row in rows:
+        i = row[0] - 1
+        found[(pairs[i][0], pairs[i][1])] = SeenPair(
+            *row[2:6], Bidder(*row[6:11]) if row[6] is not None else None, _facts(row[11:11 + _FACT_COLUMNS]))
+    return found
+
+
+_LOCK_ACROSS_SQL = (f"SELECT {', '.join(rounds.LOCK_FIELDS)} FROM {rounds.TABLE} WHERE id = ANY(%s::bigint[])"
+                    f" ORDER BY id FOR NO KEY UPDATE")  # every engine locks in id order: no deadlock between them
+_DRAW_ACROSS_SQL = (
+    f"SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('{Bid._meta.db_table}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
+    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{audit.TABLE}', 'id')) FROM generate_series(1, %s) ORDER BY 1)")
+_CONTEXT_ACROSS_SQL = (
+    f"SELECT q.rid, g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash"
+    f" FROM unnest(%s::bigint[], %s::text[]) AS q(rid, chain) JOIN {rounds.TABLE} r ON r.id = q.rid"
+    f" LEFT JOIN {_REGISTRATION} g ON g.id = r.leader_id"
+    f" LEFT JOIN LATERAL (SELECT position, hash FROM {audit.TABLE} WHERE chain = q.chain ORDER BY position DESC LIMIT 1) h ON true")
+
+
+@contextmanager
+def locked_rounds(pairs: list[tuple[int, int, bool]], expected: dict[int, int]) -> Iterator[tuple[dict[int, LockedRound],
+                                                                                                 dict[tuple[int, int], SeenPair]]]:
+    """`locked_round` for several rounds at once, in ONE round trip of four statements: the
+    (round id, bidder id, with facts) `pairs` as last committed (their registrations and, when asked,
+    eligibility facts: no lock is held for these), ids for the bids and records, then the rounds of
+    `expected` ({round id: bids the batch may write on it}) locked in id order by one statement, and
+    their leaders and chain heads. Yields ({round id: LockedRound} of the rounds that exist,
+    {(round, bidder): SeenPair}). Write them with `flush_rounds`. PostgreSQL only, inside
+    transaction.atomic()."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("locked_rounds runs inside transaction.atomic()")
+    ids = sorted(expected)
+    connection.ensure_connection()
+    pg = connection.connection
+    with connection.wrap_database_errors, pg.pipeline():
+        seen_cur, draw_cur, lock_cur, context_cur = (psycopg.Cursor(pg) for _ in range(4))
+        seen_cur.execute(_SEEN_ACROSS_SQL, [[p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]], prepare=True)
+        draw_cur.execute(_DRAW_ACROSS_SQL, [sum(expected.values()), sum(expected.values()) + len(ids)], prepare=True)
+        lock_cur.execute(_LOCK_ACROSS_SQL, [ids], prepare=True)
+        context_cur.execute(_CONTEXT_ACROSS_SQL, [ids, [f"lots.round:{rid}" for rid in ids]], prepare=True)
+        seen = _seen_pairs(pairs, seen_cur.fetchall())  # one round trip for the four
+        bid_ids, record_ids = draw_cur.fetchone()
+        locked = lock_cur.fetchall()
+        context = {row[0]: row for row in context_cur.fetchall()}
+        batches: dict[int, LockedRound] = {}
+        for row in locked:
+            rid = row[0]
+            c = context[rid]
+            head = (c[6], c[7]) if c[6] is not None else (0, audit.GENESIS)
+            n = expected[rid]
+            step = audit.ChainStep(f"lots.round:{rid}", pg, head=head, ids=record_ids[:n + 1])
+            record_ids = record_ids[n + 1:]
+            batches[rid] = _open(row, c[1:6] if c[1] is not None else None, pg, step, bid_ids[:n])
+            bid_ids = bid_ids[n:]
+        yield batches, seen
+
+
+def flush_rounds(batches: list[LockedRound]) -> None:
+    """Write what the batches collected (see `LockedRound.flush`) for every round at once: ONE statement
+    (the bids of all rounds, their audit records in each round's chain, every round's live state),
+    then the COMMIT in the same round trip (the caller's atomic block must be the outermost one)."""
+    batches = [b for b in batches if b._bids or b._notes]
+    if not batches:
+        return
+    pg = batches[0]._pg
+    need = sum(max(0, len(b._bids) - len(b._bid_ids)) for b in batches)
+    if need:  # more bids than announced (proxy bids): one more round trip
+        cur = psycopg.Cursor(pg)
+        cur.execute(draw_ids_sql(Bid, need))
+        extra = [row[0] for row in cur.fetchall()]
+        for b in batches:
+            short = len(b._bids) - len(b._bid_ids)
+            if short > 0:
+                b._bid_ids.extend(extra[:short])
+                extra = extra[short:]
+    bid_rows, record_rows, live = [], [], []
+    for b in batches:
+        for pk, new in zip(b._bid_ids, b._bids):
+            new.entry.object_id = str(pk)
+            bid_rows.append((pk, *new.values))
+        record_rows.extend(b._step.rows([new.entry for new in b._bids] + b._notes))
+        rnd = b.round
+        live.append((rnd.id, rnd.current_price, rnd.leader_id, rnd.leader.code if rnd.leader else "", rnd.seq, rnd.bid_count,
+                     rnd.ends_at))
+        b._bids, b._notes, b._bid_ids = [], [], []
+    live_sql, live_params = rounds.live_states_sql(live)
+    sql = (f"WITH b AS ({insert_rows_sql(Bid, _BID_FIELDS)}), a AS ({audit.insert_records_sql()}) {live_sql}")
+    with connection.wrap_database_errors:
+        psycopg.Cursor(pg).execute(sql, [*columns_of(bid_rows), *columns_of(record_rows), *live_params], prepare=True)
+        if len(connection.atomic_blocks) == 1 and not connection.needs_rollback:
+            pg.commit()  # queued behind the writes; the pipeline syncs once for both
+            for b in batches:
+                b.committed = True

@@ -131,10 +131,15 @@ def allow_bid(user_id: int, round_id: int) -> bool:
 def allow_bids(user_ids: list[int], round_id: int) -> list[bool]:
     """`allow_bid` for several attempts at once (one Redis command); attempts of the same bidder
     count one after the other, in the given order."""
+    return allow_pairs([(uid, round_id) for uid in user_ids])
+
+
+def allow_pairs(pairs: list[tuple[int, int]]) -> list[bool]:
+    """`allow_bid` for (bidder, round) attempts on any rounds, in one Redis command."""
     global _script
     limit = max_per_second()
-    if limit <= 0 or not user_ids:
-        return [True] * len(user_ids)
+    if limit <= 0 or not pairs:
+        return [True] * len(pairs)
     client = _redis()
     if client is not None and not _redis_down.is_set():
         window = int(time.time())
@@ -142,9 +147,9 @@ def allow_bids(user_ids: list[int], round_id: int) -> list[bool]:
         try:
             if _script is None:
                 _script = client.register_script(_COUNT_SCRIPT)
-            counts = _script(keys=[f"{prefix}:bidrate:{round_id}:{uid}:{window}" for uid in user_ids])
+            counts = _script(keys=[f"{prefix}:bidrate:{round_id}:{uid}:{window}" for uid, round_id in pairs])
             return [int(count) <= limit for count in counts]
         except Exception as exc:
             logger.warning("rate limit: Redis unavailable (%r), using the in-process bucket until it answers", exc)
             _redis_failed(client)
-    return [_allow_local(uid, round_id, limit) for uid in user_ids]
+    return [_allow_local(uid, round_id, limit) for uid, round_id in pairs]

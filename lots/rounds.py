@@ -14,6 +14,7 @@ foreign-key checks. Lock order across the site: round → registration → depos
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -66,6 +67,21 @@ def live_state_sql(round_id: int, **values: Any) -> tuple[str, list]:
         raise ValueError(f"not live state: {sorted(unknown)}")
     columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in values)
     return f"UPDATE {TABLE} SET {columns} WHERE id = %s", [*values.values(), round_id]
+
+
+def live_states_sql(rows: list[tuple]) -> tuple[str, list]:
+    """The UPDATE saving the live state of several rounds at once: rows of (id, *LIVE_FIELDS), array
+    parameters by column (PostgreSQL)."""
+    return _live_states_sql(), [list(column) for column in zip(*rows)]
+
+
+@functools.cache
+def _live_states_sql() -> str:
+    fields = [Round._meta.get_field("id"), *(Round._meta.get_field(name) for name in LIVE_FIELDS)]
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    aliases = ", ".join(f.column for f in fields)
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = u.{f.column}" for f in fields[1:])
+    return f"UPDATE {TABLE} AS t SET {sets} FROM unnest({arrays}) AS u({aliases}) WHERE t.id = u.id"
 
 
 def change_status(rnd: Round, status: str, *, actor: Any = None, reason: str = "", data: dict | None = None,

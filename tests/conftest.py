@@ -52,6 +52,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _committer_connection_closed(django_db_setup, django_db_blocker):
+    """The cross-round bid committer (bidding.committer) keeps a connection of its own: closed before
+    the test database is dropped."""
+    yield
+    from bidding import committer
+
+    committer.COMMITTER.close_connections()
+
+
 @pytest.fixture(autouse=True)
 def _own_anchor_place(settings, tmp_path, request):
     """Anchors live in object storage and outlive the test database's rollback: each test anchors into

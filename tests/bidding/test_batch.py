@@ -191,6 +191,13 @@ def test_proxies_answer_inside_a_batch_as_they_do_one_by_one(enforcement_case, b
     assert audit.verify_chains() is None
 
 
+def _as_the_engine(monkeypatch, fake_place_bids) -> None:
+    """The engine replaced by `fake_place_bids`: for a batch of several bids (place_bids) and for a lone
+    one (place_one, which the batcher hands a batch of one, for the cross-round commit)."""
+    monkeypatch.setattr(services, "place_bids", fake_place_bids)
+    monkeypatch.setattr(services, "place_one", lambda round_id, attempt, on_locked=None: fake_place_bids(round_id, [attempt], on_locked)[0])
+
+
 def test_the_socket_batcher_groups_queued_bids_in_arrival_order_and_answers_after_place_bids(monkeypatch):
     calls = []
 
@@ -198,7 +205,7 @@ def test_the_socket_batcher_groups_queued_bids_in_arrival_order_and_answers_afte
         calls.append([a.request_id for a in attempts])
         return [services.BidResult(accepted=True, request_id=a.request_id, seq=i + 1, amount=a.amount) for i, a in enumerate(attempts)]
 
-    monkeypatch.setattr(services, "place_bids", fake_place_bids)
+    _as_the_engine(monkeypatch, fake_place_bids)
 
     async def main():
         first = asyncio.create_task(consumers.BidBatcher.place(5, BidAttempt(None, 1, "a")))
@@ -216,7 +223,7 @@ def test_a_failed_batch_is_refused_to_every_sender_never_acked(monkeypatch):
     def failing(round_id, attempts, on_locked=None):
         raise RuntimeError("commit failed")
 
-    monkeypatch.setattr(services, "place_bids", failing)
+    _as_the_engine(monkeypatch, failing)
 
     async def main():
         return await asyncio.gather(*[consumers.BidBatcher.place(6, BidAttempt(None, n, f"r{n}")) for n in range(3)])
@@ -236,7 +243,7 @@ def test_the_next_batch_is_cut_as_soon_as_the_one_before_holds_the_lock(monkeypa
             assert release.wait(5)  # ... and keeps its transaction open until the test says so
         return [services.BidResult(accepted=True, request_id=a.request_id, seq=seq, amount=a.amount) for a in attempts]
 
-    monkeypatch.setattr(services, "place_bids", fake_place_bids)
+    _as_the_engine(monkeypatch, fake_place_bids)
 
     async def main():
         first = asyncio.create_task(consumers.BidBatcher.place(7, BidAttempt(None, 1, "a")))

@@ -314,12 +314,12 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
             phase[f"engine_{processes}p"] = engine_phase(args.db, env, rounds[key], processes, args.many_threads, args.many_seconds)
             connection.close()
         if args.http_servers:
-            # Own Daphne processes: Django serves each HTTP request in a thread of its own, so with
-            # DB_CONN_MAX_AGE > 0 every request would leave a connection behind (STACK-NOTES.md) and
-            # exhaust PostgreSQL's connections; here each request opens and closes one, as the default does.
+            # Own Daphne processes, configured as in production (docker-compose.yml): connections
+            # reused through psycopg's pool (DB_POOL_MAX_SIZE), since Django serves each HTTP request
+            # in a thread of its own.
             servers = []
             try:
-                servers = [start_daphne(dict(env, DB_CONN_MAX_AGE="0")) for _ in range(args.http_servers)]
+                servers = [start_daphne(dict(env, DB_POOL_MAX_SIZE="10")) for _ in range(args.http_servers)]
                 phase["http"] = run_http_phase([port for _, port in servers], rounds["http"], args.http_clients, args.many_seconds)
             except RuntimeError as exc:  # a server that did not start (a machine busy with other work): say so
                 phase["http_error"] = str(exc)

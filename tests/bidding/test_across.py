@@ -1,0 +1,132 @@
+"""The cross-round group commit (bidding.committer, services.place_across) on real PostgreSQL: single bids
+on many rounds from many threads at once are placed several rounds to a transaction, and each bidder
+gets exactly what the one-round engine would have given them — while the clock closes one of the rounds
+in the middle of it."""
+
+import random
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from auction_site import audit, clock
+from auction_site.errors import NotFound
+from bidding import services
+from bidding.clockwork import close_round
+from bidding.models import Bid
+from lots.models import Round
+from tests.bidding.conftest import INCREMENT, START, hold, make_lot, make_round
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(no_throttle):
+    if connection.vendor != "postgresql":
+        pytest.skip("the cross-round commit is PostgreSQL's")
+
+
+def test_single_bids_on_many_rounds_from_many_threads_share_transactions_and_lose_nothing(enforcement_case, bidder_factory):
+    rounds = [make_round(make_lot(enforcement_case, title=f"标的 {k}")) for k in range(4)]
+    closing = rounds[0]
+    bidders = {rnd.pk: [(u, hold(rnd, u, f"C{i:02d}")) for i, u in enumerate(bidder_factory() for _ in range(4))] for rnd in rounds}
+    acks: list[tuple[int, int, int]] = []
+    refusals: dict[str, int] = {}
+    lock = threading.Lock()
+    closed = threading.Event()
+    barrier = threading.Barrier(13)
+
+    def bidder(k: int) -> None:
+        rng = random.Random(k)
+        barrier.wait()
+        try:
+            for n in range(12):
+                rnd = rng.choice(rounds)
+                user, _ = rng.choice(bidders[rnd.pk])
+                # amounts rise with time, so most bids on a round are valid
+                amount = START + INCREMENT * (n * 20 + k + 1)
+                result = services.place_bid(user, round_id=rnd.pk, amount=amount, via="test")
+                with lock:
+                    if result.accepted:
+                        acks.append((rnd.pk, result.seq, result.amount))
+                    else:
+                        refusals[result.code] = refusals.get(result.code, 0) + 1
+        finally:
+            connection.close()
+
+    def the_clock() -> None:
+        barrier.wait()
+        try:
+            Round.objects.filter(pk=closing.pk).update(ends_at=clock.now())  # its end has come
+            for _ in range(500):  # the clock skips a round locked right now and takes it at its next tick
+                close_round(closing.pk, clock.now())
+                if Round.objects.filter(pk=closing.pk).exclude(status=Round.Status.OPEN).exists():
+                    closed.set()
+                    return
+                time.sleep(0.01)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=bidder, args=(k,)) for k in range(12)] + [threading.Thread(target=the_clock)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads), "a worker is stuck (deadlock?)"
+    assert closed.is_set()
+
+    # every acknowledged bid is in the database, once, as acknowledged; nothing else is
+    stored = {(r, s): a for r, s, a in Bid.objects.values_list("round_id", "seq", "amount")}
+    assert len(acks) == len(set((r, s) for r, s, _ in acks)) == len(stored)
+    assert all(stored[(r, s)] == a for r, s, a in acks)
+    # per round: prices strictly rise in sequence order, and the live state is the last bid
+    for rnd in rounds:
+        rows = list(Bid.objects.filter(round=rnd).order_by("seq").values_list("amount", "placed_at"))
+        assert all(a < b for (a, _), (b, _) in zip(rows, rows[1:]))
+        rnd.refresh_from_db()
+        if rows:
+            assert rnd.current_price == rows[-1][0] and rnd.bid_count == len(rows)
+    # the closed round took no bid after its close (A20: bids only while it is open)
+    closing.refresh_from_db()
+    assert closing.status != Round.Status.OPEN
+    assert not Bid.objects.filter(round=closing, placed_at__gt=closing.closed_at).exists()
+    assert refusals.get("closed", 0) > 0 or closing.bid_count == Bid.objects.filter(round=closing).count()
+    # several rounds' bids were committed by one transaction (the same xmin), and every chain holds
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM (SELECT xmin::text FROM bidding_bid GROUP BY 1 HAVING count(DISTINCT round_id) > 1) t")
+        shared = cur.fetchone()[0]
+    assert shared > 0
+    assert audit.verify_chains() is None
+
+
+def test_a_batch_of_an_auction_a_selloff_and_an_unknown_round_gives_each_its_own_answer(enforcement_case, bidder_factory):
+    auction = make_round(make_lot(enforcement_case, title="住宅"))
+    selloff = make_round(make_lot(enforcement_case, title="车位"), kind="selloff", lasts=timedelta(days=60))
+    a, b, c = (bidder_factory() for _ in range(3))
+    hold(auction, a, "A01")
+    hold(auction, b, "A02")
+    hold(selloff, c, "S01")
+    missing = Round.objects.order_by("-pk").first().pk + 1000
+    items = [
+        (auction.pk, services.BidAttempt(a, START, request_id=1)),
+        (selloff.pk, services.BidAttempt(c, selloff.starting_price, request_id=2)),
+        (auction.pk, services.BidAttempt(b, START, request_id=3)),  # not above the price a just set: refused
+        (missing, services.BidAttempt(a, START, request_id=4)),
+        (auction.pk, services.BidAttempt(b, START + INCREMENT, request_id=5)),
+        (auction.pk, services.BidAttempt(b, "12.5", request_id=6)),  # not a number of fen
+    ]
+    results = services.place_across(items)
+    assert results[0].accepted and results[0].seq == 1
+    assert results[1].accepted and results[1].status == Round.Status.SOLD  # A26/A37: bought at the full price
+    assert not results[2].accepted and results[2].code == "too_low"
+    assert isinstance(results[3], NotFound)
+    assert results[4].accepted and results[4].seq == 2 and results[4].current_price == START + INCREMENT
+    assert not results[5].accepted and results[5].code == "invalid"
+    auction.refresh_from_db()
+    selloff.refresh_from_db()
+    assert (auction.current_price, auction.bid_count, auction.leader_code) == (START + INCREMENT, 2, "A02")
+    assert selloff.status == Round.Status.SOLD and selloff.sold_price == selloff.starting_price
+    assert [r.request_id for r in results if not isinstance(r, NotFound)] == [1, 2, 3, 5, 6]
+    assert audit.verify_chains() is None
