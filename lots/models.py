@@ -132,7 +132,10 @@ class Lot(models.Model):
                    # the catalogue's region and sub-type filters (migration 0011)
                    models.Index(fields=["province", "city", "district"], name="lot_region"),
                    models.Index(fields=["district"], name="lot_district"),
-                   models.Index(fields=["subtype"], name="lot_subtype")]
+                   models.Index(fields=["subtype"], name="lot_subtype"),
+                   # a region with a sub-type, by an index-only scan (migration 0012; INCLUDE is PostgreSQL's)
+                   models.Index(fields=["city", "district", "subtype"], include=["id"], name="lot_city_district"),
+                   models.Index(fields=["province", "subtype"], include=["id"], name="lot_province_subtype")]
         constraints = [
             models.CheckConstraint(condition=models.Q(reference_price__isnull=True) | models.Q(reference_price__gt=0), name="lot_reference_price_positive"),
         ]

@@ -18,10 +18,11 @@ round's stored `discount`, lots.discount); each reads an index, none a per-row s
 A search word is expanded with its synonyms (lots.synonyms): any one of them matching is enough, in the
 lot's text or as the name of its sub-type (汽车 → 轿车 → a lot of sub-type "car").
 
-Search on PostgreSQL: every word of two characters or more must contain all its two-character pieces
-(lots_search_grams, GIN-indexed, migration 0007) in the lot's title, location or city, or belong to a
-case whose number contains them; every word is then matched exactly (icontains), as on SQLite, where
-the exact match alone is used.
+Search on PostgreSQL: every word of two characters or more must match in one of its ways (each synonym's
+two-character pieces, each sub-type it names, the cases whose number contains it); the lots are looked up by
+one containment of lots_search_keys (GIN-indexed, migration 0012) per combination of the words' ways, so the
+index intersects the words; every word is then matched exactly (icontains), as on SQLite, where the exact
+match alone is used.
 """
 
 from __future__ import annotations
@@ -89,9 +90,21 @@ def _grams(*fields: str) -> Func:
 
 
 def _grams_contain(fields: tuple[str, ...], word: str) -> Func:
-    """fields' pieces ⊇ the word's pieces (the GIN-indexed expression of migration 0007)."""
+    """fields' pieces ⊇ the word's pieces (the GIN-indexed expression of migration 0007: the case number)."""
     word_grams = Func(Value(word, output_field=TextField()), function="lots_search_grams", output_field=ArrayField(TextField()))
     return Func(_grams(*fields), word_grams, template="(%(expressions)s)", arg_joiner=" @> ", output_field=BooleanField())
+
+
+def _keys_contain(prefix: str, texts: tuple[str, ...], subtypes: tuple[str, ...]) -> Func:
+    """The lot's keys (lots_search_keys, GIN-indexed, migration 0012) ⊇ the pieces of every text and the key of every sub-type."""
+    keys = Func(*[F(f"{prefix}{f}") for f in (*LOT_SEARCH_FIELDS, "subtype")], function="lots_search_keys",
+                output_field=ArrayField(TextField()))
+    wanted = [Func(Value(t, output_field=TextField()), function="lots_search_grams", output_field=ArrayField(TextField())) for t in texts]
+    if subtypes:
+        wanted.append(Func(*[Value(f"={s}", output_field=TextField()) for s in subtypes], template="ARRAY[%(expressions)s]::text[]",
+                           output_field=ArrayField(TextField())))
+    both = Func(*wanted, template="(%(expressions)s)", arg_joiner=" || ", output_field=ArrayField(TextField()))
+    return Func(keys, both, template="(%(expressions)s)", arg_joiner=" @> ", output_field=BooleanField())
 
 
 def _lot_text(word: str, prefix: str) -> Q:
@@ -125,18 +138,6 @@ def _subtypes_named(words: tuple[str, ...]) -> list[str]:
     return [value for value, name in Subtype.choices if name in words]
 
 
-def _word_grams(word: str, prefix: str = "") -> Q | None:
-    """The word or one of its synonyms in the lot's text by the pieces alone, or the lot's sub-type named by one of them
-    (None: a synonym too short for the index)."""
-    alternatives = synonyms.expand(word)
-    if any(len(alt) < 2 for alt in alternatives):
-        return None
-    fields = tuple(f"{prefix}{f}" for f in LOT_SEARCH_FIELDS)
-    found = Q(*[Q(_grams_contain(fields, alt)) for alt in alternatives], _connector=Q.OR)
-    subtypes = _subtypes_named(alternatives)
-    return found | Q(**{f"{prefix}subtype__in": subtypes}) if subtypes else found
-
-
 def _lot_in(qs: QuerySet[Round], lot_ids: list[int]) -> QuerySet[Round]:
     """The rounds of these lots: one array parameter rather than thousands (the query is compiled and planned three times)."""
     found = qs.filter(ExpressionWrapper(RawSQL(f"{Round._meta.db_table}.lot_id = ANY(%s)", [lot_ids]), output_field=BooleanField()))
@@ -144,61 +145,145 @@ def _lot_in(qs: QuerySet[Round], lot_ids: list[int]) -> QuerySet[Round]:
     return found
 
 
-def _among_few_lots(qs: QuerySet[Round], lots: Q) -> QuerySet[Round]:
-    """Region / sub-type filters (PostgreSQL): when few lots match (by their indexes), the page is those lots' rounds,
-    sorted, as for a rare search word; when many do, the sort's index is walked and each lot checked (a page fills
-    quickly). The planner, which cannot know how two columns of a lot go together (a district and a sub-type),
-    would otherwise walk every listed round looking for a combination that is rare or absent."""
+# A lookup of a few thousand candidates by an index: no parallel workers nor JIT compilation, whose start costs
+# more than such a query (the planner, misjudging the rows of a search's exact test, may plan them).
+CANDIDATE_SETTINGS = {"max_parallel_workers_per_gather": "0", "jit": "off"}
+
+
+def _with_settings(db: str, settings: dict[str, str], read):
+    """read() with these planner settings for the current transaction only (SET LOCAL)."""
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings), [x for pair in settings.items() for x in pair])
+        return read()
+
+
+def _candidates(lots: QuerySet[Lot]) -> list[int]:
+    """Up to SORTED_CANDIDATES_UP_TO + 1 ids of these lots."""
+    return _with_settings(lots.db, CANDIDATE_SETTINGS, lambda: list(lots.values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1]))
+
+
+def _on_lots(lot_columns: dict[str, object], prefix: str = "") -> Q:
+    return Q(**{f"{prefix}{k}": v for k, v in lot_columns.items()})
+
+
+def _among_few_lots(qs: QuerySet[Round], lot_columns: dict[str, object]) -> QuerySet[Round]:
+    """Region / sub-type filters (PostgreSQL): when few lots match (by their indexes, lot_city_district and
+    lot_province_subtype an index-only scan), the page is those lots' rounds, sorted, as for a rare search word;
+    when many do, the sort's index is walked and each lot checked (a page fills quickly). The planner, which
+    cannot know how two columns of a lot go together (a district and a sub-type), would otherwise walk every
+    listed round looking for a combination that is rare or absent."""
     if connections[qs.db].vendor != "postgresql":
-        return qs
-    candidates = list(Lot.objects.using(qs.db).filter(lots).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
-    return _lot_in(qs, candidates) if len(candidates) <= SORTED_CANDIDATES_UP_TO else qs
+        return qs.filter(_on_lots(lot_columns, "lot__"))
+    candidates = _candidates(Lot.objects.using(qs.db).filter(_on_lots(lot_columns)))
+    if len(candidates) <= SORTED_CANDIDATES_UP_TO:
+        return _lot_in(qs, candidates)  # the lots' own filters are the candidates' (no join of lots_lot)
+    return qs.filter(_on_lots(lot_columns, "lot__"))
 
 
-def _search(qs: QuerySet[Round], words: list[str], lots: Q | None = None) -> QuerySet[Round]:
+# A search of several words, each with several ways of matching, is looked up by one containment per
+# combination of ways (苏州 住宅: {苏州, 住宅} or {苏州, =residential}); above this many, by one disjunction
+# per word (the planner then combines them).
+MAX_KEY_COMBINATIONS = 32
+
+
+@dataclass(frozen=True)
+class _Way:
+    """One way for a lot to match words (a conjunction): its keys contain the pieces of `texts` and the keys of
+    `subtypes`, and its case is one of `cases` (None: any case)."""
+
+    texts: tuple[str, ...] = ()
+    subtypes: tuple[str, ...] = ()
+    cases: frozenset[int] | None = None
+
+    def __and__(self, other: _Way) -> _Way | None:
+        cases = self.cases if other.cases is None else other.cases if self.cases is None else self.cases & other.cases
+        if cases is not None and not cases:
+            return None
+        return _Way(self.texts + other.texts, tuple(dict.fromkeys(self.subtypes + other.subtypes)), cases)
+
+    def q(self, prefix: str) -> Q:
+        found = Q()
+        if self.texts or self.subtypes:
+            found &= Q(_keys_contain(prefix, self.texts, self.subtypes))
+        if self.cases is not None:
+            found &= Q(**{f"{prefix}case_id__in": sorted(self.cases)})
+        return found
+
+
+def _ways(word: str, cases: list[int] | None) -> list[_Way] | None:
+    """Every way the word matches a lot, each answerable by an index (None: one is not, e.g. a one-character synonym)."""
+    alternatives = synonyms.expand(word)
+    if cases is None or any(len(alt) < 2 for alt in alternatives):
+        return None
+    ways = [_Way(texts=(alt,)) for alt in alternatives]
+    ways += [_Way(subtypes=(s,)) for s in _subtypes_named(alternatives)]
+    if cases:
+        ways.append(_Way(cases=frozenset(cases)))
+    return ways
+
+
+def _by_keys(per_word: list[list[_Way]], prefix: str) -> Q:
+    """Lots having every word in one of its ways, as index conditions: one containment per combination of the
+    words' ways when they are few, else a conjunction of each word's ways."""
+    combined: list[_Way] = [_Way()]
+    for ways in per_word:
+        combined = [c for c in (a & b for a in combined for b in ways) if c is not None]
+        if len(combined) > MAX_KEY_COMBINATIONS:
+            return Q(*[Q(*[w.q(prefix) for w in ways], _connector=Q.OR) for ways in per_word])
+    if not combined:
+        return Q(pk__in=[])
+    return Q(*[c.q(prefix) for c in combined], _connector=Q.OR)
+
+
+def _estimate_lots(lots: QuerySet[Lot]) -> int:
+    """The planner's estimate of the lots of a query (PostgreSQL), without running it."""
+    plan = json.loads(lots.values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _search(qs: QuerySet[Round], words: list[str], lot_columns: dict[str, object]) -> QuerySet[Round]:
     """Every word (or one of its synonyms, lots.synonyms) matched (icontains) in the lot's title, location or city,
-    or naming the lot's sub-type, or the word in its case number."""
+    or naming the lot's sub-type, or the word in its case number; and the lot's own filters (region, sub-type, category)."""
     db = qs.db
     indexed = connections[db].vendor == "postgresql"
-    exact, by_index = Q(), Q()
+    exact, exact_lots = Q(), Q()  # on the rounds, on the lots
+    per_word: list[list[_Way]] = []
     for word in words:
         cases = _matching_cases(word, db) if indexed and len(word) >= 2 else None
         if cases is None:
-            case_side = Q(lot__case__case_number__icontains=word)
+            word_exact, word_lots = Q(lot__case__case_number__icontains=word), Q(case__case_number__icontains=word)
         else:
-            case_side = Q(lot__case_id__in=cases) if cases else Q(pk__in=[])
-        word_exact = case_side
-        word_by_index = Q(case__case_number__icontains=word) if cases is None else Q(case_id__in=cases)
+            word_exact, word_lots = (Q(lot__case_id__in=cases), Q(case_id__in=cases)) if cases else (Q(pk__in=[]), Q(pk__in=[]))
         subtypes = _subtypes_named(synonyms.expand(word))
         if subtypes:  # lot_subtype
             word_exact |= Q(lot__subtype__in=subtypes)
-            word_by_index |= Q(subtype__in=subtypes)
+            word_lots |= Q(subtype__in=subtypes)
         for alt in synonyms.expand(word):
             word_exact |= _lot_text(alt, "lot__")
-            lot_side = _lot_text(alt, "")
-            if len(alt) >= 2 and indexed:
-                lot_side &= Q(_grams_contain(LOT_SEARCH_FIELDS, alt))
-            word_by_index |= lot_side
+            word_lots |= _lot_text(alt, "")
         exact &= word_exact
-        by_index &= word_by_index
+        exact_lots &= word_lots
+        ways = _ways(word, cases) if indexed and len(word) >= 2 else None
+        if ways is not None:
+            per_word.append(ways)
+    on_lots, on_rounds = _on_lots(lot_columns), _on_lots(lot_columns, "lot__")
     if not indexed or all(len(w) < 2 for w in words):
-        return qs.filter(exact)
-    # The candidate lots by the GIN index: when they are few (SORTED_CANDIDATES_UP_TO), the page is those lots' rounds, sorted;
-    # when they are many, the page walks the sort's index and checks each lot (the words are common, so
-    # a page fills quickly), and the count is estimated.
-    # The lot filters (region, sub-type, category) narrow the candidates too.
-    candidates = list(Lot.objects.using(db).filter(by_index & (lots or Q())).values_list("pk", flat=True)[:SORTED_CANDIDATES_UP_TO + 1])
-    if len(candidates) <= SORTED_CANDIDATES_UP_TO:
-        return _lot_in(qs, candidates)
-    grams_only = Q()
-    for word in words:
-        if len(word) >= 2:
-            pieces = _word_grams(word, "lot__")
-            if pieces is not None:
-                grams_only &= pieces
-    found = qs.filter(exact & grams_only)  # the exact test first (cheaper), the pieces let the count use the index
+        return qs.filter(exact & on_rounds)
+    # The candidate lots by the GIN index (each word in one of its ways, lots_search_keys): when they are few
+    # (SORTED_CANDIDATES_UP_TO), the page is those lots' rounds, sorted; when they are many, the page walks the
+    # sort's index and checks each lot (the words are common, so a page fills quickly), and the count is estimated.
+    # When the planner already expects far more candidates than that (ESTIMATE_TRUSTED_ABOVE, as for counts), they
+    # are not fetched at all. The lot filters (region, sub-type, category) narrow the candidates too.
+    by_keys = _by_keys(per_word, "") if per_word else Q()
+    lots = Lot.objects.using(db).filter(by_keys & on_lots)
+    if not per_word or _estimate_lots(lots) <= ESTIMATE_TRUSTED_ABOVE:
+        candidates = _candidates(lots.filter(exact_lots))
+        if len(candidates) <= SORTED_CANDIDATES_UP_TO:
+            return _lot_in(qs, candidates)  # the candidates passed every word and lot filter: no join of lots_lot
+    keys_on_rounds = _by_keys(per_word, "lot__") if per_word else Q()
+    found = qs.filter(exact & keys_on_rounds & on_rounds)  # the exact test first (cheaper), the keys let the count use the index
     found.walk_sort_index = True
-    found.estimate_from = qs.filter(grams_only)
+    found.estimate_from = qs.filter(keys_on_rounds & on_rounds)
     return found
 
 
@@ -237,13 +322,13 @@ def catalogue_rounds(*, q: str | None = None, category: str | Iterable[str] | No
     categories = _as_list(category)
     if categories:
         lot_columns["category__in"] = categories
-    if lot_columns:
-        qs = qs.filter(**{f"lot__{k}": v for k, v in lot_columns.items()})
     words = (q or "").split()
     if words:
-        qs = _search(qs, words, Q(**lot_columns))
+        qs = _search(qs, words, lot_columns)
     elif narrow:
-        qs = _among_few_lots(qs, Q(**lot_columns))
+        qs = _among_few_lots(qs, lot_columns)
+    elif lot_columns:
+        qs = qs.filter(_on_lots(lot_columns, "lot__"))
     statuses = _as_list(status)
     if statuses:
         qs = qs.filter(status__in=statuses)
@@ -339,10 +424,7 @@ def _page_ids(rounds: QuerySet[Round], offset: int, size: int) -> list[int]:
         return list(narrow)
     # Common words: walk the sort's index and check each lot; no sort of every match (the planner,
     # which cannot know how often the words occur, would otherwise sort them all).
-    with transaction.atomic(using=rounds.db), connections[rounds.db].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in WALK_SETTINGS),
-                       [x for pair in WALK_SETTINGS.items() for x in pair])
-        return list(narrow)
+    return _with_settings(rounds.db, WALK_SETTINGS, lambda: list(narrow))
 
 
 def parse_page(value: str | int | None) -> int:
@@ -363,7 +445,13 @@ def catalogue_page(rounds: QuerySet[Round], page: str | int | None, size: int, *
     if offset > MAX_OFFSET:
         raise DomainError(ErrorCode.PAGE_TOO_DEEP, f"页码过深，请缩小搜索范围 / pages start at most {MAX_OFFSET} rows deep: narrow the search",
                           field="page")
-    ids = _page_ids(rounds, offset, size + 1)
+    every: list[int] | None = None
+    if getattr(rounds, "count_exactly", False) and connections[rounds.db].vendor == "postgresql":
+        # A few thousand rounds at most (_lot_in): all their ids in order, once, give the page and the count.
+        every = list(rounds.values_list("pk", flat=True))
+        ids = every[offset:offset + size + 1]
+    else:
+        ids = _page_ids(rounds, offset, size + 1)
     if not ids and number > 1:
         raise NotFound("页码超出范围 / no such page")
     has_next = len(ids) > size
@@ -377,6 +465,8 @@ def catalogue_page(rounds: QuerySet[Round], page: str | int | None, size: int, *
     rows = [by_id[i] for i in ids if i in by_id]
     if number == 1 and not has_next:
         total, estimated = len(rows), False
+    elif every is not None:
+        total, estimated = len(every), False
     else:
         total, estimated = count(rounds)
         total = max(total, offset + len(rows))

@@ -124,6 +124,46 @@ def test_search_expands_synonyms(shelf):
     assert ids(catalogue_rounds(q="货车")) == of(shelf, "truck")  # a word without synonyms is itself only
 
 
+def _plainly(q: str, **lot_columns) -> list[int]:
+    """The listed rounds matching every word as docs/catalogue.md says, found in Python, in the catalogue's order (ends_at, id)."""
+    from lots.selectors_catalogue import _subtypes_named
+
+    def word_in(word, lot):
+        alts = synonyms.expand(word)
+        texts = (lot.title, lot.location, lot.city)
+        return (word.upper() in lot.case.case_number.upper() or lot.subtype in _subtypes_named(alts)
+                or any(alt.upper() in t.upper() for alt in alts for t in texts))
+
+    found = [r for r in Round.objects.filter(listed=True).select_related("lot__case").order_by("ends_at", "id")
+             if all(word_in(w, r.lot) for w in q.split()) and all(getattr(r.lot, k) == v for k, v in lot_columns.items())]
+    return [r.pk for r in found]
+
+
+@pytest.mark.parametrize("path", ["candidates", "walk", "walk_by_estimate", "one_disjunction_per_word"])
+def test_every_search_path_finds_what_a_plain_match_finds(shelf, monkeypatch, path):
+    """The indexed search (each combination of the words' ways of matching: text, sub-type, case number) and each way
+    of paging it give the rows, order and count of a plain match."""
+    from lots import selectors_catalogue
+    from lots.selectors import catalogue_page
+
+    if path == "walk":
+        monkeypatch.setattr(selectors_catalogue, "SORTED_CANDIDATES_UP_TO", 0)
+    elif path == "walk_by_estimate":
+        monkeypatch.setattr(selectors_catalogue, "ESTIMATE_TRUSTED_ABOVE", -1)
+    elif path == "one_disjunction_per_word":
+        monkeypatch.setattr(selectors_catalogue, "MAX_KEY_COMBINATIONS", 1)
+    for q, columns in [("苏州 住宅", {}), ("汽车", {}), ("汽车 杭州", {}), ("房产 苏州", {}), ("房产", {"city": "杭州"}),
+                       ("轿车 西湖", {}), ("浙01执77 汽车", {}), ("执 商铺", {}), ("住宅 货车", {}), ("平江路18号住宅", {}),
+                       ("汽车", {"subtype": "truck"}), ("不存在", {})]:
+        expected = _plainly(q, **columns)
+        assert [r.pk for r in catalogue_rounds(q=q, sort="ends_at", **columns)] == expected, (q, columns)
+        rounds_found = catalogue_rounds(q=q, sort="ends_at", **columns)
+        pages = [catalogue_page(rounds_found, n, 1) for n in range(1, len(expected) + 1)]
+        assert [p.rows[0].pk for p in pages] == expected, (q, columns)
+        if path != "walk_by_estimate":  # there every count is the planner's estimate (ESTIMATE_TRUSTED_ABOVE is -1)
+            assert all(p.count == len(expected) and not p.count_is_estimate for p in pages), (q, columns)
+
+
 def test_ending_soon_lists_only_rounds_still_open(shelf):
     soon = [r.pk for r in catalogue_rounds(sort="ending_soon")]
     assert soon == [shelf["car"].pk, shelf["flat"].pk, shelf["truck"].pk]  # not the announced shop, not the land whose end passed

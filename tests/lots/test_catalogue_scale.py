@@ -204,9 +204,9 @@ def test_each_sort_reads_its_index(many_lots, sort, index):
 def test_search_filters_and_deep_pages_use_the_indexes(many_lots):
     if connection.vendor != "postgresql":
         pytest.skip("the indexes of the search are PostgreSQL's")
-    lots_plan = plan(Lot.objects.filter(selectors_catalogue._grams_contain(selectors_catalogue.LOT_SEARCH_FIELDS, "苏州"))
-                     .values_list("pk", flat=True)[:1001])
-    assert "lots_lot_search_grams" in lots_plan
+    for subtypes in ((), ("residential",)):
+        lots_plan = plan(Lot.objects.filter(selectors_catalogue._keys_contain("", ("苏州",), subtypes)).values_list("pk", flat=True)[:1001])
+        assert "lots_lot_search_keys" in lots_plan
     cases_plan = plan(EnforcementCase.objects.filter(selectors_catalogue._grams_contain(("case_number",), "B001")).values("pk")[:10])
     assert "lots_case_search_grams" in cases_plan
     assert "round_listed_status_ends" in plan(catalogue_rounds(status="open").values_list("pk", flat=True)[:21])
