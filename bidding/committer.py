@@ -12,6 +12,7 @@ Used for callers outside a transaction of their own, on PostgreSQL; inside one (
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -19,7 +20,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.utils import load_backend
 
 from auction_site.errors import DomainError, ErrorCode
 
@@ -69,6 +71,7 @@ class Committer:
     def _run(self) -> None:
         from bidding import services
 
+        _own_connection()
         close_seen = self._close_asked
         while True:
             with self._wake:
@@ -104,6 +107,16 @@ class Committer:
             self._closed = 0
             self._wake.notify_all()
             self._wake.wait_for(lambda: self._closed >= alive, timeout)
+
+
+def _own_connection() -> None:
+    """This thread's database connection: a connection of its own, never one of the process's pool
+    (Django's OPTIONS["pool"]). The callers wait for the committer while they hold pooled connections
+    (an HTTP request keeps one to its end), so a committer waiting for the pool could wait for ever."""
+    settings_dict = copy.deepcopy(connections["default"].settings_dict)
+    settings_dict.get("OPTIONS", {}).pop("pool", None)
+    settings_dict["CONN_MAX_AGE"] = None  # kept: closed when idle (IDLE_SECONDS) or after an error
+    connections["default"] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, DEFAULT_DB_ALIAS)
 
 
 COMMITTER = Committer(int(os.environ.get("BIDDING_ACROSS_THREADS", "1")))

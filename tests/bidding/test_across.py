@@ -3,9 +3,12 @@ on many rounds from many threads at once are placed several rounds to a transact
 gets exactly what the one-round engine would have given them — while the clock closes one of the rounds
 in the middle of it."""
 
+import concurrent.futures
+import json
 import random
 import threading
 import time
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -130,3 +133,38 @@ def test_a_batch_of_an_auction_a_selloff_and_an_unknown_round_gives_each_its_own
     assert selloff.status == Round.Status.SOLD and selloff.sold_price == selloff.starting_price
     assert [r.request_id for r in results if not isinstance(r, NotFound)] == [1, 2, 3, 5, 6]
     assert audit.verify_chains() is None
+
+
+@pytest.mark.live
+def test_http_bids_through_a_small_connection_pool_are_all_answered_at_once(enforcement_case, bidder_factory, channel_prefix):
+    """Every HTTP request holds a pooled connection until it ends, and waits for the committer meanwhile:
+    the committer's own connection is not the pool's, so more bids in flight than the pool has connections
+    are all answered (with a pool of 2, eight bids once waited the pool's 10 s timeout and were refused)."""
+    from rest_framework.authtoken.models import Token
+
+    from tests.conftest import start_daphne, stop_daphne
+
+    bidders = []
+    for k in range(8):  # one first bid on each of 8 rounds: every one of them valid, whatever the order
+        rnd, user = make_round(make_lot(enforcement_case, title=f"标的 {k}")), bidder_factory()
+        hold(rnd, user, "P01")
+        bidders.append((rnd.pk, Token.objects.create(user=user).key, START))
+    server = start_daphne(channel_prefix, extra_env={"DB_POOL_MAX_SIZE": "2", "BIDDING_MAX_BIDS_PER_SECOND": "0"})
+
+    def post(job):
+        round_id, token, amount = job
+        request = urllib.request.Request(f"{server.url}/api/v1/rounds/{round_id}/bids/", data=json.dumps({"amount": amount}).encode(),
+                                         headers={"Authorization": f"Token {token}", "Content-Type": "application/json"})
+        started = time.monotonic()
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read()), time.monotonic() - started
+
+    try:
+        urllib.request.urlopen(f"{server.url}/healthz", timeout=30).read()  # the server warmed up
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(post, bidders))
+    finally:
+        stop_daphne(server)
+    assert [status for status, _, _ in answers] == [201] * 8
+    assert max(seconds for _, _, seconds in answers) < 5
+    assert Bid.objects.count() == 8
