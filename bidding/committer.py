@@ -52,8 +52,8 @@ class Committer:
         self._closed = 0  # threads that closed their connection since
 
     def place(self, round_id: int, attempt: Any, on_locked: Callable[[], None] | None = None) -> Any:
-        """Queue one bid (screened and counted against the rate limit by `services.place_one`) and wait
-        for its result (a BidResult), or raise its DomainError. `on_locked`: see `services.place_across`."""
+        """Queue one bid and wait for its result (a BidResult), or raise its DomainError. `on_locked`:
+        see `services.place_across`."""
         future: Future = Future()
         with self._wake:
             self._queue.append((round_id, attempt, future, on_locked))
@@ -85,7 +85,7 @@ class Committer:
                         connection.close()  # idle: give the connection back
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:  # the connection is kept from batch to batch (closed when idle or after an error)
-                results = services.place_across([(item[0], item[1]) for item in batch], counted=True,
+                results = services.place_across([(item[0], item[1]) for item in batch],
                                                 on_locked=[item[3] for item in batch])
             except Exception:  # nothing was committed: every bid of the batch is refused, none accepted
                 logger.exception("cross-round bid batch of %d failed", len(batch))

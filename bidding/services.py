@@ -159,13 +159,6 @@ def place_one(round_id: int, attempt: BidAttempt, *, on_locked: Callable[[], Non
     """`place_bid` for an attempt as received (a lone websocket bid: `on_locked` as for `place_bids`)."""
     if not committer.enabled():
         return place_bids(round_id, [attempt], on_locked=on_locked)[0]
-    # The checks of the attempt alone and the rate limit here, in the caller's thread (they need no
-    # lock and run alongside other callers'), so that the committer's turn holds only the database work.
-    results: list[BidResult | None] = [None]
-    if not _screen([attempt], results):
-        return results[0]  # type: ignore[return-value]
-    if not throttle.allow_pairs([(_user_id(attempt.user), round_id)])[0]:
-        return _refused(attempt.request_id, _RATE_LIMITED)
     return committer.COMMITTER.place(round_id, attempt, on_locked)
 
 
@@ -240,7 +233,7 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
     return results  # type: ignore[return-value]
 
 
-def place_across(items: list[tuple[int, BidAttempt]], *, counted: bool = False,
+def place_across(items: list[tuple[int, BidAttempt]], *,
                  on_locked: list[Callable[[], None] | None] | None = None) -> list[BidResult | DomainError]:
     """Place bids on MANY rounds in ONE transaction (the cross-round group commit of bidding.committer):
     each (round id, attempt) gets the outcome `place_bids(round id, [attempt])` would give it, in the
@@ -252,17 +245,15 @@ def place_across(items: list[tuple[int, BidAttempt]], *, counted: bool = False,
     against its live state; every bid, audit record and live state is written in one statement with
     the COMMIT. The results are returned only after the commit. A sell-off (A26/A37, bought with the
     full price held) is placed on its own by `place_bids` after that; a round that does not exist
-    gets NotFound. `counted`: the caller screened the attempts and counted them against the rate limit
-    (`place_bid`). `on_locked`: per item, called once its round is locked for it (see `place_bids`);
+    gets NotFound. `on_locked`: per item, called once its round is locked for it (see `place_bids`);
     for a sell-off only once its bid is placed, so that a later buyer never overtakes it. PostgreSQL only."""
     results: list[BidResult | DomainError | None] = [None] * len(items)
     pending = _screen([attempt for _, attempt in items], results)  # type: ignore[arg-type]
-    if not counted:
-        allowed = throttle.allow_pairs([(uid, items[i][0]) for i, _, uid, _ in pending])
-        for (i, attempt, _, _), ok in zip(pending, allowed):
-            if not ok:
-                results[i] = _refused(attempt.request_id, _RATE_LIMITED)
-        pending = [p for p, ok in zip(pending, allowed) if ok]
+    allowed = throttle.allow_pairs([(uid, items[i][0]) for i, _, uid, _ in pending])  # one Redis command
+    for (i, attempt, _, _), ok in zip(pending, allowed):
+        if not ok:
+            results[i] = _refused(attempt.request_id, _RATE_LIMITED)
+    pending = [p for p, ok in zip(pending, allowed) if ok]
     if not pending:
         return results  # type: ignore[return-value]
     pairs = sorted({(items[i][0], uid) for i, _, uid, _ in pending})
