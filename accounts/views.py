@@ -5,12 +5,12 @@ from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.forms import LoginForm, RegisterForm
 from auction_site.errors import DomainError, in_language
+from auction_site.views import next_url
 
 
 class SiteLoginView(LoginView):
@@ -40,8 +40,5 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("注册成功。报名竞买时缴纳保证金后将获得竞买代码。"))
-            nxt = request.GET.get("next", "")
-            if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-                return redirect(nxt)
-            return redirect("/")
+            return redirect(next_url(request, "/"))
     return render(request, "accounts/register.html", {"form": form})

@@ -13,8 +13,9 @@ from auction_site.fields import StrictIntegerField
 
 
 def next_url(request: HttpRequest, default: str) -> str:
-    """A form's `next`, only when it points back at this site (no open redirect); else `default`."""
-    nxt = request.POST.get("next", "")
+    """A form's `next` (posted, or in the page's query string), only when it points back at this site
+    over the request's own scheme (no open redirect, no HTTPS-to-HTTP downgrade); else `default`."""
+    nxt = request.POST.get("next", "") or request.GET.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return nxt
     return default
