@@ -2,8 +2,8 @@
 
 Single bids arriving together on different rounds — HTTP bids, and the bids of the process's
 threads — are handed to ONE committer thread, which places everything queued (up to MAX_BATCH, in
-arrival order) with `services.place_across`: one lock statement for all their rounds, one write, one
-COMMIT. While a batch is in the database the next bids queue, so the batch size follows the load (a
+arrival order) with the function it was made with (`services.place_across`: one lock statement for
+all their rounds, one write, one COMMIT). While a batch is in the database the next bids queue, so the batch size follows the load (a
 lone bid is a batch of one). Each caller gets its result only after the commit.
 
 Used for callers outside a transaction of their own, on PostgreSQL; inside one (a caller's
@@ -23,7 +23,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.utils import load_backend
 
-from auction_site.errors import DomainError, ErrorCode
+from auction_site.errors import DomainError
 
 logger = logging.getLogger("bidding.committer")
 
@@ -38,25 +38,30 @@ def enabled() -> bool:
             and not connection.in_atomic_block)
 
 
-class Committer:
-    """The queue and its THREADS committer threads: each takes everything queued (up to MAX_BATCH) when
-    it is free, so while one batch waits for its COMMIT the next one is already locking its rounds
-    (rounds are locked in id order by every batch, so two batches never deadlock)."""
+Item = tuple[int, Any, Callable[[], None] | None]  # (round id, attempt, on_locked)
 
-    def __init__(self, threads: int) -> None:
-        self._queue: list[tuple[int, Any, Future, Callable[[], None] | None]] = []
+
+class Committer:
+    """The queue and its `threads` committer threads: each takes everything queued (up to MAX_BATCH)
+    when it is free and hands it to `place_batch` (items -> one result per item, in order; a
+    DomainError result is raised to its caller). If `place_batch` raises, nothing was committed and
+    every caller of the batch gets `refuse(attempt)`."""
+
+    def __init__(self, place_batch: Callable[[list[Item]], list[Any]], refuse: Callable[[Any], Any], threads: int) -> None:
+        self._place_batch, self._refuse = place_batch, refuse
+        self._queue: list[tuple[Item, Future]] = []
         self._wake = threading.Condition()
         self._threads: list[threading.Thread] = []
         self._size = threads
         self._close_asked = 0  # close_connections() asked this many times
         self._closed = 0  # threads that closed their connection since
+        _ALL.append(self)
 
     def place(self, round_id: int, attempt: Any, on_locked: Callable[[], None] | None = None) -> Any:
-        """Queue one bid and wait for its result (a BidResult), or raise its DomainError. `on_locked`:
-        see `services.place_across`."""
+        """Queue one bid and wait for its result, or raise its DomainError."""
         future: Future = Future()
         with self._wake:
-            self._queue.append((round_id, attempt, future, on_locked))
+            self._queue.append(((round_id, attempt, on_locked), future))
             self._threads = [t for t in self._threads if t.is_alive()]
             if len(self._threads) < self._size:
                 thread = threading.Thread(target=self._run, name="bidding-committer", daemon=True)
@@ -69,8 +74,6 @@ class Committer:
         return result
 
     def _run(self) -> None:
-        from bidding import services
-
         _own_connection()
         close_seen = self._close_asked
         while True:
@@ -85,16 +88,13 @@ class Committer:
                         connection.close()  # idle: give the connection back
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             try:  # the connection is kept from batch to batch (closed when idle or after an error)
-                results = services.place_across([(item[0], item[1]) for item in batch],
-                                                on_locked=[item[3] for item in batch])
+                results = self._place_batch([item for item, _ in batch])
             except Exception:  # nothing was committed: every bid of the batch is refused, none accepted
                 logger.exception("cross-round bid batch of %d failed", len(batch))
                 connection.close()
-                refusal = services.BidResult(accepted=False, code=ErrorCode.INVALID,
-                                             message="出价未能处理，请重试 / the bid could not be processed, try again")
-                results = [services.BidResult(**{**refusal.__dict__, "request_id": item[1].request_id}) for item in batch]
-            for item, result in zip(batch, results):
-                item[2].set_result(result)
+                results = [self._refuse(item[1]) for item, _ in batch]
+            for (_, future), result in zip(batch, results):
+                future.set_result(result)
 
     def close_connections(self, timeout: float = 5.0) -> None:
         """Have every committer thread close its database connection now (the tests' end, before the
@@ -119,4 +119,10 @@ def _own_connection() -> None:
     connections["default"] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, DEFAULT_DB_ALIAS)
 
 
-COMMITTER = Committer(int(os.environ.get("BIDDING_ACROSS_THREADS", "1")))
+_ALL: list[Committer] = []
+
+
+def close_connections() -> None:
+    """Every committer's threads close their database connections now (the tests' end)."""
+    for committer in _ALL:
+        committer.close_connections()

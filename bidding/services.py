@@ -8,6 +8,7 @@ audit records in the round's chain, and the broadcast sent only after the commit
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,6 +148,17 @@ def _screen(attempts: list[BidAttempt], results: list[BidResult | None]) -> list
     return pending
 
 
+def _within_rate(pending: list[tuple[int, BidAttempt, int, int]], round_of: Callable[[int], int],
+                 results: list) -> list[tuple[int, BidAttempt, int, int]]:
+    """The per-bidder rate limit of `pending` (from `_screen`; `round_of(index)`: the attempt's round),
+    counted in one Redis command: the refusals go into `results`; returns the attempts within it."""
+    allowed = throttle.allow_pairs([(uid, round_of(i)) for i, _, uid, _ in pending])
+    for (i, attempt, _, _), ok in zip(pending, allowed):
+        if not ok:
+            results[i] = _refused(attempt.request_id, _RATE_LIMITED)
+    return [p for p, ok in zip(pending, allowed) if ok]
+
+
 def place_bid(user, /, *, round_id: int, amount: Any, request_id: Any = None, via: str = "ws") -> BidResult:
     """Place a bid of `amount` fen on the round for `user`; the result is accepted only once committed.
 
@@ -159,7 +171,12 @@ def place_one(round_id: int, attempt: BidAttempt, *, on_locked: Callable[[], Non
     """`place_bid` for an attempt as received (a lone websocket bid: `on_locked` as for `place_bids`)."""
     if not committer.enabled():
         return place_bids(round_id, [attempt], on_locked=on_locked)[0]
-    return committer.COMMITTER.place(round_id, attempt, on_locked)
+    return _ACROSS.place(round_id, attempt, on_locked)
+
+
+def _try_again(attempt: BidAttempt) -> BidResult:
+    return BidResult(accepted=False, request_id=attempt.request_id, code=ErrorCode.INVALID,
+                     message="出价未能处理，请重试 / the bid could not be processed, try again")
 
 
 def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable[[], None] | None = None,
@@ -179,11 +196,7 @@ def place_bids(round_id: int, attempts: list[BidAttempt], *, on_locked: Callable
     results: list[BidResult | None] = [None] * len(attempts)
     pending = _screen(attempts, results)
     if pending and not counted:  # counted: the caller counted the attempts against the rate limit
-        allowed = throttle.allow_bids([uid for _, _, uid, _ in pending], round_id)
-        for (i, attempt, _, _), ok in zip(pending, allowed):
-            if not ok:
-                results[i] = _refused(attempt.request_id, _RATE_LIMITED)
-        pending = [p for p, ok in zip(pending, allowed) if ok]
+        pending = _within_rate(pending, lambda i: round_id, results)
     if not pending:
         return results  # type: ignore[return-value]
     if len(pending) == 1 and store.reads_bidder_with_lock():
@@ -249,11 +262,7 @@ def place_across(items: list[tuple[int, BidAttempt]], *,
     for a sell-off only once its bid is placed, so that a later buyer never overtakes it. PostgreSQL only."""
     results: list[BidResult | DomainError | None] = [None] * len(items)
     pending = _screen([attempt for _, attempt in items], results)  # type: ignore[arg-type]
-    allowed = throttle.allow_pairs([(uid, items[i][0]) for i, _, uid, _ in pending])  # one Redis command
-    for (i, attempt, _, _), ok in zip(pending, allowed):
-        if not ok:
-            results[i] = _refused(attempt.request_id, _RATE_LIMITED)
-    pending = [p for p, ok in zip(pending, allowed) if ok]
+    pending = _within_rate(pending, lambda i: items[i][0], results)
     if not pending:
         return results  # type: ignore[return-value]
     pairs = sorted({(items[i][0], uid) for i, _, uid, _ in pending})
@@ -298,6 +307,12 @@ def place_across(items: list[tuple[int, BidAttempt]], *,
         for i, result in zip(indexes, place_bids(rid, [items[i][1] for i in indexes], counted=True)):
             results[i] = result
     return results  # type: ignore[return-value]
+
+
+# This process's cross-round group commit (bidding.committer); BIDDING_ACROSS_THREADS committer threads.
+_ACROSS = committer.Committer(lambda items: place_across([(rid, attempt) for rid, attempt, _ in items],
+                                                         on_locked=[on for _, _, on in items]),
+                              _try_again, threads=int(os.environ.get("BIDDING_ACROSS_THREADS", "1")))
 
 
 def _place_locked(round_id: int, candidates: list[tuple[int, BidAttempt, store.Bidder, int]], results: list[BidResult | None],

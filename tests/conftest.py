@@ -59,7 +59,7 @@ def _committer_connection_closed(django_db_setup, django_db_blocker):
     yield
     from bidding import committer
 
-    committer.COMMITTER.close_connections()
+    committer.close_connections()
 
 
 @pytest.fixture(autouse=True)
