@@ -74,27 +74,33 @@ class Committer:
         return result
 
     def _run(self) -> None:
-        _own_connection()
+        own = False
         close_seen = self._close_asked
         while True:
             with self._wake:
                 while not self._queue:
                     if close_seen != self._close_asked:
-                        connection.close()
+                        _close()
                         close_seen = self._close_asked
                         self._closed += 1
                         self._wake.notify_all()
                     if not self._wake.wait(timeout=IDLE_SECONDS) and not self._queue:
-                        connection.close()  # idle: give the connection back
+                        _close()  # idle: give the connection back
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            results: list[Any] = []
             try:  # the connection is kept from batch to batch (closed when idle or after an error)
+                if not own:
+                    _own_connection()
+                    own = True
                 results = self._place_batch([item for item, _ in batch])
             except Exception:  # nothing was committed: every bid of the batch is refused, none accepted
                 logger.exception("cross-round bid batch of %d failed", len(batch))
-                connection.close()
-                results = [self._refuse(item[1]) for item, _ in batch]
-            for (_, future), result in zip(batch, results):
-                future.set_result(result)
+                _close()
+            finally:  # every caller is answered, whatever happened
+                if len(results) != len(batch):
+                    results = [self._refuse(item[1]) for item, _ in batch]
+                for (_, future), result in zip(batch, results):
+                    future.set_result(result)
 
     def close_connections(self, timeout: float = 5.0) -> None:
         """Have every committer thread close its database connection now (the tests' end, before the
@@ -107,6 +113,13 @@ class Committer:
             self._closed = 0
             self._wake.notify_all()
             self._wake.wait_for(lambda: self._closed >= alive, timeout)
+
+
+def _close() -> None:
+    try:
+        connection.close()
+    except Exception:  # a broken connection: it is dropped all the same, the next batch opens another
+        logger.warning("closing the committer's connection failed", exc_info=True)
 
 
 def _own_connection() -> None:

@@ -168,3 +168,28 @@ def test_http_bids_through_a_small_connection_pool_are_all_answered_at_once(enfo
     assert [status for status, _, _ in answers] == [201] * 8
     assert max(seconds for _, _, seconds in answers) < 5
     assert Bid.objects.count() == 8
+
+
+def test_a_failed_batch_is_refused_to_every_caller_and_the_committer_goes_on():
+    from bidding import committer
+
+    calls: list[list] = []
+
+    def place_batch(items):
+        calls.append([attempt for _, attempt, _ in items])
+        if len(calls) == 1:
+            raise RuntimeError("the database went away mid-batch")
+        return [f"placed {attempt}" for _, attempt, _ in items]
+
+    queue = committer.Committer(place_batch, lambda attempt: f"refused {attempt}", threads=1)
+    first = queue.place(1, "a")
+    answers: list[str] = []
+    threads = [threading.Thread(target=lambda n=n: answers.append(queue.place(n, f"b{n}"))) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert first == "refused a"  # never reported placed: nothing of a failed batch was committed
+    assert sorted(answers) == ["placed b0", "placed b1", "placed b2", "placed b3"]
+    assert sum(len(c) for c in calls) == 5
+    queue.close_connections()
