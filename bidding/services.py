@@ -114,6 +114,15 @@ def _barred_by(violation, user_id: int, round_id: int) -> rules.Refusal | None:
 _RATE_LIMITED = rules.Refusal(ErrorCode.RATE_LIMITED, "出价过于频繁，请稍后再试 / too many bids, slow down")
 
 
+def _bidder_refusal(registration: store.Bidder | None, facts, user_id: int, round_id: int) -> rules.Refusal | None:
+    """A registration that may not bid (A17/A18), or, when its eligibility facts were read, a bidder
+    escrow bars (A24/A34)."""
+    refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
+    if refusal is None and facts is not None:
+        refusal = _barred_by(eligibility_violation(facts), user_id, round_id)
+    return refusal
+
+
 def _user_id(user) -> int | None:
     return user.pk if user is not None and getattr(user, "is_authenticated", False) else None
 
@@ -272,10 +281,6 @@ def place_across(items: list[tuple[int, BidAttempt]], *,
     selloffs: dict[int, list[int]] = {}  # round id -> indexes placed by place_bids
     with transaction.atomic(), store.locked_rounds([(rid, uid, not _recently_eligible(uid, rid)) for rid, uid in pairs],
                                                    expected) as (batches, seen):
-        for i, *_ in pending:
-            batch = batches.get(items[i][0])
-            if on_locked and on_locked[i] and batch is not None and batch.round.kind == Round.Kind.AUCTION:
-                on_locked[i]()  # type: ignore[misc]
         by_round: dict[int, list[tuple[int, BidAttempt, store.Bidder, int]]] = {}
         for i, attempt, uid, amount in pending:
             rid = items[i][0]
@@ -286,10 +291,10 @@ def place_across(items: list[tuple[int, BidAttempt]], *,
             if batch.round.kind != Round.Kind.AUCTION:
                 selloffs.setdefault(rid, []).append(i)
                 continue
+            if on_locked and on_locked[i]:
+                on_locked[i]()  # type: ignore[misc]
             registration = seen[(rid, uid)].registration
-            refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
-            if refusal is None and seen[(rid, uid)].facts is not None:
-                refusal = _barred_by(eligibility_violation(seen[(rid, uid)].facts), uid, rid)
+            refusal = _bidder_refusal(registration, seen[(rid, uid)].facts, uid, rid)
             if refusal:
                 results[i] = _refused(attempt.request_id, refusal)
             else:
@@ -328,9 +333,7 @@ def _place_locked(round_id: int, candidates: list[tuple[int, BidAttempt, store.B
         if lone is not None:
             (i, attempt, _, amount), = candidates
             registration = batch.bidder
-            refusal = rules.check_registration(registration.status if registration else None, registration.code if registration else None)
-            if refusal is None and batch.facts is not None:
-                refusal = _barred_by(eligibility_violation(batch.facts), lone, round_id)
+            refusal = _bidder_refusal(registration, batch.facts, lone, round_id)
             if refusal:
                 results[i] = _refused(attempt.request_id, refusal)
                 return rnd, [], False

@@ -194,12 +194,9 @@ class LockedRound:
         live state's UPDATE). `commit=True`: nothing else is written in this transaction, so its
         COMMIT goes out in the same round trip (only when the caller's atomic block is the outermost
         one: a savepoint is never committed)."""
-        rnd = self.round
         if not self._bids and not self._notes:
             return
-        live_sql, live_params = rounds.live_state_sql(
-            rnd.id, current_price=rnd.current_price, leader_id=rnd.leader_id, leader_code=rnd.leader.code if rnd.leader else "",
-            seq=rnd.seq, bid_count=rnd.bid_count, ends_at=rnd.ends_at)
+        live_sql, live_params = rounds.live_state_sql(self.round.id, **dict(zip(rounds.LIVE_FIELDS, self._live_row()[1:])))
         if self._pg is None:
             made = Bid.objects.bulk_create([Bid(**dict(zip(_BID_FIELDS, b.values))) for b in self._bids])
             for pk, b in zip((b.pk for b in made), self._bids):
@@ -209,38 +206,72 @@ class LockedRound:
                 cur.execute(live_sql, live_params)
             self._bids, self._notes = [], []
             return
-        need = len(self._bids) - len(self._bid_ids)
-        if need > 0:  # more bids than announced (proxy bids): one more round trip
-            cur = psycopg.Cursor(self._pg)
-            cur.execute(draw_ids_sql(Bid, need))
-            self._bid_ids.extend(row[0] for row in cur.fetchall())
-        ids, self._bid_ids = self._bid_ids[:len(self._bids)], self._bid_ids[len(self._bids):]
-        for pk, b in zip(ids, self._bids):
-            b.entry.object_id = str(pk)
+        _top_up_bid_ids(self._pg, [self])
+        bid_rows, entries = self._take()
         parts, params = [], []
-        if len(self._bids) == 1:  # a lone bid: scalar parameters
+        if len(bid_rows) == 1:  # a lone bid: scalar parameters
             parts.append(f"b AS ({insert_row_sql(Bid, _BID_FIELDS)})")
-            params.extend([ids[0], *self._bids[0].values])
-        elif self._bids:
+            params.extend(bid_rows[0])
+        elif bid_rows:
             parts.append(f"b AS ({insert_rows_sql(Bid, _BID_FIELDS)})")
-            params.extend(columns_of([(pk, *b.values) for pk, b in zip(ids, self._bids)]))
-        audit_sql, audit_params = self._step.insert_sql([b.entry for b in self._bids] + self._notes)
+            params.extend(columns_of(bid_rows))
+        audit_sql, audit_params = self._step.insert_sql(entries)
         parts.append(f"a AS ({audit_sql})")
         params.extend(audit_params)
         psycopg.Cursor(self._pg).execute(f"WITH {', '.join(parts)} {live_sql}", [*params, *live_params], prepare=True)
-        if commit and len(connection.atomic_blocks) == 1 and not connection.needs_rollback:
-            self._pg.commit()  # queued behind the writes; the pipeline syncs once for both
+        if commit and _commit_queued(self._pg):
             self.committed = True
+
+    def _live_row(self) -> tuple:
+        """The round's live state as moved by the batch: (id, *lots.rounds.LIVE_FIELDS)."""
+        rnd = self.round
+        return (rnd.id, rnd.current_price, rnd.leader_id, rnd.leader.code if rnd.leader else "", rnd.seq, rnd.bid_count, rnd.ends_at)
+
+    def _take(self) -> tuple[list[tuple], list[audit.Entry]]:
+        """The collected bids as rows with their ids (in `_BID_FIELDS` order after the id; each bid's
+        audit record then names it), and the records to chain (the bids', then the notes); the batch
+        is emptied. The ids must have been drawn (`_top_up_bid_ids`)."""
+        n = len(self._bids)
+        ids, self._bid_ids = self._bid_ids[:n], self._bid_ids[n:]
+        rows = []
+        for pk, b in zip(ids, self._bids):
+            b.entry.object_id = str(pk)
+            rows.append((pk, *b.values))
+        entries = [b.entry for b in self._bids] + self._notes
         self._bids, self._notes = [], []
+        return rows, entries
+
+
+def _top_up_bid_ids(pg: Any, batches: list[LockedRound]) -> None:
+    """Ids for the bids beyond those announced (proxy bids), for every batch in one more round trip."""
+    short = [(b, len(b._bids) - len(b._bid_ids)) for b in batches if len(b._bids) > len(b._bid_ids)]
+    if not short:
+        return
+    cur = psycopg.Cursor(pg)
+    cur.execute(draw_ids_sql(Bid, sum(n for _, n in short)))
+    drawn = [row[0] for row in cur.fetchall()]
+    for b, n in short:
+        b._bid_ids.extend(drawn[:n])
+        drawn = drawn[n:]
+
+
+def _commit_queued(pg: Any) -> bool:
+    """Queue the COMMIT behind the writes (the pipeline syncs once for both) when the engine's atomic
+    block is the outermost one and nothing failed: a savepoint is never committed. Whether it did."""
+    if len(connection.atomic_blocks) == 1 and not connection.needs_rollback:
+        pg.commit()
+        return True
+    return False
 
 
 # The round's context read under its lock, in ONE statement after the lock's: the leading
 # registration, the head of the round's audit chain and ids for the bids and records of the batch
 # (a statement of its own, so its snapshot is taken once the lock is held and sees the last commit).
+# Ids drawn for the bids and the audit records a batch may write (two counts): two arrays, ascending.
+_DRAW_IDS = (f"ARRAY(SELECT nextval(pg_get_serial_sequence('{Bid._meta.db_table}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
+             f" ARRAY(SELECT nextval(pg_get_serial_sequence('{audit.TABLE}', 'id')) FROM generate_series(1, %s) ORDER BY 1)")
 _CONTEXT_SQL = (
-    f"SELECT g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash,"
-    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{Bid._meta.db_table}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
-    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{audit.TABLE}', 'id')) FROM generate_series(1, %s) ORDER BY 1)"
+    f"SELECT g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash, {_DRAW_IDS}"
     f" FROM (SELECT leader_id FROM {rounds.TABLE} WHERE id = %s) r"
     f" LEFT JOIN {_REGISTRATION} g ON g.id = r.leader_id"
     f" LEFT JOIN LATERAL (SELECT position, hash FROM {audit.TABLE} WHERE chain = %s ORDER BY position DESC LIMIT 1) h ON true")
@@ -249,9 +280,7 @@ _CONTEXT_SQL = (
 # The same, for a lone bid: also its bidder's registration and (when asked) eligibility facts, so a
 # single bid needs no read before the lock.
 _CONTEXT_BIDDER_SQL = (
-    f"SELECT g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash,"
-    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{Bid._meta.db_table}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
-    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{audit.TABLE}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
+    f"SELECT g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash, {_DRAW_IDS},"
     f" b.id, b.bidder_id, b.status, b.code, b.priority_rank{_FACTS_SQL}"
     f" FROM (SELECT id, lot_id, leader_id FROM {rounds.TABLE} WHERE id = %s) r JOIN {Lot._meta.db_table} l ON l.id = r.lot_id"
     f" LEFT JOIN {_REGISTRATION} g ON g.id = r.leader_id"
@@ -347,7 +376,7 @@ def _open(row: tuple, leader: tuple | None, pg: Any, step: audit.ChainStep, bid_
 # COMMIT). PostgreSQL only.
 
 _SEEN_ACROSS_SQL = (
-    f"SELECT q.i, r.id, r.status, r.kind, r.current_price, r.increment, g.id, g.bidder_id, g.status, g.code, g.priority_rank{_FACTS_SQL}"
+    f"SELECT q.i, g.id, g.bidder_id, g.status, g.code, g.priority_rank{_FACTS_SQL}"
     f" FROM unnest(%s::bigint[], %s::bigint[], %s::boolean[]) WITH ORDINALITY AS q(rid, uid, wf, i)"
     f" JOIN {rounds.TABLE} r ON r.id = q.rid JOIN {Lot._meta.db_table} l ON l.id = r.lot_id"
     f" LEFT JOIN {_REGISTRATION} g ON g.round_id = r.id AND g.bidder_id = q.uid"
@@ -357,13 +386,9 @@ _SEEN_ACROSS_SQL = (
 
 @dataclass
 class SeenPair:
-    """One (round, bidder) pair as last committed, without a lock: the round's status, kind, price and
-    increment, the bidder's registration on it and (when asked for) eligibility facts."""
+    """One (round, bidder) pair as last committed, without a lock: the bidder's registration on the
+    round and (when asked for) eligibility facts."""
 
-    status: str
-    kind: str
-    current_price: int | None
-    increment: int
     registration: Bidder | None
     facts: BidderFacts | None
 
@@ -372,16 +397,14 @@ def _seen_pairs(pairs: list[tuple[int, int, bool]], rows: list[tuple]) -> dict[t
     found = {}
     for row in rows:
         i = row[0] - 1
-        found[(pairs[i][0], pairs[i][1])] = SeenPair(
-            *row[2:6], Bidder(*row[6:11]) if row[6] is not None else None, _facts(row[11:11 + _FACT_COLUMNS]))
+        found[(pairs[i][0], pairs[i][1])] = SeenPair(Bidder(*row[1:6]) if row[1] is not None else None,
+                                                     _facts(row[6:6 + _FACT_COLUMNS]))
     return found
 
 
 _LOCK_ACROSS_SQL = (f"SELECT {', '.join(rounds.LOCK_FIELDS)} FROM {rounds.TABLE} WHERE id = ANY(%s::bigint[])"
                     f" ORDER BY id FOR NO KEY UPDATE")  # every engine locks in id order: no deadlock between them
-_DRAW_ACROSS_SQL = (
-    f"SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('{Bid._meta.db_table}', 'id')) FROM generate_series(1, %s) ORDER BY 1),"
-    f" ARRAY(SELECT nextval(pg_get_serial_sequence('{audit.TABLE}', 'id')) FROM generate_series(1, %s) ORDER BY 1)")
+_DRAW_ACROSS_SQL = f"SELECT {_DRAW_IDS}"
 _CONTEXT_ACROSS_SQL = (
     f"SELECT q.rid, g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash"
     f" FROM unnest(%s::bigint[], %s::text[]) AS q(rid, chain) JOIN {rounds.TABLE} r ON r.id = q.rid"
@@ -435,31 +458,17 @@ def flush_rounds(batches: list[LockedRound]) -> None:
     if not batches:
         return
     pg = batches[0]._pg
-    need = sum(max(0, len(b._bids) - len(b._bid_ids)) for b in batches)
-    if need:  # more bids than announced (proxy bids): one more round trip
-        cur = psycopg.Cursor(pg)
-        cur.execute(draw_ids_sql(Bid, need))
-        extra = [row[0] for row in cur.fetchall()]
-        for b in batches:
-            short = len(b._bids) - len(b._bid_ids)
-            if short > 0:
-                b._bid_ids.extend(extra[:short])
-                extra = extra[short:]
+    _top_up_bid_ids(pg, batches)
     bid_rows, record_rows, live = [], [], []
     for b in batches:
-        for pk, new in zip(b._bid_ids, b._bids):
-            new.entry.object_id = str(pk)
-            bid_rows.append((pk, *new.values))
-        record_rows.extend(b._step.rows([new.entry for new in b._bids] + b._notes))
-        rnd = b.round
-        live.append((rnd.id, rnd.current_price, rnd.leader_id, rnd.leader.code if rnd.leader else "", rnd.seq, rnd.bid_count,
-                     rnd.ends_at))
-        b._bids, b._notes, b._bid_ids = [], [], []
+        live.append(b._live_row())
+        rows, entries = b._take()
+        bid_rows.extend(rows)
+        record_rows.extend(b._step.rows(entries))
     live_sql, live_params = rounds.live_states_sql(live)
-    sql = (f"WITH b AS ({insert_rows_sql(Bid, _BID_FIELDS)}), a AS ({audit.insert_records_sql()}) {live_sql}")
+    sql = f"WITH b AS ({insert_rows_sql(Bid, _BID_FIELDS)}), a AS ({audit.insert_records_sql()}) {live_sql}"
     with connection.wrap_database_errors:
         psycopg.Cursor(pg).execute(sql, [*columns_of(bid_rows), *columns_of(record_rows), *live_params], prepare=True)
-        if len(connection.atomic_blocks) == 1 and not connection.needs_rollback:
-            pg.commit()  # queued behind the writes; the pipeline syncs once for both
+        if _commit_queued(pg):
             for b in batches:
                 b.committed = True

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from auction_site import audit, clock
+from auction_site.db import columns_of
 from auction_site.errors import Conflict, NotFound
 from lots import discount, round_notices, rules, signals
 from lots.models import Lot, Round
@@ -72,7 +73,7 @@ def live_state_sql(round_id: int, **values: Any) -> tuple[str, list]:
 def live_states_sql(rows: list[tuple]) -> tuple[str, list]:
     """The UPDATE saving the live state of several rounds at once: rows of (id, *LIVE_FIELDS), array
     parameters by column (PostgreSQL)."""
-    return _live_states_sql(), [list(column) for column in zip(*rows)]
+    return _live_states_sql(), columns_of(rows)
 
 
 @functools.cache
