@@ -304,73 +304,97 @@ def check_against_db(round_id: int, acks: list[tuple[int, int]], seen_by: list[l
 
 
 def watchers_child(args) -> None:
-    """Child process: WATCHERS websocket watchers (aiohttp); prints 'ready', then a JSON summary when stdin
-    says which seqs were committed. A watcher only notes each frame and its arrival time while the run
-    lasts; the frames are parsed afterwards, so the client's own work stays out of the latencies."""
-    import aiohttp
+    """Child process: WATCHERS websocket watchers on one asyncio loop; prints 'ready', then a JSON summary
+    when stdin says which seqs were committed. Each watcher is the `websockets` library's sans-I/O client
+    protocol under an asyncio Protocol: a frame arriving is parsed there and noted with its arrival time,
+    with no task per socket to wake (a browser has a CPU of its own; thousands of sockets in one Python
+    process must not add their own scheduling to the latencies). Pings are answered, as browsers do
+    (Daphne drops a socket that does not). The frames are decoded after the run."""
+    from websockets.client import ClientProtocol
+    from websockets.frames import Opcode
+    from websockets.http11 import Response
+    from websockets.uri import parse_uri
 
     ports = [int(p) for p in args.ports.split(",")]
-    frames: list[list[tuple[float, str]]] = []
-    received: list[list[tuple[int, float, float]]] = []
-    errors = 0
 
-    connected = 0
-    gate = asyncio.Semaphore(100)  # handshakes in flight at once (a gentle ramp, like real arrivals)
-    session: aiohttp.ClientSession | None = None
+    class Watcher(asyncio.Protocol):
+        def __init__(self, url: str, handshake: asyncio.Future) -> None:
+            self.ws = ClientProtocol(parse_uri(url), max_size=None)
+            self.handshake = handshake  # done with True at the snapshot, False if the socket failed first
+            self.noted: list[tuple[float, bytes]] = []
+            self.snapshot = False
+            self.closed = False
+            self.transport: asyncio.Transport | None = None
 
-    async def watch(i: int, stop: asyncio.Event, done: asyncio.Future) -> None:
-        nonlocal errors, connected
-        got = frames[i]
-        try:
-            async with gate:
-                # autoping: answer the server's pings, as browsers do (Daphne drops a socket that does not)
-                ws = await session.ws_connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/rounds/{args.round}/", max_msg_size=0,
-                                              autoping=True, timeout=aiohttp.ClientWSTimeout(ws_close=1))
-                await ws.receive(timeout=120)  # the snapshot
-                connected += 1
-            done.set_result(True)
-            async with ws:
-                async for msg in ws:  # cancelled at the end of the run
-                    if msg.type == aiohttp.WSMsgType.TEXT:
-                        got.append((time.time(), msg.data))
-                if not stop.is_set():
-                    errors += 1  # the server closed the socket during the run
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            errors += 1
-            if not done.done():
-                done.set_result(False)
+        def connection_made(self, transport) -> None:
+            self.transport = transport
+            self.ws.send_request(self.ws.connect())
+            self.flush()
+
+        def data_received(self, data: bytes) -> None:
+            now = time.time()
+            self.ws.receive_data(data)
+            for event in self.ws.events_received():
+                if isinstance(event, Response):
+                    continue
+                if event.opcode is Opcode.TEXT:
+                    if self.snapshot:
+                        self.noted.append((now, event.data))
+                    else:
+                        self.snapshot = True
+                        if not self.handshake.done():
+                            self.handshake.set_result(True)
+            self.flush()
+
+        def flush(self) -> None:
+            for chunk in self.ws.data_to_send():
+                if chunk and self.transport is not None and not self.transport.is_closing():
+                    self.transport.write(chunk)
+
+        def connection_lost(self, exc) -> None:
+            self.closed = True
+            if not self.handshake.done():
+                self.handshake.set_result(False)
 
     async def main() -> None:
-        nonlocal session
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        futures = [loop.create_future() for _ in range(args.watchers)]
-        frames.extend([] for _ in range(args.watchers))
-        tasks = [asyncio.create_task(watch(i, stop, futures[i])) for i in range(args.watchers)]
-        await asyncio.gather(*futures)
+        gate = asyncio.Semaphore(100)  # handshakes in flight at once (a gentle ramp, like real arrivals)
+        watchers: list[Watcher] = []
+
+        async def connect(i: int) -> bool:
+            async with gate:
+                port = ports[i % len(ports)]
+                handshake = loop.create_future()
+                watcher = Watcher(f"ws://127.0.0.1:{port}/ws/rounds/{args.round}/", handshake)
+                watchers.append(watcher)
+                try:
+                    await loop.create_connection(lambda: watcher, "127.0.0.1", port)
+                    return await asyncio.wait_for(handshake, 120)
+                except (OSError, TimeoutError):
+                    return False
+
+        oks = await asyncio.gather(*(connect(i) for i in range(args.watchers)))
         await asyncio.sleep(3)
         print("ready", flush=True)
-        print(json.dumps({"connected": connected}), flush=True)
-        line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        print(json.dumps({"connected": sum(oks)}), flush=True)
+        line = await loop.run_in_executor(None, sys.stdin.readline)
         expected = set(json.loads(line))
         await asyncio.sleep(2)
-        stop.set()
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await session.close()
-        for noted in frames:
-            events = [(now, json.loads(raw)) for now, raw in noted]
-            received.append([(m["seq"], now, datetime.fromisoformat(m["at"]).timestamp()) for now, m in events if m.get("type") == "bid"])
-        lat = [(recv - at) * 1000 for got in received for _, recv, at in got]
+        errors = sum(1 for w, ok in zip(watchers, oks) if not ok or w.closed)  # failed, or closed by the server
+        for w in watchers:
+            if w.transport is not None:
+                w.transport.abort()
+        lat: list[float] = []
         lost = dup = ooo = 0
-        for got, ok in zip(received, [f.result() for f in futures]):
+        for w, ok in zip(watchers, oks):
             if not ok:
                 continue
-            seqs = [s for s, _, _ in got]
+            seqs: list[int] = []
+            for now, raw in w.noted:
+                m = json.loads(raw)
+                if m.get("type") == "bid":
+                    seqs.append(m["seq"])
+                    lat.append((now - datetime.fromisoformat(m["at"]).timestamp()) * 1000)
             lost += len(expected - set(seqs))
             dup += len(seqs) - len(set(seqs))
             ooo += sum(1 for a, b in zip(seqs, seqs[1:]) if b <= a)
@@ -382,9 +406,11 @@ def watchers_child(args) -> None:
 
     import resource
 
+    import uvloop  # the load generator's loop in C: its own per-read cost stays out of the latencies
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    asyncio.run(main())
+    uvloop.run(main())
 
 
 async def paced_bids(ports: list[int], round_id: int, tokens: list[str], rate: float, seconds: float) -> tuple[list[int], int]:
