@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
 from auction_site.errors import DomainError, ErrorCode
-from bidding import services
+from bidding import committer, services
 
 logger = logging.getLogger("bidding.batcher")
 
@@ -101,7 +101,10 @@ class BidBatcher:
 
     async def _place(self, attempts: list[services.BidAttempt], on_locked=None) -> list[dict[str, Any]]:
         try:
-            if len(attempts) == 1:  # a lone bid: with the lone bids of other rounds (bidding.committer)
+            if len(attempts) == 1 and committer.enabled():
+                # a lone bid: with the lone bids of other rounds (bidding.committer), awaited here
+                results = [await services.place_one_async(self.round_id, attempts[0], on_locked=on_locked)]
+            elif len(attempts) == 1:
                 results = [await in_worker(services.place_one, DB_EXECUTOR)(self.round_id, attempts[0], on_locked=on_locked)]
             else:
                 results = await in_worker(services.place_bids, DB_EXECUTOR)(self.round_id, attempts, on_locked=on_locked)

@@ -12,6 +12,7 @@ Used for callers outside a transaction of their own, on PostgreSQL; inside one (
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import os
@@ -59,6 +60,16 @@ class Committer:
 
     def place(self, round_id: int, attempt: Any, on_locked: Callable[[], None] | None = None) -> Any:
         """Queue one bid and wait for its result, or raise its DomainError."""
+        return _outcome(self.submit(round_id, attempt, on_locked).result())
+
+    async def place_async(self, round_id: int, attempt: Any, on_locked: Callable[[], None] | None = None) -> Any:
+        """`place` from an event loop: the loop awaits the committer's answer, no thread waits for it
+        (a socket's bid costs no worker thread, and any number of them may be queued at once)."""
+        # shielded: a cancelled caller (a closing socket) never cancels a bid the committer may be placing
+        return _outcome(await asyncio.shield(asyncio.wrap_future(self.submit(round_id, attempt, on_locked))))
+
+    def submit(self, round_id: int, attempt: Any, on_locked: Callable[[], None] | None = None) -> Future:
+        """Queue one bid; the future gets its result once the batch is over (see `place`)."""
         future: Future = Future()
         with self._wake:
             self._queue.append(((round_id, attempt, on_locked), future))
@@ -68,10 +79,7 @@ class Committer:
                 self._threads.append(thread)
                 thread.start()
             self._wake.notify()
-        result = future.result()
-        if isinstance(result, DomainError):
-            raise result
-        return result
+        return future
 
     def _run(self) -> None:
         own = False
@@ -100,7 +108,8 @@ class Committer:
                 if len(results) != len(batch):
                     results = [self._refuse(item[1]) for item, _ in batch]
                 for (_, future), result in zip(batch, results):
-                    future.set_result(result)
+                    if not future.cancelled():
+                        future.set_result(result)
 
     def close_connections(self, timeout: float = 5.0) -> None:
         """Have every committer thread close its database connection now (the tests' end, before the
@@ -113,6 +122,12 @@ class Committer:
             self._closed = 0
             self._wake.notify_all()
             self._wake.wait_for(lambda: self._closed >= alive, timeout)
+
+
+def _outcome(result: Any) -> Any:
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
 
 def _close() -> None:

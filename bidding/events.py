@@ -51,15 +51,20 @@ def _send_many(round_id: int, messages: list[dict]) -> None:
 
 def publish_rounds(batches: list[tuple[int, list[dict]]]) -> None:
     """The events of several rounds' committed bids (the cross-round group commit), each round's in
-    order: from a worker thread of a server process through its loop, else in ONE trip to Redis."""
+    order: handed in one go to the server process's loop, or to this module's own publisher loop."""
     layer = get_channel_layer()
     if layer is None or not batches:
         return
     loop = _server_loop
     if loop is None or not loop.is_running() or threading.get_ident() == _server_thread:
         loop = _publisher_loop()
-    for round_id, messages in batches:
-        loop.call_soon_threadsafe(_start_publish, loop, layer, round_id, _payload(messages))
+    # one wake-up of the loop for the whole batch, however many rounds it wrote
+    loop.call_soon_threadsafe(_start_publishes, loop, layer, [(round_id, _payload(messages)) for round_id, messages in batches])
+
+
+def _start_publishes(loop: asyncio.AbstractEventLoop, layer, payloads: list[tuple[int, dict]]) -> None:
+    for round_id, payload in payloads:
+        _start_publish(loop, layer, round_id, payload)
 
 
 _own_loop: asyncio.AbstractEventLoop | None = None

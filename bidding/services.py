@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -183,6 +184,13 @@ def place_one(round_id: int, attempt: BidAttempt, *, on_locked: Callable[[], Non
     return _ACROSS.place(round_id, attempt, on_locked)
 
 
+async def place_one_async(round_id: int, attempt: BidAttempt, *, on_locked: Callable[[], None] | None = None) -> BidResult:
+    """`place_one` awaited on an event loop (a socket's lone bid), for a loop whose thread is outside
+    any transaction on PostgreSQL (`committer.enabled()`): the bid joins the cross-round group commit
+    without a worker thread waiting for it."""
+    return await _ACROSS.place_async(round_id, attempt, on_locked)
+
+
 def _try_again(attempt: BidAttempt) -> BidResult:
     return BidResult(accepted=False, request_id=attempt.request_id, code=ErrorCode.INVALID,
                      message="出价未能处理，请重试 / the bid could not be processed, try again")
@@ -274,19 +282,68 @@ def place_across(items: list[tuple[int, BidAttempt]], *,
     pending = _within_rate(pending, lambda i: items[i][0], results)
     if not pending:
         return results  # type: ignore[return-value]
+    selloffs: dict[int, list[int]] = {}  # round id -> indexes placed by place_bids
+    # First without waiting for any lock: the rounds another process's batch holds right now are left
+    # for a second transaction, after this one's commit, so that a batch never holds its rounds while
+    # it waits for another's (two processes' batches on the same rounds would otherwise queue in turn).
+    busy = _place_locked_across(items, pending, results, on_locked, selloffs, skip_locked=True)
+    # From here on part of the batch is committed: a failure refuses only the bids it concerns.
+    if busy:
+        waited: dict[int, list[int]] = {}
+        if not _after_commit(lambda: _place_locked_across(items, busy, results, on_locked, waited, skip_locked=False),
+                             [i for i, *_ in busy], items, results):
+            waited = {}
+        for rid, indexes in waited.items():
+            selloffs.setdefault(rid, []).extend(indexes)
+    for rid, indexes in selloffs.items():
+        _after_commit(partial(_place_selloff, rid, indexes, items, results), indexes, items, results)
+    return results  # type: ignore[return-value]
+
+
+def _place_selloff(round_id: int, indexes: list[int], items: list[tuple[int, BidAttempt]],
+                   results: list[BidResult | DomainError | None]) -> None:
+    for i, result in zip(indexes, place_bids(round_id, [items[i][1] for i in indexes], counted=True)):
+        results[i] = result
+
+
+def _after_commit(work: Callable[[], Any], indexes: list[int], items: list[tuple[int, BidAttempt]],
+                  results: list[BidResult | DomainError | None]) -> bool:
+    """Run a later transaction of a batch whose first one committed: if it fails, the bids at `indexes`
+    are refused (the bidder may try again) and the committed ones stand. Whether it worked."""
+    try:
+        work()
+    except Exception:
+        logger.exception("part of a cross-round bid batch failed (%d bids refused)", len(indexes))
+        for i in indexes:
+            results[i] = _try_again(items[i][1])
+        return False
+    return True
+
+
+def _place_locked_across(items: list[tuple[int, BidAttempt]], pending: list[tuple[int, BidAttempt, int, int]],
+                         results: list[BidResult | DomainError | None], on_locked: list[Callable[[], None] | None] | None,
+                         selloffs: dict[int, list[int]], *, skip_locked: bool) -> list[tuple[int, BidAttempt, int, int]]:
+    """ONE transaction of `place_across` for the `pending` (index, attempt, bidder id, amount): their
+    rounds locked in id order, each round's attempts validated and applied, all written with the
+    COMMIT. Sell-off items are noted in `selloffs` for `place_bids`. Returns the pending items whose
+    round was busy (`skip_locked` only): nothing was done for them."""
     pairs = sorted({(items[i][0], uid) for i, _, uid, _ in pending})
     expected: dict[int, int] = {}
     for i, *_ in pending:
         expected[items[i][0]] = expected.get(items[i][0], 0) + 1
-    selloffs: dict[int, list[int]] = {}  # round id -> indexes placed by place_bids
+    left: list[tuple[int, BidAttempt, int, int]] = []
     with transaction.atomic(), store.locked_rounds([(rid, uid, not _recently_eligible(uid, rid)) for rid, uid in pairs],
-                                                   expected) as (batches, seen):
+                                                   expected, skip_locked=skip_locked) as (batches, seen, busy):
         by_round: dict[int, list[tuple[int, BidAttempt, store.Bidder, int]]] = {}
-        for i, attempt, uid, amount in pending:
+        for entry in pending:
+            i, attempt, uid, amount = entry
             rid = items[i][0]
             batch = batches.get(rid)
             if batch is None:
-                results[i] = NotFound("拍卖轮次不存在 / no such round")
+                if rid in busy:
+                    left.append(entry)
+                else:
+                    results[i] = NotFound("拍卖轮次不存在 / no such round")
                 continue
             if batch.round.kind != Round.Kind.AUCTION:
                 selloffs.setdefault(rid, []).append(i)
@@ -308,10 +365,7 @@ def place_across(items: list[tuple[int, BidAttempt]], *,
         store.flush_rounds(list(batches.values()))
         if published:
             transaction.on_commit(lambda: events.publish_rounds(published))
-    for rid, indexes in selloffs.items():
-        for i, result in zip(indexes, place_bids(rid, [items[i][1] for i in indexes], counted=True)):
-            results[i] = result
-    return results  # type: ignore[return-value]
+    return left
 
 
 # This process's cross-round group commit (bidding.committer); BIDDING_ACROSS_THREADS committer threads.

@@ -404,6 +404,7 @@ def _seen_pairs(pairs: list[tuple[int, int, bool]], rows: list[tuple]) -> dict[t
 
 _LOCK_ACROSS_SQL = (f"SELECT {', '.join(rounds.LOCK_FIELDS)} FROM {rounds.TABLE} WHERE id = ANY(%s::bigint[])"
                     f" ORDER BY id FOR NO KEY UPDATE")  # every engine locks in id order: no deadlock between them
+_TAKE_ACROSS_SQL = _LOCK_ACROSS_SQL + " SKIP LOCKED"  # never waits: a round another transaction holds is left out
 _DRAW_ACROSS_SQL = f"SELECT {_DRAW_IDS}"
 _CONTEXT_ACROSS_SQL = (
     f"SELECT q.rid, g.id, g.bidder_id, g.status, g.code, g.priority_rank, h.position, h.hash"
@@ -413,14 +414,16 @@ _CONTEXT_ACROSS_SQL = (
 
 
 @contextmanager
-def locked_rounds(pairs: list[tuple[int, int, bool]], expected: dict[int, int]) -> Iterator[tuple[dict[int, LockedRound],
-                                                                                                 dict[tuple[int, int], SeenPair]]]:
+def locked_rounds(pairs: list[tuple[int, int, bool]], expected: dict[int, int], *,
+                  skip_locked: bool = False) -> Iterator[tuple[dict[int, LockedRound], dict[tuple[int, int], SeenPair], set[int]]]:
     """`locked_round` for several rounds at once, in ONE round trip of four statements: the
     (round id, bidder id, with facts) `pairs` as last committed (their registrations and, when asked,
     eligibility facts: no lock is held for these), ids for the bids and records, then the rounds of
     `expected` ({round id: bids the batch may write on it}) locked in id order by one statement, and
-    their leaders and chain heads. Yields ({round id: LockedRound} of the rounds that exist,
-    {(round, bidder): SeenPair}). Write them with `flush_rounds`. PostgreSQL only, inside
+    their leaders and chain heads. Yields ({round id: LockedRound} of the rounds locked,
+    {(round, bidder): SeenPair}, the busy round ids). With `skip_locked` the lock never waits: a round
+    that another transaction holds now is left out and named busy (it exists); without, busy is empty
+    and every round that exists is locked. Write them with `flush_rounds`. PostgreSQL only, inside
     transaction.atomic()."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("locked_rounds runs inside transaction.atomic()")
@@ -431,7 +434,7 @@ def locked_rounds(pairs: list[tuple[int, int, bool]], expected: dict[int, int]) 
         seen_cur, draw_cur, lock_cur, context_cur = (psycopg.Cursor(pg) for _ in range(4))
         seen_cur.execute(_SEEN_ACROSS_SQL, [[p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]], prepare=True)
         draw_cur.execute(_DRAW_ACROSS_SQL, [sum(expected.values()), sum(expected.values()) + len(ids)], prepare=True)
-        lock_cur.execute(_LOCK_ACROSS_SQL, [ids], prepare=True)
+        lock_cur.execute(_TAKE_ACROSS_SQL if skip_locked else _LOCK_ACROSS_SQL, [ids], prepare=True)
         context_cur.execute(_CONTEXT_ACROSS_SQL, [ids, [f"lots.round:{rid}" for rid in ids]], prepare=True)
         seen = _seen_pairs(pairs, seen_cur.fetchall())  # one round trip for the four
         bid_ids, record_ids = draw_cur.fetchone()
@@ -447,7 +450,7 @@ def locked_rounds(pairs: list[tuple[int, int, bool]], expected: dict[int, int]) 
             record_ids = record_ids[n + 1:]
             batches[rid] = _open(row, c[1:6] if c[1] is not None else None, pg, step, bid_ids[:n])
             bid_ids = bid_ids[n:]
-        yield batches, seen
+        yield batches, seen, set(context) - set(batches)
 
 
 def flush_rounds(batches: list[LockedRound]) -> None:

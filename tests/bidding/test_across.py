@@ -193,3 +193,82 @@ def test_a_failed_batch_is_refused_to_every_caller_and_the_committer_goes_on():
     assert sorted(answers) == ["placed b0", "placed b1", "placed b2", "placed b3"]
     assert sum(len(c) for c in calls) == 5
     queue.close_connections()
+
+
+def test_lone_socket_bids_awaited_on_the_loop_are_placed_together_and_a_cancelled_caller_breaks_nothing(enforcement_case, bidder_factory):
+    """A socket's lone bid is awaited on the event loop (services.place_one_async): no worker thread waits
+    for it, so every bid the loop has in flight joins the committer's batch; a caller cancelled while its
+    bid is in the committer (a closing socket) leaves the bid to be placed and the others answered."""
+    import asyncio
+
+    rounds = [make_round(make_lot(enforcement_case, title=f"标的 {k}")) for k in range(4)]
+    bidders = {rnd.pk: [(u, hold(rnd, u, f"L{i:02d}")) for i, u in enumerate(bidder_factory() for _ in range(6))] for rnd in rounds}
+
+    async def main():
+        async def bid(k: int, rnd, n: int):
+            user, _ = bidders[rnd.pk][k % 6]
+            return await services.place_one_async(rnd.pk, services.BidAttempt(user, START + INCREMENT * (n * 24 + k), k, "ws"))
+
+        answers = []
+        for n in range(3):  # 24 bids in flight at once, 6 on each round
+            jobs = [asyncio.create_task(bid(k, rounds[k % 4], n)) for k in range(24)]
+            if n == 1:
+                await asyncio.sleep(0)
+                jobs[0].cancel()  # its socket closed: the bid stays with the committer
+            answers.extend(await asyncio.gather(*jobs, return_exceptions=True))
+        return answers
+
+    answers = asyncio.run(main())
+    cancelled = [a for a in answers if isinstance(a, asyncio.CancelledError)]
+    results = [a for a in answers if not isinstance(a, BaseException)]
+    assert len(cancelled) == 1 and len(results) == 71
+    acks = [(r.seq, r.amount) for r in results if r.accepted]
+    assert len(acks) >= 4 * 3  # the rising amounts: at least one bid per round and wave is valid
+    stored = dict(Bid.objects.values_list("amount", "seq"))
+    assert all(stored.get(amount) is not None for _, amount in acks)  # every ack is committed
+    assert len(stored) in (len(acks), len(acks) + 1)  # plus, perhaps, the cancelled caller's bid
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM (SELECT xmin::text FROM bidding_bid GROUP BY 1 HAVING count(DISTINCT round_id) > 1) t")
+        assert cur.fetchone()[0] > 0  # several rounds' bids in one transaction
+    assert audit.verify_chains() is None
+
+
+def test_a_batch_commits_its_free_rounds_without_waiting_for_a_round_another_transaction_holds(enforcement_case, bidder_factory):
+    """The batch's lock skips a round another process's transaction holds now: the bids on the other
+    rounds are committed at once, the held round's after it is free (in a second transaction), so no
+    batch holds its rounds while it waits for another's."""
+    import psycopg
+
+    held, free = (make_round(make_lot(enforcement_case, title=t)) for t in ("住宅", "车位"))
+    a, b = bidder_factory(), bidder_factory()
+    hold(held, a, "H01")
+    hold(free, b, "F01")
+    dsn = connection.get_connection_params()
+    other = psycopg.connect(**{k: v for k, v in dsn.items() if k in ("host", "port", "user", "dbname", "password")})
+    other.execute("SELECT id FROM lots_round WHERE id = %s FOR UPDATE", [held.pk])  # another process's batch
+    outcome: dict = {}
+
+    def place() -> None:
+        try:
+            outcome["results"] = services.place_across([(held.pk, services.BidAttempt(a, START, 1)),
+                                                        (free.pk, services.BidAttempt(b, START, 2))])
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=place)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not Bid.objects.filter(round=free).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        assert Bid.objects.filter(round=free).exists()  # committed while the other round is still held
+        assert not Bid.objects.filter(round=held).exists()
+        assert worker.is_alive()  # the held round's bid waits for its lock
+    finally:
+        other.rollback()
+        other.close()
+    worker.join(10)
+    results = outcome["results"]
+    assert results[0].accepted and results[1].accepted and (results[0].seq, results[1].seq) == (1, 1)
+    assert Bid.objects.filter(round=held).count() == 1
+    assert audit.verify_chains() is None

@@ -193,9 +193,15 @@ def test_proxies_answer_inside_a_batch_as_they_do_one_by_one(enforcement_case, b
 
 def _as_the_engine(monkeypatch, fake_place_bids) -> None:
     """The engine replaced by `fake_place_bids`: for a batch of several bids (place_bids) and for a lone
-    one (place_one, which the batcher hands a batch of one, for the cross-round commit)."""
+    one (place_one, or place_one_async awaited on the loop: the batcher's batch of one, for the
+    cross-round commit)."""
     monkeypatch.setattr(services, "place_bids", fake_place_bids)
     monkeypatch.setattr(services, "place_one", lambda round_id, attempt, on_locked=None: fake_place_bids(round_id, [attempt], on_locked)[0])
+
+    async def on_the_loop(round_id, attempt, *, on_locked=None):  # place_one_async: the loop awaits the engine
+        return (await asyncio.to_thread(fake_place_bids, round_id, [attempt], on_locked))[0]
+
+    monkeypatch.setattr(services, "place_one_async", on_the_loop)
 
 
 def test_the_socket_batcher_groups_queued_bids_in_arrival_order_and_answers_after_place_bids(monkeypatch):

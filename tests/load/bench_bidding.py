@@ -728,7 +728,7 @@ def main() -> None:
 
         if "many" in phases:
             result["many_rounds"] = bench_many.many_rounds(args, env, start_daphne)
-            errors += sum(p[k]["errors"] for p in result["many_rounds"].values() for k in ("engine_1p", "engine_2p", "http") if k in p)
+            errors += sum(p[k]["errors"] for p in result["many_rounds"].values() for k in ("engine_1p", "engine_2p", "loop_1p", "loop_2p", "http") if k in p)
     finally:
         for proc, _ in servers:
             proc.terminate()
@@ -781,7 +781,7 @@ def _totals_and_targets(result: dict) -> dict:
     if big:
         lost, dup, ooo = lost + big["lost"], dup + big["duplicated"], ooo + big["out_of_order"]
     for phase in result.get("many_rounds", {}).values():
-        for key in ("engine_1p", "engine_2p", "http"):
+        for key in ("engine_1p", "engine_2p", "loop_1p", "loop_2p", "http"):
             if key in phase:
                 lost, dup, ooo = lost + phase[key]["lost"], dup + phase[key]["duplicated"], ooo + phase[key]["out_of_order"]
     targets: dict[str, bool] = {"zero_lost_duplicated_out_of_order": lost == 0 and dup == 0 and ooo == 0}

@@ -116,7 +116,7 @@ def engine_worker(args) -> None:
     from django.db import close_old_connections, connection
 
     from bidding import events
-    from bidding.services import place_bid
+    from bidding.services import BidAttempt, place_bid, place_one_async
     from escrow.models import Registration
 
     round_ids = [int(r) for r in args.round_ids.split(",")]
@@ -154,6 +154,25 @@ def engine_worker(args) -> None:
             else:
                 codes[result.code] = codes.get(result.code, 0) + 1
 
+    async def client_on_loop(k: int, stop_at: float) -> None:
+        """--via loop: a socket's lone bid, awaited on the loop (services.place_one_async), no thread."""
+        nonlocal errors
+        rng = random.Random(args.seed * 1000 + k)
+        while time.monotonic() < stop_at:
+            rid = rng.choice(round_ids)
+            user = rng.choice(users[rid])
+            started = time.perf_counter()
+            try:
+                result = await place_one_async(rid, BidAttempt(user, time_amount(t0), None, "bench"))
+            except Exception:
+                errors += 1
+                continue
+            latencies.append((time.perf_counter() - started) * 1000)
+            if result.accepted:
+                acks.append((rid, result.seq, result.amount))
+            else:
+                codes[result.code] = codes.get(result.code, 0) + 1
+
     async def main() -> None:
         events.use_server_loop(asyncio.get_running_loop())  # publish from the loop, as a Daphne process does
         # warm up each thread's connection (and this process's caches) before the clock starts
@@ -161,7 +180,8 @@ def engine_worker(args) -> None:
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         started = time.monotonic()
-        await asyncio.gather(*(client(k, started + args.seconds) for k in range(args.threads)))
+        bidder = client_on_loop if args.via == "loop" else client
+        await asyncio.gather(*(bidder(k, started + args.seconds) for k in range(args.threads)))
         elapsed = time.monotonic() - started
         await asyncio.sleep(0.5)  # the last publishes
         print(json.dumps({"acks": acks, "latencies": [round(x, 2) for x in latencies], "codes": codes, "errors": errors,
@@ -171,11 +191,14 @@ def engine_worker(args) -> None:
     pool.shutdown()
 
 
-def engine_phase(db: str, env: dict, rounds: dict[int, list[str]], processes: int, threads: int, seconds: float) -> dict:
+def engine_phase(db: str, env: dict, rounds: dict[int, list[str]], processes: int, threads: int, seconds: float,
+                 via: str = "threads") -> dict:
+    """P engine processes with `threads` bidders each: threads calling place_bid (an HTTP bid's shape),
+    or (via="loop") tasks awaiting place_one_async on the loop (a websocket bid's shape)."""
     ids = ",".join(map(str, rounds))
     t0 = time.monotonic_ns()
     procs = [subprocess.Popen([sys.executable, __file__, "--engine-worker", "--db", db, "--round-ids", ids, "--threads", str(threads),
-                               "--seconds", str(seconds), "--t0", str(t0), "--seed", str(p)],
+                               "--seconds", str(seconds), "--t0", str(t0), "--seed", str(p), "--via", via],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env) for p in range(processes)]
     for proc in procs:
         line = proc.stdout.readline().strip()
@@ -187,7 +210,7 @@ def engine_phase(db: str, env: dict, rounds: dict[int, list[str]], processes: in
     outs = [json.loads(proc.stdout.readline()) for proc in procs]
     for proc in procs:
         proc.wait(timeout=60)
-    return _summary(outs, list(rounds), seconds, processes=processes, threads=threads)
+    return _summary(outs, list(rounds), seconds, processes=processes, threads=threads, via=via)
 
 
 def _summary(outs: list[dict], round_ids: list[int], seconds: float, **shape) -> dict:
@@ -306,12 +329,13 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
 
     out: dict = {}
     for count in args.many_rounds:
-        rounds = {p: make_rounds(count, args.many_bidders, f"x{count}-{p}") for p in ("p1", "p2", "http")}
+        rounds = {p: make_rounds(count, args.many_bidders, f"x{count}-{p}") for p in ("p1", "p2", "l1", "l2", "http")}
         connection.close()
         ceiling = [pgbench_spread(args.db, count, args.pg_threads, args.pg_seconds)]
         phase: dict = {}
-        for processes, key in ((1, "p1"), (2, "p2")):
-            phase[f"engine_{processes}p"] = engine_phase(args.db, env, rounds[key], processes, args.many_threads, args.many_seconds)
+        for processes, key, via, name in ((1, "p1", "threads", "engine"), (2, "p2", "threads", "engine"),
+                                          (1, "l1", "loop", "loop"), (2, "l2", "loop", "loop")):
+            phase[f"{name}_{processes}p"] = engine_phase(args.db, env, rounds[key], processes, args.many_threads, args.many_seconds, via)
             connection.close()
         if args.http_servers:
             # Own Daphne processes, configured as in production (docker-compose.yml): connections
@@ -340,6 +364,10 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
             "engine_2p_vs_ceiling": round(two / top, 3) if top else None,
             "engine_2p_vs_1p": round(two / one, 2) if one else None,
         })
+        one, two = phase["loop_1p"]["accepted_bids_per_s"], phase["loop_2p"]["accepted_bids_per_s"]
+        phase.update({"loop_1p_vs_ceiling": round(one / top, 3) if top else None,
+                      "loop_2p_vs_ceiling": round(two / top, 3) if top else None,
+                      "loop_2p_vs_1p": round(two / one, 2) if one else None})
         if "http" in phase:
             phase["http_vs_ceiling"] = round(phase["http"]["accepted_bids_per_s"] / top, 3) if top else None
         out[str(count)] = phase
@@ -386,6 +414,7 @@ if __name__ == "__main__":
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--t0", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--via", choices=["threads", "loop"], default="threads")
     worker_args = ap.parse_args()
     if worker_args.engine_worker:
         engine_worker(worker_args)
