@@ -3,9 +3,14 @@
 - **many rounds, engine**: R rounds (16, 200), P engine processes (1, 2), each an asyncio loop with T
   bid threads (the shape of a Daphne process: the loop hands each bid to a worker thread, the commit
   publishes its event through the loop), every thread placing SINGLE bids with `services.place_bid`
-  on a random round -> accepted bids/s, engine call latency p50/p99, lost/duplicated/out-of-order.
+  on a random round of its process -> accepted bids/s, engine call latency p50/p99,
+  lost/duplicated/out-of-order. With --many-routing round (the default, production's: deploy/nginx.conf
+  sends every bid of a round to one process) each process has its share of the rounds; with spread,
+  every process bids on every round. The same again with T tasks on the loop awaiting
+  `services.place_one_async` (a websocket's lone bid) instead of threads: the `loop_*` figures.
 - **many rounds, HTTP**: the same single bids as `POST /api/v1/rounds/{id}/bids/` against the Daphne
-  processes (round robin), C clients with one request in flight each.
+  processes (the round's process, or round robin with spread routing), C clients with one request in
+  flight each.
 - **ceiling**: pgbench running the same locked-row transaction as the hot round's ceiling, spread over
   R rows (a random row per transaction), sampled before and after the round's phases.
 - **10,000 watchers** on one round split over two Daphne processes (one watcher child per process),
@@ -192,12 +197,16 @@ def engine_worker(args) -> None:
 
 
 def engine_phase(db: str, env: dict, rounds: dict[int, list[str]], processes: int, threads: int, seconds: float,
-                 via: str = "threads") -> dict:
+                 via: str = "threads", routing: str = "round") -> dict:
     """P engine processes with `threads` bidders each: threads calling place_bid (an HTTP bid's shape),
-    or (via="loop") tasks awaiting place_one_async on the loop (a websocket bid's shape)."""
-    ids = ",".join(map(str, rounds))
+    or (via="loop") tasks awaiting place_one_async on the loop (a websocket bid's shape). Routing
+    "round" (production's: deploy/nginx.conf sends every bid of a round to one process): each process
+    bids on its share of the rounds; "spread": every process on every round."""
+    def ids(p: int) -> str:  # round routing: each process places the bids of its share of the rounds
+        return ",".join(str(rid) for k, rid in enumerate(rounds) if routing == "spread" or k % processes == p)
+
     t0 = time.monotonic_ns()
-    procs = [subprocess.Popen([sys.executable, __file__, "--engine-worker", "--db", db, "--round-ids", ids, "--threads", str(threads),
+    procs = [subprocess.Popen([sys.executable, __file__, "--engine-worker", "--db", db, "--round-ids", ids(p), "--threads", str(threads),
                                "--seconds", str(seconds), "--t0", str(t0), "--seed", str(p), "--via", via],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env) for p in range(processes)]
     for proc in procs:
@@ -210,7 +219,7 @@ def engine_phase(db: str, env: dict, rounds: dict[int, list[str]], processes: in
     outs = [json.loads(proc.stdout.readline()) for proc in procs]
     for proc in procs:
         proc.wait(timeout=60)
-    return _summary(outs, list(rounds), seconds, processes=processes, threads=threads, via=via)
+    return _summary(outs, list(rounds), seconds, processes=processes, threads=threads, via=via, routing=routing)
 
 
 def _summary(outs: list[dict], round_ids: list[int], seconds: float, **shape) -> dict:
@@ -230,7 +239,7 @@ def _summary(outs: list[dict], round_ids: list[int], seconds: float, **shape) ->
 # ------------------------------------------------------------------------------------------- HTTP
 
 
-async def http_phase(ports: list[int], rounds: dict[int, list[str]], clients: int, seconds: float) -> dict:
+async def http_phase(ports: list[int], rounds: dict[int, list[str]], clients: int, seconds: float, routing: str = "round") -> dict:
     """C clients, each with one POST in flight, single bids on random rounds, over the Daphne processes."""
     import aiohttp
 
@@ -239,6 +248,7 @@ async def http_phase(ports: list[int], rounds: dict[int, list[str]], clients: in
     codes: dict[str, int] = {}
     errors = 0
     round_ids = list(rounds)
+    place = {rid: k for k, rid in enumerate(round_ids)}
     t0 = time.monotonic_ns()
 
     async def client(session: aiohttp.ClientSession, k: int, stop_at: float) -> None:
@@ -248,7 +258,7 @@ async def http_phase(ports: list[int], rounds: dict[int, list[str]], clients: in
         while time.monotonic() < stop_at:
             rid = rng.choice(round_ids)
             token = rng.choice(rounds[rid])
-            port = ports[n % len(ports)]
+            port = ports[(place[rid] if routing == "round" else n) % len(ports)]  # round routing: nginx's hash of the round
             n += 1
             amount = time_amount(t0)
             started = time.perf_counter()
@@ -278,9 +288,9 @@ async def http_phase(ports: list[int], rounds: dict[int, list[str]], clients: in
     return {"acks": acks, "latencies": latencies, "codes": codes, "errors": errors, "seconds": elapsed}
 
 
-def run_http_phase(ports: list[int], rounds: dict[int, list[str]], clients: int, seconds: float) -> dict:
-    out = asyncio.run(http_phase(ports, rounds, clients, seconds))
-    return _summary([out], list(rounds), seconds, servers=len(ports), clients=clients)
+def run_http_phase(ports: list[int], rounds: dict[int, list[str]], clients: int, seconds: float, routing: str) -> dict:
+    out = asyncio.run(http_phase(ports, rounds, clients, seconds, routing))
+    return _summary([out], list(rounds), seconds, servers=len(ports), clients=clients, routing=routing)
 
 
 # --------------------------------------------------------------------------------------- ceiling
@@ -335,7 +345,8 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
         phase: dict = {}
         for processes, key, via, name in ((1, "p1", "threads", "engine"), (2, "p2", "threads", "engine"),
                                           (1, "l1", "loop", "loop"), (2, "l2", "loop", "loop")):
-            phase[f"{name}_{processes}p"] = engine_phase(args.db, env, rounds[key], processes, args.many_threads, args.many_seconds, via)
+            phase[f"{name}_{processes}p"] = engine_phase(args.db, env, rounds[key], processes, args.many_threads, args.many_seconds, via,
+                                                         args.many_routing)
             connection.close()
         if args.http_servers:
             # Own Daphne processes, configured as in production (docker-compose.yml): connections
@@ -344,7 +355,8 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
             servers = []
             try:
                 servers = [start_daphne(dict(env, DB_POOL_MAX_SIZE="10")) for _ in range(args.http_servers)]
-                phase["http"] = run_http_phase([port for _, port in servers], rounds["http"], args.http_clients, args.many_seconds)
+                phase["http"] = run_http_phase([port for _, port in servers], rounds["http"], args.http_clients, args.many_seconds,
+                                               args.many_routing)
             except RuntimeError as exc:  # a server that did not start (a machine busy with other work): say so
                 phase["http_error"] = str(exc)
             finally:
@@ -359,6 +371,7 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
         one, two = phase["engine_1p"]["accepted_bids_per_s"], phase["engine_2p"]["accepted_bids_per_s"]
         phase.update({
             "rounds": count, "threads_per_process": args.many_threads, "bidders_per_round": args.many_bidders,
+            "routing": args.many_routing,
             "pg_spread_ceiling_tx_per_s": top, "pg_spread_samples": [round(c, 1) for c in samples],
             "engine_1p_vs_ceiling": round(one / top, 3) if top else None,
             "engine_2p_vs_ceiling": round(two / top, 3) if top else None,
