@@ -272,3 +272,25 @@ def test_a_batch_commits_its_free_rounds_without_waiting_for_a_round_another_tra
     assert results[0].accepted and results[1].accepted and (results[0].seq, results[1].seq) == (1, 1)
     assert Bid.objects.filter(round=held).count() == 1
     assert audit.verify_chains() is None
+
+
+def test_the_rate_limit_of_a_batch_refuses_the_bids_over_it_and_places_the_rest(enforcement_case, bidder_factory, settings):
+    """The batch's rate limit is counted for all its bids in one Redis command: the bids over a
+    bidder's limit are refused `rate_limited` and never written; the others are placed as if alone."""
+    settings.BIDDING_MAX_BIDS_PER_SECOND = 1
+    busy, quiet = (make_round(make_lot(enforcement_case, title=t)) for t in ("住宅", "车位"))
+    a, b, c = (bidder_factory() for _ in range(3))
+    hold(busy, a, "R01")
+    hold(busy, b, "R02")
+    hold(quiet, c, "R03")
+    items = [(busy.pk, services.BidAttempt(a, START, 1)), (busy.pk, services.BidAttempt(b, START + INCREMENT, 2)),
+             (busy.pk, services.BidAttempt(a, START + 2 * INCREMENT, 3)), (quiet.pk, services.BidAttempt(c, START, 4)),
+             (busy.pk, services.BidAttempt(b, START + 3 * INCREMENT, 5))]
+    results = services.place_across(items)
+    assert [r.accepted for r in results] == [True, True, False, True, False]
+    assert [r.code for r in results if not r.accepted] == ["rate_limited", "rate_limited"]
+    assert list(Bid.objects.filter(round=busy).order_by("seq").values_list("amount", flat=True)) == [START, START + INCREMENT]
+    busy.refresh_from_db()
+    assert (busy.current_price, busy.bid_count, busy.leader_code) == (START + INCREMENT, 2, "R02")
+    assert Bid.objects.filter(round=quiet).count() == 1
+    assert audit.verify_chains() is None
