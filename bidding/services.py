@@ -289,12 +289,11 @@ def place_across(items: list[tuple[int, BidAttempt]], *,
     busy = _place_locked_across(items, pending, results, on_locked, selloffs, skip_locked=True)
     # From here on part of the batch is committed: a failure refuses only the bids it concerns.
     if busy:
-        waited: dict[int, list[int]] = {}
-        if not _after_commit(lambda: _place_locked_across(items, busy, results, on_locked, waited, skip_locked=False),
-                             [i for i, *_ in busy], items, results):
-            waited = {}
-        for rid, indexes in waited.items():
-            selloffs.setdefault(rid, []).extend(indexes)
+        waited: dict[int, list[int]] = {}  # its sell-offs, kept only if it worked (else they are refused)
+        if _after_commit(partial(_place_locked_across, items, busy, results, on_locked, waited, skip_locked=False),
+                         [i for i, *_ in busy], items, results):
+            for rid, indexes in waited.items():
+                selloffs.setdefault(rid, []).extend(indexes)
     for rid, indexes in selloffs.items():
         _after_commit(partial(_place_selloff, rid, indexes, items, results), indexes, items, results)
     return results  # type: ignore[return-value]

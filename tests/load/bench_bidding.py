@@ -322,7 +322,6 @@ def watchers_child(args) -> None:
             self.ws = ClientProtocol(parse_uri(url), max_size=None)
             self.handshake = handshake  # done with True at the snapshot, False if the socket failed first
             self.noted: list[tuple[float, bytes]] = []
-            self.snapshot = False
             self.closed = False
             self.transport: asyncio.Transport | None = None
 
@@ -338,12 +337,10 @@ def watchers_child(args) -> None:
                 if isinstance(event, Response):
                     continue
                 if event.opcode is Opcode.TEXT:
-                    if self.snapshot:
+                    if self.handshake.done():  # past the snapshot (the first frame)
                         self.noted.append((now, event.data))
                     else:
-                        self.snapshot = True
-                        if not self.handshake.done():
-                            self.handshake.set_result(True)
+                        self.handshake.set_result(True)
             self.flush()
 
         def flush(self) -> None:
@@ -732,7 +729,7 @@ def main() -> None:
 
         if "many" in phases:
             result["many_rounds"] = bench_many.many_rounds(args, env, start_daphne)
-            errors += sum(p[k]["errors"] for p in result["many_rounds"].values() for k in ("engine_1p", "engine_2p", "loop_1p", "loop_2p", "http") if k in p)
+            errors += sum(p[k]["errors"] for p in result["many_rounds"].values() for k in bench_many.PHASE_KEYS if k in p)
     finally:
         for proc, _ in servers:
             proc.terminate()
@@ -785,7 +782,7 @@ def _totals_and_targets(result: dict) -> dict:
     if big:
         lost, dup, ooo = lost + big["lost"], dup + big["duplicated"], ooo + big["out_of_order"]
     for phase in result.get("many_rounds", {}).values():
-        for key in ("engine_1p", "engine_2p", "loop_1p", "loop_2p", "http"):
+        for key in bench_many.PHASE_KEYS:
             if key in phase:
                 lost, dup, ooo = lost + phase[key]["lost"], dup + phase[key]["duplicated"], ooo + phase[key]["out_of_order"]
     targets: dict[str, bool] = {"zero_lost_duplicated_out_of_order": lost == 0 and dup == 0 and ooo == 0}

@@ -140,35 +140,21 @@ def engine_worker(args) -> None:
         close_old_connections()
         return place_bid(user, round_id=rid, amount=amount, via="bench")
 
-    async def client(k: int, stop_at: float) -> None:
+    async def in_thread(rid: int, user, amount: int):  # --via threads: an HTTP bid's shape
+        return await asyncio.get_running_loop().run_in_executor(pool, bid, rid, user, amount)
+
+    async def on_loop(rid: int, user, amount: int):  # --via loop: a socket's lone bid, no thread waits for it
+        return await place_one_async(rid, BidAttempt(user, amount, None, "bench"))
+
+    async def client(k: int, stop_at: float, place) -> None:
         nonlocal errors
-        loop = asyncio.get_running_loop()
         rng = random.Random(args.seed * 1000 + k)
         while time.monotonic() < stop_at:
             rid = rng.choice(round_ids)
             user = rng.choice(users[rid])  # a random bidder of the round (the leader now and then: `invalid`)
             started = time.perf_counter()
             try:
-                result = await loop.run_in_executor(pool, bid, rid, user, time_amount(t0))
-            except Exception:
-                errors += 1
-                continue
-            latencies.append((time.perf_counter() - started) * 1000)
-            if result.accepted:
-                acks.append((rid, result.seq, result.amount))
-            else:
-                codes[result.code] = codes.get(result.code, 0) + 1
-
-    async def client_on_loop(k: int, stop_at: float) -> None:
-        """--via loop: a socket's lone bid, awaited on the loop (services.place_one_async), no thread."""
-        nonlocal errors
-        rng = random.Random(args.seed * 1000 + k)
-        while time.monotonic() < stop_at:
-            rid = rng.choice(round_ids)
-            user = rng.choice(users[rid])
-            started = time.perf_counter()
-            try:
-                result = await place_one_async(rid, BidAttempt(user, time_amount(t0), None, "bench"))
+                result = await place(rid, user, time_amount(t0))
             except Exception:
                 errors += 1
                 continue
@@ -185,8 +171,8 @@ def engine_worker(args) -> None:
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         started = time.monotonic()
-        bidder = client_on_loop if args.via == "loop" else client
-        await asyncio.gather(*(bidder(k, started + args.seconds) for k in range(args.threads)))
+        place = on_loop if args.via == "loop" else in_thread
+        await asyncio.gather(*(client(k, started + args.seconds, place) for k in range(args.threads)))
         elapsed = time.monotonic() - started
         await asyncio.sleep(0.5)  # the last publishes
         print(json.dumps({"acks": acks, "latencies": [round(x, 2) for x in latencies], "codes": codes, "errors": errors,
@@ -332,6 +318,9 @@ def pgbench_spread(db_url: str, rows: int, clients: int, seconds: float) -> floa
     return None
 
 
+PHASE_KEYS = ("engine_1p", "engine_2p", "loop_1p", "loop_2p", "http")  # the measured parts of a many-rounds phase
+
+
 def many_rounds(args, env: dict, start_daphne) -> dict:
     """Every many-rounds phase, for each R of --many-rounds: the engine with 1 and 2 processes, HTTP
     against the Daphne processes, pgbench over R rows before and after; the ratios to the ceiling."""
@@ -368,19 +357,16 @@ def many_rounds(args, env: dict, start_daphne) -> dict:
         ceiling.append(pgbench_spread(args.db, count, args.pg_threads, args.pg_seconds))
         samples = [c for c in ceiling if c]
         top = round(statistics.median(samples), 1) if samples else None
-        one, two = phase["engine_1p"]["accepted_bids_per_s"], phase["engine_2p"]["accepted_bids_per_s"]
         phase.update({
             "rounds": count, "threads_per_process": args.many_threads, "bidders_per_round": args.many_bidders,
             "routing": args.many_routing,
             "pg_spread_ceiling_tx_per_s": top, "pg_spread_samples": [round(c, 1) for c in samples],
-            "engine_1p_vs_ceiling": round(one / top, 3) if top else None,
-            "engine_2p_vs_ceiling": round(two / top, 3) if top else None,
-            "engine_2p_vs_1p": round(two / one, 2) if one else None,
         })
-        one, two = phase["loop_1p"]["accepted_bids_per_s"], phase["loop_2p"]["accepted_bids_per_s"]
-        phase.update({"loop_1p_vs_ceiling": round(one / top, 3) if top else None,
-                      "loop_2p_vs_ceiling": round(two / top, 3) if top else None,
-                      "loop_2p_vs_1p": round(two / one, 2) if one else None})
+        for name in ("engine", "loop"):
+            one, two = phase[f"{name}_1p"]["accepted_bids_per_s"], phase[f"{name}_2p"]["accepted_bids_per_s"]
+            phase.update({f"{name}_1p_vs_ceiling": round(one / top, 3) if top else None,
+                          f"{name}_2p_vs_ceiling": round(two / top, 3) if top else None,
+                          f"{name}_2p_vs_1p": round(two / one, 2) if one else None})
         if "http" in phase:
             phase["http_vs_ceiling"] = round(phase["http"]["accepted_bids_per_s"] / top, 3) if top else None
         out[str(count)] = phase
